@@ -1,0 +1,1 @@
+"""Scientia: a neurosymbolic reasoning engine whose every answer comes with its reason."""

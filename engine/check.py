@@ -1,0 +1,461 @@
+"""Static checks: sorts (declared and inferred), arities, rule safety, and
+stratification of closed predicates. Every problem becomes a Diagnostic; all of
+them are collected before anything is raised.
+
+The result of a successful check is a `Signature` and, for every logical
+statement, its *sentence*: the closed formula it stands for, with every
+quantified variable annotated with its sort.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from . import syntax as S
+from .errors import Diagnostic, Span, TypeCheckError
+from .signature import BUILTIN_SORTS, Signature, Sort
+from .terms import free_vars
+
+NUM, REAL = "#num", "#real"   # the sorts of numeric literals before resolution
+
+
+class _Classes:
+    """Union-find over sort slots; each class may carry a concrete sort and where it was fixed."""
+
+    def __init__(self):
+        self.parent: dict = {}
+        self.sort: dict = {}
+        self.where: dict = {}
+
+    def find(self, x):
+        self.parent.setdefault(x, x)
+        while self.parent[x] != x:
+            self.parent[x] = self.parent[self.parent[x]]
+            x = self.parent[x]
+        return x
+
+    def fix(self, x, sort: str, span):
+        return self.union(x, ("sort", sort, span), span, sort)
+
+    def union(self, a, b, span, sort_b=None):
+        """Merge; return None or a (sort_a, where_a, sort_b) triple describing a clash."""
+        ra, rb = self.find(a), self.find(b)
+        if sort_b is not None:
+            self.sort.setdefault(rb, sort_b)
+            self.where.setdefault(rb, span)
+        if ra == rb:
+            return None
+        sa, sb = self.sort.get(ra), self.sort.get(rb)
+        merged = _merge(sa, sb)
+        if merged is False:
+            return (sa, self.where.get(ra), sb, self.where.get(rb))
+        self.parent[ra] = rb
+        if merged is not None:
+            self.sort[rb] = merged
+            self.where[rb] = self.where.get(rb) or self.where.get(ra)
+        return None
+
+    def resolved(self, x) -> str | None:
+        return self.sort.get(self.find(x))
+
+
+def _merge(a, b):
+    if a is None or a == b:
+        return b if a is None else a
+    if b is None:
+        return a
+    pair = {a, b}
+    if NUM in pair:
+        other = (pair - {NUM}).pop()
+        return other if other not in ("thing",) and (other in ("int", "real", REAL) or other.startswith("@")) else False
+    if REAL in pair:
+        return "real" if "real" in pair else False
+    return False
+
+
+@dataclass(frozen=True)
+class Checked:
+    statement: object
+    sentence: object | None   # closed typed formula for Axiom and Rule, else None
+
+
+def check(statements: list, base: Signature, sources: dict | None = None) -> tuple[Signature, list[Checked]]:
+    """Check `statements` against everything in `base`; return the new signature and sentences."""
+    return _Checker(base, sources or {}).run(statements)
+
+
+class _Checker:
+    def __init__(self, base: Signature, sources: dict):
+        self.base = base
+        self.sources = sources
+        self.diags: list[Diagnostic] = []
+        self.uf = _Classes()
+        self.sorts = dict(base.sorts)
+        for name in BUILTIN_SORTS:
+            self.sorts.setdefault(name, Sort(name, "closed" if name == "thing" else name))
+        self.range_sorts = {n for n, s in self.sorts.items() if s.kind == "range"}
+        self.arity: dict = {}
+        self.closed = set(base.closed)
+        self.fun_arity: dict = {}
+
+    def error(self, code, message, span, help=None):
+        self.diags.append(Diagnostic(code, message, span, help))
+
+    # ------------------------------------------------------------ driver
+    def run(self, statements):
+        self.seed_from_base()
+        for st in statements:
+            self.declare(st)
+        for i, st in enumerate(statements):
+            self.infer_statement(i, st)
+        for st in statements:
+            self.check_statement(st)
+        signature = self.signature()
+        self.check_constants(statements)
+        self.check_strata(statements, signature)
+        if self.diags:
+            raise TypeCheckError(self.diags, self.sources)
+        return signature, [Checked(st, self.sentence(i, st, signature)) for i, st in enumerate(statements)]
+
+    def seed_from_base(self):
+        b = self.base
+        for p, sorts in b.preds.items():
+            self.arity[p] = (len(sorts), None)
+            for i, s in enumerate(sorts):
+                self.uf.fix(("p", p, i), self.sort_token(s), None)
+        for f, (args, res) in b.funs.items():
+            self.fun_arity[f] = (len(args), None)
+            for i, s in enumerate(args):
+                self.uf.fix(("f", f, i), self.sort_token(s), None)
+            self.uf.fix(("f", f, "->"), self.sort_token(res), None)
+        for c, s in b.consts.items():
+            self.uf.fix(("c", c), s, None)
+
+    def sort_token(self, name: str) -> str:
+        return "@" + name if name in self.range_sorts else name
+
+    # ------------------------------------------------------------ declarations
+    def declare(self, st):
+        match st:
+            case S.TypeDecl(name, kind, elements, lo, hi):
+                old = self.sorts.get(name)
+                new = Sort(name, kind, tuple(range(lo, hi + 1)) if kind == "range" else tuple(elements))
+                if name in BUILTIN_SORTS or (old and (old.kind, old.elements if kind != "closed" else ()) !=
+                                             (new.kind, new.elements if kind != "closed" else ())):
+                    self.error("E016", f"sort '{name}' is already defined differently", st.span,
+                               "each sort is declared once; use another name")
+                    return
+                self.sorts[name] = new if not old else old
+                if kind == "range":
+                    self.range_sorts.add(name)
+                for e in new.elements if kind == "enum" else ():
+                    self.fix_slot(("c", e), name, st.span)
+            case S.PredDecl(name, sorts):
+                self.use_arity(self.arity, name, len(sorts), st.span, "predicate")
+                for i, s in enumerate(sorts):
+                    if self.known_sort(s, st.span):
+                        self.fix_slot(("p", name, i), s, st.span)
+            case S.FunDecl(name, args, result):
+                self.use_arity(self.fun_arity, name, len(args), st.span, "function")
+                for i, s in enumerate(args):
+                    if self.known_sort(s, st.span):
+                        self.fix_slot(("f", name, i), s, st.span)
+                if self.known_sort(result, st.span):
+                    self.fix_slot(("f", name, "->"), result, st.span)
+            case S.ConstDecl(names, sort):
+                if self.known_sort(sort, st.span):
+                    for c in names:
+                        self.fix_slot(("c", c), sort, st.span)
+            case S.ClosedDecl(preds):
+                self.closed.update(preds)
+
+    def known_sort(self, name: str, span) -> bool:
+        if name in self.sorts:
+            return True
+        self.error("E014", f"unknown sort '{name}'", span, f"declare it first, e.g. `type {name}.`")
+        return False
+
+    def use_arity(self, table, name, n, span, what):
+        old = table.get(name)
+        if old is None:
+            table[name] = (n, span)
+        elif old[0] != n:
+            where = f" (first used with {old[0]} at {old[1]})" if old[1] else f" (it has {old[0]})"
+            self.error("E011", f"{what} '{name}' used with {n} argument(s){where}", span,
+                       f"a {what} has one arity; use another name for the other one")
+
+    def fix_slot(self, slot, sort: str, span):
+        clash = self.uf.fix(slot, self.sort_token(sort), span)
+        if clash:
+            self.report_clash(slot, clash, span)
+
+    def unify(self, a, b, span):
+        clash = self.uf.union(a, b, span)
+        if clash:
+            self.report_clash(a, clash, span)
+
+    def report_clash(self, slot, clash, span):
+        sa, wa, sb, wb = clash
+        other = wa if wa and wa != span else wb
+        at = f" (the other use is at {other})" if other and other != span else ""
+        self.error("E013", f"sort mismatch: {_describe(slot)} is used as {_pretty(sa)} and as {_pretty(sb)}{at}",
+                   span, "declare the sorts (pred/fun/const) or rename one of the symbols")
+
+    # ------------------------------------------------------------ inference
+    def infer_statement(self, i, st):
+        match st:
+            case S.Rule(head, body):
+                self.infer_formula(i, head, {})
+                for b in body:
+                    self.infer_formula(i, b, {})
+            case S.Axiom(f) | S.Query(f):
+                self.infer_formula(i, f, {})
+
+    def infer_formula(self, i, f, scope):
+        match f:
+            case S.Atom(pred, args):
+                self.use_arity(self.arity, pred, len(args), f.span, "predicate")
+                for k, a in enumerate(args):
+                    self.unify(self.infer_term(i, a, scope), ("p", pred, k), a.span or f.span)
+            case S.Cmp(op, left, right):
+                l, r = self.infer_term(i, left, scope), self.infer_term(i, right, scope)
+                self.unify(l, r, f.span)
+            case S.Not(body):
+                self.infer_formula(i, body, scope)
+            case S.And(items) | S.Or(items):
+                for x in items:
+                    self.infer_formula(i, x, scope)
+            case S.Implies(l, r) | S.Iff(l, r):
+                self.infer_formula(i, l, scope)
+                self.infer_formula(i, r, scope)
+            case S.Quant(_, vars_, body):
+                inner = dict(scope)
+                for name, sort in vars_:
+                    slot = ("q", i, id(f), name)
+                    inner[name] = slot
+                    if sort is not None and self.known_sort(sort, f.span):
+                        self.fix_slot(slot, sort, f.span)
+                self.infer_formula(i, body, inner)
+
+    def infer_term(self, i, t, scope):
+        match t:
+            case S.Var(name):
+                return scope.get(name, ("v", i, name))
+            case S.Const(name):
+                return ("c", name)
+            case S.Num(value):
+                slot = ("n", id(t))
+                self.uf.fix(slot, NUM if int(value) == value else REAL, t.span)
+                return slot
+            case S.Fn(name, args):
+                self.use_arity(self.fun_arity, name, len(args), t.span, "function")
+                for k, a in enumerate(args):
+                    self.unify(self.infer_term(i, a, scope), ("f", name, k), a.span or t.span)
+                return ("f", name, "->")
+            case S.Op(_, args):
+                slot = ("o", id(t))
+                for a in args:
+                    self.unify(self.infer_term(i, a, scope), slot, t.span)
+                return slot
+        raise AssertionError(t)
+
+    # ------------------------------------------------------------ after inference
+    def resolve(self, slot) -> str:
+        s = self.uf.resolved(slot)
+        if s is None:
+            return "thing"
+        if s == NUM:
+            return "int"
+        if s == REAL:
+            return "real"
+        return s[1:] if s.startswith("@") else s
+
+    def check_statement(self, st):
+        match st:
+            case S.Rule(head, body):
+                self.check_numeric(head)
+                for b in body:
+                    self.check_numeric(b)
+                    if isinstance(b, S.Quant):
+                        pass
+                body_vars = set().union(*(free_vars(b) for b in body)) if body else set()
+                missing = sorted(free_vars(head) - body_vars)
+                if missing:
+                    self.error("E012", f"unsafe rule: variable {', '.join(missing)} of the head does not occur in the body",
+                               head.span or st.span,
+                               f"to state it for every value, write a formula: forall {', '.join(missing)}. (body -> head)")
+            case S.Axiom(f) | S.Query(f):
+                self.check_numeric(f)
+
+    def check_constants(self, statements):
+        """A named constant denotes an individual, never a number."""
+        for slot in list(self.uf.parent):
+            if slot[0] == "c" and self.uf.resolved(slot) in (NUM, REAL, "int", "real"):
+                where = self.uf.where.get(self.uf.find(slot))
+                self.error("E013", f"sort mismatch: constant '{slot[1]}' is used as a number", where,
+                           "numbers are written as digits; a name always denotes an individual")
+
+    def check_numeric(self, f):
+        for cmp in _comparisons(f):
+            if cmp.op in ("<", "<=", ">", ">=") and not self.is_numeric_term(cmp.left):
+                self.error("E013", f"comparison {cmp.op} needs numbers", cmp.span,
+                           "order comparisons work on int, real and range sorts")
+
+    def is_numeric_term(self, t) -> bool:
+        if isinstance(t, (S.Num, S.Op)):
+            return True
+        return True if isinstance(t, S.Var) else self.sig_numeric(t)
+
+    def sig_numeric(self, t) -> bool:
+        if isinstance(t, S.Fn):
+            s = self.resolve(("f", t.name, "->"))
+        elif isinstance(t, S.Const):
+            s = self.resolve(("c", t.name))
+        else:
+            return True
+        return s in ("int", "real") or s in self.range_sorts
+
+    def signature(self) -> Signature:
+        preds = {p: tuple(self.resolve(("p", p, k)) for k in range(n)) for p, (n, _) in self.arity.items()}
+        funs = {f: (tuple(self.resolve(("f", f, k)) for k in range(n)), self.resolve(("f", f, "->")))
+                for f, (n, _) in self.fun_arity.items()}
+        consts = {slot[1]: self.resolve(slot) for slot in list(self.uf.parent) if slot[0] == "c"}
+        sorts = dict(self.sorts)
+        for name, sort in sorts.items():
+            if sort.kind == "closed":
+                sorts[name] = Sort(name, "closed", tuple(sorted(c for c, s in consts.items() if s == name)))
+            elif sort.kind == "enum":
+                sorts[name] = Sort(name, "enum", sort.elements + tuple(sorted(
+                    c for c, s in consts.items() if s == name and c not in sort.elements)))
+        return Signature(sorts, preds, funs, consts, frozenset(self.closed))
+
+    def check_strata(self, statements, signature):
+        rules = [st for st in statements if isinstance(st, S.Rule)]
+        if not rules:
+            return
+        graph: dict = {}
+        for r in rules:
+            for b in r.body:
+                neg = isinstance(b, S.Not) and isinstance(b.body, S.Atom)
+                for p in _preds(b):
+                    graph.setdefault(r.head.pred, set()).add((p, neg, r.span))
+        for head, edges in graph.items():
+            for p, neg, span in edges:
+                if neg and p in signature.closed and head in signature.closed:
+                    path = _path(graph, p, head)
+                    if path is not None:
+                        cycle = " -> ".join([head, p] + path[1:])
+                        self.error("E017", f"cycle through negation between closed predicates: {cycle}", span,
+                                   "a closed predicate cannot depend on its own negation; open one of them or break the cycle")
+
+    # ------------------------------------------------------------ sentences
+    def sentence(self, i, st, signature):
+        match st:
+            case S.Axiom(f):
+                return self.close(i, self.annotate(i, f), f)
+            case S.Rule(head, body):
+                body_f = body[0] if len(body) == 1 else S.And(tuple(body))
+                return self.close(i, self.annotate(i, S.Implies(body_f, head)), st)
+            case S.Query(f):
+                return self.annotate(i, f)
+        return None
+
+    def close(self, i, f, origin):
+        names = sorted(free_vars(f))
+        if not names:
+            return f
+        return S.Quant("forall", tuple((n, self.resolve(("v", i, n))) for n in names), f)
+
+    def annotate(self, i, f):
+        """Fill in the sort of every quantified variable."""
+        match f:
+            case S.Quant(kind, vars_, body):
+                typed = tuple((n, s or self.resolve(("q", i, id(f), n))) for n, s in vars_)
+                return S.Quant(kind, typed, self.annotate(i, body), f.span)
+            case S.Not(body):
+                return S.Not(self.annotate(i, body), f.span)
+            case S.And(items):
+                return S.And(tuple(self.annotate(i, x) for x in items), f.span)
+            case S.Or(items):
+                return S.Or(tuple(self.annotate(i, x) for x in items), f.span)
+            case S.Implies(l, r):
+                return S.Implies(self.annotate(i, l), self.annotate(i, r), f.span)
+            case S.Iff(l, r):
+                return S.Iff(self.annotate(i, l), self.annotate(i, r), f.span)
+        return f
+
+    def query_var_sorts(self, i, f) -> dict:
+        return {n: self.resolve(("v", i, n)) for n in free_vars(f)}
+
+
+def check_query(formula, signature: Signature, sources: dict | None = None):
+    """Check a query; return (typed formula, {free variable: sort})."""
+    checker = _Checker(signature, sources or {})
+    checker.seed_from_base()
+    query = S.Query(formula, formula.span)
+    checker.infer_statement(0, query)
+    if not checker.diags:
+        checker.check_statement(query)
+    if checker.diags:
+        raise TypeCheckError(checker.diags, sources or {})
+    return checker.annotate(0, formula), checker.query_var_sorts(0, formula), checker.signature()
+
+
+def _comparisons(f):
+    match f:
+        case S.Cmp():
+            yield f
+        case S.Not(body) | S.Quant(_, _, body):
+            yield from _comparisons(body)
+        case S.And(items) | S.Or(items):
+            for x in items:
+                yield from _comparisons(x)
+        case S.Implies(l, r) | S.Iff(l, r):
+            yield from _comparisons(l)
+            yield from _comparisons(r)
+
+
+def _preds(f):
+    match f:
+        case S.Atom(pred):
+            yield pred
+        case S.Not(body) | S.Quant(_, _, body):
+            yield from _preds(body)
+        case S.And(items) | S.Or(items):
+            for x in items:
+                yield from _preds(x)
+        case S.Implies(l, r) | S.Iff(l, r):
+            yield from _preds(l)
+            yield from _preds(r)
+
+
+def _path(graph, start, goal):
+    """A path of predicates from start to goal in the dependency graph, or None."""
+    stack, seen = [(start, [start])], {start}
+    while stack:
+        node, path = stack.pop()
+        if node == goal:
+            return path
+        for nxt, _, _ in graph.get(node, ()):
+            if nxt not in seen:
+                seen.add(nxt)
+                stack.append((nxt, path + [nxt]))
+    return None
+
+
+def _describe(slot) -> str:
+    match slot:
+        case ("c", name):
+            return f"constant '{name}'"
+        case ("p", name, k):
+            return f"argument {k + 1} of '{name}'"
+        case ("f", name, k):
+            return f"the value of '{name}'" if k == "->" else f"argument {k + 1} of '{name}'"
+        case ("v", _, name) | ("q", _, _, name):
+            return f"variable {name}"
+    return "this term"
+
+
+def _pretty(sort) -> str:
+    if sort is None:
+        return "?"
+    return {NUM: "a number", REAL: "a real number"}.get(sort, sort[1:] if sort.startswith("@") else sort)

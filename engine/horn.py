@@ -1,0 +1,301 @@
+"""The Horn core: stratified Datalog with arithmetic tests, evaluated bottom-up.
+
+    saturate(rules, facts)            the whole least model, stratum by stratum
+    solve(rules, facts, pred, pattern) only what one query needs (magic sets)
+
+Each strongly connected component of the predicate graph is evaluated
+semi-naively: one round joins every rule once with the relations as they
+stand, and each later round joins only the facts new in the round before
+(one compiled variant per recursive body literal, see `horn_codegen`).
+
+Provenance is kept as the round in which each fact first appeared. A fact
+first derived in round r has a rule instance whose positive premises all
+appeared before r, so `Model.derivation` finds one by a small indexed search
+from the head, and following derivations always ends at base facts.
+"""
+from __future__ import annotations
+
+from bisect import bisect_left
+from collections import defaultdict
+from dataclasses import dataclass
+from operator import itemgetter
+
+from .horn_codegen import UNDEFINED, compile_join, evaluate, test
+from .horn_compile import (Clause, HornError, HornRule, assignment, check_safe,
+                           normalize, plan, strata)
+from .syntax import Var
+
+__all__ = ["HornRule", "HornError", "Derivation", "Model", "Program", "saturate", "solve"]
+
+
+@dataclass(frozen=True)
+class Derivation:
+    """How a derived fact follows: rule `rule_index` under `subst`, from `premises`
+    (the positive body atoms, in body order) and `absent` (the negated ones)."""
+
+    rule_index: int
+    subst: dict
+    premises: tuple
+    absent: tuple
+
+
+# ---------------------------------------------------------------- relations
+class Relation:
+    """One predicate's extension: base facts, all facts, hash indexes, and the
+    facts new in each round (for provenance)."""
+
+    __slots__ = ("base", "full", "indexes", "rounds", "stamps")
+
+    def __init__(self, base=()):
+        self.base = frozenset(base)
+        self.full = set(self.base)
+        self.indexes: dict = {}
+        self.rounds: list = []
+        self.stamps: list = []
+
+    def index(self, cols: tuple) -> dict:
+        """The hash index on columns `cols`: key (a value, or a tuple) -> tuples."""
+        idx = self.indexes.get(cols)
+        if idx is None:
+            idx = self.indexes[cols] = defaultdict(list)
+            _extend(idx, cols, self.full)
+        return idx
+
+    def add(self, new: set, stamp: int) -> None:
+        self.full.update(new)
+        for cols, idx in self.indexes.items():
+            _extend(idx, cols, new)
+        self.rounds.append(new)
+        self.stamps.append(stamp)
+
+    def stamp(self, t):
+        """The round in which t appeared: 0 for a base fact, None if absent."""
+        if t in self.base:
+            return 0
+        if t in self.full:
+            for stamp, new in zip(self.stamps, self.rounds):
+                if t in new:
+                    return stamp
+        return None
+
+    def before(self, t, stamp: int) -> bool:
+        """Whether t holds and appeared before round `stamp`; scans the shorter side."""
+        if t in self.base:
+            return True
+        if t not in self.full:
+            return False
+        k = bisect_left(self.stamps, stamp)
+        if k <= len(self.rounds) - k:
+            return any(t in new for new in self.rounds[:k])
+        return not any(t in new for new in self.rounds[k:])
+
+    def match(self, pattern: tuple):
+        cols = tuple(k for k, v in enumerate(pattern) if v is not None)
+        if not cols:
+            return iter(self.full)
+        if len(cols) == len(pattern):
+            return iter((pattern,) if pattern in self.full else ())
+        key = pattern[cols[0]] if len(cols) == 1 else tuple(pattern[k] for k in cols)
+        return iter(self.index(cols).get(key, ()))
+
+
+def _extend(idx, cols: tuple, tuples) -> None:
+    key = itemgetter(*cols)
+    for t in tuples:
+        idx[key(t)].append(t)
+
+
+# ---------------------------------------------------------------- the model
+class Model:
+    """The facts computed by `saturate` or `solve`, with their derivations."""
+
+    def __init__(self, rels: dict, clauses: dict):
+        self._rels = rels
+        self._clauses = clauses  # pred -> clauses with that head
+
+    def contains(self, pred: str, tup: tuple) -> bool:
+        rel = self._rels.get(pred)
+        return rel is not None and tuple(tup) in rel.full
+
+    def tuples(self, pred: str):
+        rel = self._rels.get(pred)
+        return iter(rel.full) if rel is not None else iter(())
+
+    def size(self, pred: str) -> int:
+        rel = self._rels.get(pred)
+        return len(rel.full) if rel is not None else 0
+
+    def predicates(self) -> list:
+        return sorted(self._rels)
+
+    def match(self, pred: str, pattern: tuple):
+        """Tuples of pred agreeing with pattern (entries: value, or None for any)."""
+        rel = self._rels.get(pred)
+        return rel.match(tuple(pattern)) if rel is not None else iter(())
+
+    def facts_count(self) -> int:
+        return sum(len(rel.full) for rel in self._rels.values())
+
+    def derivation(self, pred: str, tup: tuple):
+        """None for a base fact (or a fact not in the model); else a Derivation
+        whose premises all appeared in earlier rounds."""
+        rel, tup = self._rels.get(pred), tuple(tup)
+        stamp = rel.stamp(tup) if rel is not None else None
+        if not stamp:
+            return None
+        for c in self._clauses.get(pred, ()):
+            found = derive(c, tup, stamp, self._rels)
+            if found is not None:
+                return found
+        raise AssertionError(f"no rule derives {pred}{tup}")  # pragma: no cover
+
+
+def derive(c: Clause, tup: tuple, stamp: int, rels: dict):
+    """A Derivation of tup by clause c from facts that appeared before `stamp`."""
+    env = _unify(c.args, tup, {})
+    if env is None:
+        return None
+    order = plan(c, bound=env, size=lambda p: len(rels[p].full) if p in rels else 0)
+    for env in _search(c, order, 0, env, stamp, rels):
+        return Derivation(c.index, {n: env[n] for n in c.names if not n.startswith("_")},
+                          tuple((l.pred, _ground(l.args, env)) for l in c.body if l.kind == "pos"),
+                          tuple((l.pred, _ground(l.args, env)) for l in c.body if l.kind == "neg"))
+    return None
+
+
+def _search(c: Clause, order: list, k: int, env: dict, stamp: int, rels: dict):
+    """Environments extending env that satisfy body literals order[k:]."""
+    if k == len(order):
+        yield env
+        return
+    lit = c.body[order[k]]
+    rel = rels.get(lit.pred) if lit.is_atom else None
+    if lit.kind == "pos":
+        pattern = tuple(env.get(a.name) if isinstance(a, Var) else a for a in lit.args)
+        for t in (rel.match(pattern) if rel is not None else ()):
+            bound = _unify(lit.args, t, env)
+            if bound is not None and rel.before(t, stamp):
+                yield from _search(c, order, k + 1, bound, stamp, rels)
+    elif lit.kind == "neg":
+        if rel is None or _ground(lit.args, env) not in rel.full:
+            yield from _search(c, order, k + 1, env, stamp, rels)
+    else:
+        for bound in _compare(lit, env):
+            yield from _search(c, order, k + 1, bound, stamp, rels)
+
+
+def _compare(lit, env: dict):
+    assign = assignment(lit, set(env))
+    if assign is None:
+        return [env] if test(lit, env) else []
+    value = evaluate(assign[1], env)
+    return [] if value is UNDEFINED else [{**env, assign[0]: value}]
+
+
+def _unify(args: tuple, tup: tuple, env: dict):
+    if len(args) != len(tup):
+        return None
+    env = dict(env)
+    for a, v in zip(args, tup):
+        if isinstance(a, Var):
+            if env.setdefault(a.name, v) != v:
+                return None
+        elif a != v:
+            return None
+    return env
+
+
+def _ground(args: tuple, env: dict) -> tuple:
+    return tuple(env[a.name] if isinstance(a, Var) else a for a in args)
+
+
+# ---------------------------------------------------------------- evaluation
+class Program:
+    """Rules normalized, checked and stratified once, to evaluate on many fact sets."""
+
+    def __init__(self, rules):
+        self.rules = tuple(rules)
+        self.clauses = tuple(normalize(r) for r in self.rules)
+        for c in self.clauses:
+            check_safe(c)
+        self.by_head: dict = defaultdict(list)
+        for c in self.clauses:
+            self.by_head[c.pred].append(c)
+        self.components = strata(self.clauses, ())
+
+    def saturate(self, facts: dict) -> Model:
+        return evaluate_components(self.components, self.by_head, facts)
+
+    def solve(self, facts: dict, pred: str, pattern: tuple) -> Model:
+        from .magic import solve_goal
+        return solve_goal(self, facts, pred, tuple(pattern))
+
+
+def saturate(rules, facts: dict) -> Model:
+    """The least model of the stratified program `rules` over `facts`."""
+    return Program(rules).saturate(facts)
+
+
+def solve(rules, facts: dict, pred: str, pattern: tuple) -> Model:
+    """A model holding every tuple of pred matching pattern (value or None per
+    column), computing only what that query needs. Derivations are in terms of
+    the original rules."""
+    return Program(rules).solve(facts, pred, pattern)
+
+
+def evaluate_components(components, by_head: dict, facts: dict) -> Model:
+    """Evaluate each component, dependencies first, over fresh relations."""
+    rels = {p: Relation(ts) for p, ts in facts.items()}
+    for comp in components:
+        for p in comp:
+            rels.setdefault(p, Relation())
+    clock = [0]
+    for comp in components:
+        clauses = [c for p in sorted(comp) for c in by_head.get(p, ())]
+        if clauses:
+            _fixpoint(comp, clauses, rels, clock)
+    return Model(rels, by_head)
+
+
+def _fixpoint(comp, clauses: list, rels: dict, clock: list) -> None:
+    """Semi-naive iteration of one component until no round adds a fact."""
+    first, deltas = _variants(comp, clauses, rels)
+    new = _collect((run(None), head) for run, head in first)
+    while new:
+        clock[0] += 1
+        for p, s in new.items():
+            rels[p].add(s, clock[0])
+        new = _collect((run(new[pred]), head) for run, head, pred in deltas if pred in new)
+
+
+def _collect(results) -> dict:
+    """The new facts of one round, by predicate."""
+    new: dict = {}
+    for s, head in results:
+        if s:
+            if head in new:
+                new[head] |= s
+            else:
+                new[head] = s
+    return new
+
+
+def _variants(comp, clauses: list, rels: dict):
+    """The compiled joins: each clause once, and once per recursive body atom."""
+    def full(p):
+        return rels.setdefault(p, Relation()).full
+
+    def index(p, cols):
+        return rels.setdefault(p, Relation()).index(cols)
+
+    def size(p):
+        return len(rels[p].full) if p in rels else 0
+
+    first, deltas = [], []
+    for c in clauses:
+        first.append((compile_join(c, plan(c, size=size), None, full, index), c.pred))
+        for i, lit in enumerate(c.body):
+            if lit.kind == "pos" and lit.pred in comp:
+                run = compile_join(c, plan(c, first=i, size=size), i, full, index)
+                deltas.append((run, c.pred, lit.pred))
+    return first, deltas

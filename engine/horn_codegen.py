@@ -1,0 +1,233 @@
+"""Compile one join plan of a clause into a specialised Python function.
+
+A generic interpreter spends most of its time deciding, per tuple, what to do
+next. Here that is decided once: each (clause, delta literal) pair becomes
+Python source with nested `for` loops over sets and hash indexes, tuple
+unpacking into local variables, and the head tuple built directly, as a person
+would write the loop by hand. The source is exec'd once per evaluation; every
+set, index and constant it touches is bound as a default argument, so the hot
+loop reads only fast locals.
+
+The arithmetic helpers here also serve the interpreter in `horn.py`, so both
+agree on the semantics: exact numbers (`/` gives a Fraction), `=`/`!=` compare
+any values, ordering compares numbers only, and a comparison whose arithmetic is
+undefined (a constant in a sum, division by zero) is false.
+Undefined arithmetic yields the value UNDEFINED rather than raising, so that
+a whole join fits in one comprehension.
+"""
+from __future__ import annotations
+
+from fractions import Fraction
+
+from .horn_compile import Clause, Lit, assignment, number
+from .syntax import Op, Var
+
+
+class _Undefined:
+    """The value of undefined arithmetic: a constant in a sum, a division by zero."""
+
+    def __repr__(self):
+        return "UNDEFINED"
+
+
+UNDEFINED = _Undefined()
+
+
+def _num(v) -> bool:
+    return type(v) is not str and v is not UNDEFINED
+
+
+def _add(a, b):
+    return number(a + b) if _num(a) and _num(b) else UNDEFINED
+
+
+def _sub(a, b):
+    return number(a - b) if _num(a) and _num(b) else UNDEFINED
+
+
+def _mul(a, b):
+    return number(a * b) if _num(a) and _num(b) else UNDEFINED
+
+
+def _div(a, b):
+    return number(Fraction(a) / b) if _num(a) and _num(b) and b != 0 else UNDEFINED
+
+
+def _neg(a):
+    return -a if _num(a) else UNDEFINED
+
+
+def holds(op: str, a, b) -> bool:
+    """A comparison between two values; false when either is UNDEFINED."""
+    if a is UNDEFINED or b is UNDEFINED:
+        return False
+    if op == "=":
+        return a == b
+    if op == "!=":
+        return a != b
+    if type(a) is str or type(b) is str:
+        return False
+    return {"<": a < b, "<=": a <= b, ">": a > b, ">=": a >= b}[op]
+
+
+_BINARY = {"+": _add, "-": _sub, "*": _mul, "/": _div}
+_FN = {"+": "_add", "-": "_sub", "*": "_mul", "/": "_div"}
+_HELPERS = {"_add": _add, "_sub": _sub, "_mul": _mul, "_div": _div, "_neg": _neg,
+            "_U": UNDEFINED, "_holds": holds, "_ONCE": (None,)}
+_ORDER = {"<": "<", "<=": "<=", ">": ">", ">=": ">="}
+
+
+def evaluate(t, env: dict):
+    """The value of a normalized term under env (possibly UNDEFINED)."""
+    if isinstance(t, Var):
+        return env[t.name]
+    if isinstance(t, Op):
+        if len(t.args) == 1:
+            return _neg(evaluate(t.args[0], env))
+        return _BINARY[t.op](evaluate(t.args[0], env), evaluate(t.args[1], env))
+    return t
+
+
+def test(lit: Lit, env: dict) -> bool:
+    """A comparison literal under env."""
+    return holds(lit.pred, evaluate(lit.args[0], env), evaluate(lit.args[1], env))
+
+
+# ---------------------------------------------------------------- code generation
+class _Source:
+    """The clauses of one compiled comprehension, and the objects it closes over."""
+
+    def __init__(self):
+        self.clauses = ["for _once in _ONCE"]
+        self.names: dict = {}     # variable name -> local name
+        self.slots: dict = {}     # key -> (local name, object)
+
+    def add(self, text: str) -> None:
+        self.clauses.append(text)
+
+    def slot(self, key, obj, prefix: str) -> str:
+        if key not in self.slots:
+            self.slots[key] = (f"{prefix}{len(self.slots)}", obj)
+        return self.slots[key][0]
+
+    def var(self, name: str) -> str:
+        return self.names.setdefault(name, f"v{len(self.names)}")
+
+    def temp(self) -> str:
+        return f"_t{len(self.clauses)}"
+
+
+def compile_join(c: Clause, order: list, delta, full, index):
+    """A function run(D) -> the set of head tuples, not yet in the head relation,
+    of the clause joined in `order`; literal `delta`, if any, ranges over the set
+    D. `full(pred)` gives a relation's set, `index(pred, cols)` its hash index
+    on the columns `cols`. The join is one set comprehension: its loops run in C
+    bytecode with no method calls, and `difference` reuses the stored hashes."""
+    src, bound = _Source(), set()
+    for i in order:
+        _emit_literal(src, c.body[i], i == delta, bound, full, index)
+    head = _tuple([_expr(src, a) for a in c.args])
+    fh = src.slot(("full", c.pred), full(c.pred), "F")
+    return _build(src, f"{{{head} {' '.join(src.clauses)}}}.difference({fh})")
+
+
+def _build(src: _Source, expr: str):
+    params = [name for name, _ in src.slots.values()]
+    text = "\n".join([f"def _make({', '.join(params)}):",
+                      f"    def _run(D):",
+                      f"        return {expr}",
+                      "    return _run"])
+    namespace = dict(_HELPERS)
+    exec(compile(text, "<horn join>", "exec"), namespace)
+    run = namespace["_make"](*(obj for _, obj in src.slots.values()))
+    run.source = text
+    return run
+
+
+def _emit_literal(src, lit: Lit, is_delta: bool, bound: set, full, index) -> None:
+    if is_delta:
+        _emit_loop(src, lit, [None] * len(lit.args), "D", bound)
+    elif lit.kind == "pos":
+        _emit_positive(src, lit, bound, full, index)
+    elif lit.kind == "neg":
+        f = src.slot(("full", lit.pred), full(lit.pred), "F")
+        src.add(f"if {_tuple([_expr(src, a) for a in lit.args])} not in {f}")
+    else:
+        _emit_comparison(src, lit, bound)
+
+
+def _is_bound(a, bound: set) -> bool:
+    return not isinstance(a, Var) or a.name in bound
+
+
+def _emit_positive(src, lit: Lit, bound: set, full, index) -> None:
+    cols = tuple(k for k, a in enumerate(lit.args) if _is_bound(a, bound))
+    f = src.slot(("full", lit.pred), full(lit.pred), "F")
+    if len(cols) == len(lit.args):
+        src.add(f"if {_tuple([_expr(src, a) for a in lit.args])} in {f}")
+    elif not cols:
+        _emit_loop(src, lit, [None] * len(lit.args), f, bound)
+    else:
+        g = src.slot(("index", lit.pred, cols), index(lit.pred, cols).get, "G")
+        keys = [_expr(src, lit.args[k]) for k in cols]
+        key = keys[0] if len(keys) == 1 else _tuple(keys)
+        targets = ["_" if k in cols else None for k in range(len(lit.args))]
+        _emit_loop(src, lit, targets, f"{g}({key}, ())", bound)
+
+
+def _emit_loop(src, lit: Lit, targets: list, source: str, bound: set) -> None:
+    """for (targets) in source: binding free variables, checking the others."""
+    checks = []
+    for k, a in enumerate(lit.args):
+        if targets[k] is not None:
+            continue
+        if isinstance(a, Var) and a.name not in bound:
+            targets[k] = src.var(a.name)
+            bound.add(a.name)
+        else:
+            targets[k] = f"{src.temp()}_{k}"
+            checks.append(f"{targets[k]} == {_expr(src, a)}")
+    src.add(f"for {_tuple(targets) if targets else '_e'} in {source}")
+    if checks:
+        src.add(f"if {' and '.join(checks)}")
+
+
+def _emit_comparison(src, lit: Lit, bound: set) -> None:
+    assign = assignment(lit, bound)
+    if assign is not None:
+        name, expr = assign
+        src.add(f"for {src.var(name)} in ({_expr(src, expr)},)")
+        if _arith(expr):
+            src.add(f"if {src.var(name)} is not _U")
+        bound.add(name)
+        return
+    left, right = (_expr(src, t) for t in lit.args)
+    if _arith(lit.args[0]) or _arith(lit.args[1]):
+        src.add(f"if _holds({lit.pred!r}, {left}, {right})")
+    else:
+        src.add(f"if {_holds_plain(lit.pred, left, right)}")
+
+
+def _holds_plain(op: str, a: str, b: str) -> str:
+    if op == "=":
+        return f"{a} == {b}"
+    if op == "!=":
+        return f"{a} != {b}"
+    return f"type({a}) is not str and type({b}) is not str and {a} {_ORDER[op]} {b}"
+
+
+def _arith(t) -> bool:
+    return isinstance(t, Op)
+
+
+def _expr(src: _Source, t) -> str:
+    if isinstance(t, Var):
+        return src.var(t.name)
+    if isinstance(t, Op):
+        parts = [_expr(src, a) for a in t.args]
+        return f"_neg({parts[0]})" if len(parts) == 1 else f"{_FN[t.op]}({parts[0]}, {parts[1]})"
+    return src.slot(("const", type(t), t), t, "C")
+
+
+def _tuple(parts: list) -> str:
+    return f"({', '.join(parts)},)" if parts else "()"

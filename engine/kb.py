@@ -1,0 +1,270 @@
+"""KnowledgeBase: the public API. tell, ask, ask_all, retract, load, save.
+
+Every change builds a new version of the KB (statements, signature, theory) and
+swaps it in only when it has parsed, type-checked and proved consistent: a failed
+`tell` leaves the KB exactly as it was.
+"""
+from __future__ import annotations
+
+import os
+import tempfile
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from . import kernel
+from . import syntax as S
+from .answer import Answer, Verdict
+from .check import check, check_query
+from .errors import Diagnostic, InconsistencyError, ScientiaError, Span, UsageError
+from .parse import parse_formula, parse_program
+from .prove import candidates, decide
+from .signature import Signature
+from .terms import canonical, free_vars
+from .theory import Entry, Theory
+
+LIBRARY = Path(__file__).resolve().parent.parent / "kb"
+
+
+@dataclass(frozen=True)
+class _Version:
+    entries: tuple = ()
+    signature: Signature = field(default_factory=Signature)
+    sources: dict = field(default_factory=dict)
+    libraries: frozenset = frozenset()
+
+
+class _KernelView:
+    """What the kernel may consult: the statements, the signature, the closure, perceptions."""
+
+    def __init__(self, theory: Theory, signature: Signature, perceptions: dict):
+        self.theory, self.signature, self.perceptions = theory, signature, perceptions
+
+    def statement_at(self, source: str):
+        return self.theory.by_source.get(source)
+
+    def is_closed_false(self, pred, values) -> bool:
+        return self.theory.is_closed_false(pred, values)
+
+    def perception(self, claim: str):
+        return self.perceptions.get(claim)
+
+
+class KnowledgeBase:
+    def __init__(self, timeout_ms: int = 5000, library: str | os.PathLike | None = None):
+        self.timeout_ms = timeout_ms
+        self.library = Path(library) if library else LIBRARY
+        self._v = _Version()
+        self._theory = Theory((), Signature(), timeout_ms)
+        self._tells = 0
+        self.perceptions: dict = {}
+
+    # ------------------------------------------------------------ reading
+    @property
+    def signature(self) -> Signature:
+        return self._v.signature
+
+    @property
+    def statements(self) -> list:
+        return [e.statement for e in self._v.entries]
+
+    @property
+    def entries(self) -> tuple:
+        return self._v.entries
+
+    @property
+    def sources(self) -> dict:
+        return dict(self._v.sources)
+
+    # ------------------------------------------------------------ tell
+    def tell(self, text: str, file: str | None = None) -> list:
+        """Add statements atomically; answer the text's `?-` queries in order.
+        Returns a list of (query text, [Answer, ...]) pairs."""
+        if file is None:
+            self._tells += 1
+            file = f"<tell#{self._tells}>"
+        version, theory, results = self._v, self._theory, []
+        sources = {**version.sources, file: text}
+        statements = parse_program(text, file)
+        pending: list = []
+        for st in statements + [None]:
+            if isinstance(st, S.Query) or st is None:
+                if pending:
+                    version, theory = self._extend(version, pending, sources)
+                    pending = []
+                if st is not None:
+                    results.append(self._answer_query(theory, version, st))
+            else:
+                pending.append(st)
+        self._v, self._theory = version, theory
+        return results
+
+    def _extend(self, version: _Version, statements: list, sources: dict):
+        statements, libraries, sources = self._expand_uses(statements, version.libraries, sources)
+        base = [e.statement for e in version.entries]
+        all_statements = base + statements
+        signature, checked = check(all_statements, Signature(), sources)
+        entries = tuple(Entry(c.statement, c.sentence, _source(c.statement)) for c in checked)
+        theory = Theory(entries, signature, self.timeout_ms)
+        self._check_consistent(theory, sources)
+        return _Version(entries, signature, sources, libraries), theory
+
+    def _expand_uses(self, statements, libraries, sources):
+        out = []
+        for st in statements:
+            out.append(st)
+            if isinstance(st, S.Use) and st.name not in libraries:
+                path = self.library / f"{st.name}.kb"
+                if not path.exists():
+                    raise UsageError([Diagnostic("E018", f"no library '{st.name}' in {self.library}", st.span,
+                                                 "libraries are the .kb files of the kb/ folder")], sources)
+                name = f"kb/{st.name}.kb"
+                text = path.read_text()
+                sources = {**sources, name: text}
+                libraries = libraries | {st.name}
+                inner = [x for x in parse_program(text, name) if not isinstance(x, S.Query)]
+                more, libraries, sources = self._expand_uses(inner, libraries, sources)
+                out.extend(more)
+        return out, libraries, sources
+
+    def _check_consistent(self, theory: Theory, sources: dict):
+        if not theory.hard:
+            return
+        hard_syms = set().union(*(theory.symbols[i] for i in theory.hard))
+        indices = theory.relevant(hard_syms)
+        for extensions in ({}, None):      # first without, then with the closed-world literals
+            problem = theory.problem(indices, extensions=extensions)
+            outcome = problem.check()
+            if outcome.status == "unsat":
+                raise InconsistencyError(_conflict(theory, outcome.core), sources)
+            if outcome.status == "unknown":
+                raise InconsistencyError([Diagnostic(
+                    "E031", f"could not establish consistency ({outcome.reason})", None,
+                    "raise the time budget (timeout_ms) or simplify the statements")], sources)
+
+    # ------------------------------------------------------------ ask
+    def ask(self, query: str, timeout_ms: int | None = None) -> Answer:
+        """A closed query: true, false or unknown. Free variables are read existentially."""
+        formula = parse_formula(query)
+        names = sorted(free_vars(formula))
+        if names:
+            formula = S.Quant("exists", tuple((n, None) for n in names), formula)
+        return self._closed(self._theory, self._v, formula, query)
+
+    def ask_all(self, query: str) -> list:
+        """One Answer per binding of the free variables whose instance the KB entails."""
+        formula = parse_formula(query)
+        if not free_vars(formula):
+            return [self._closed(self._theory, self._v, formula, query)]
+        return list(self._open(self._theory, self._v, formula, query))
+
+    def _answer_query(self, theory, version, st: S.Query):
+        text = S.show_formula(st.formula)
+        if free_vars(st.formula):
+            return text, list(self._open(theory, version, st.formula, text))
+        return text, [self._closed(theory, version, st.formula, text)]
+
+    def _closed(self, theory, version, formula, text) -> Answer:
+        typed, _, sig = check_query(formula, version.signature, version.sources)
+        answer, proof = decide(theory, sig, typed, text)
+        if proof is not None:
+            claim = typed if answer.verdict is Verdict.TRUE else S.Not(typed)
+            kernel.check(proof, _KernelView(theory, sig, self.perceptions), claim)
+            answer._proof = proof
+        return answer
+
+    def _open(self, theory, version, formula, text):
+        typed, var_sorts, sig = check_query(formula, version.signature, version.sources)
+        view = _KernelView(theory, sig, self.perceptions)
+        for binding, instance, make in candidates(theory, sig, typed, var_sorts):
+            yield Answer(text, Verdict.TRUE, binding, make_proof=_checked(make, view, instance))
+
+    # ------------------------------------------------------------ retract, load, save
+    def retract(self, text: str) -> int:
+        """Remove every statement equal (up to bound-variable names) to the given one."""
+        target = [st for st in parse_program(text if text.strip().endswith(".") else text + ".", "<retract>")]
+        keys = {_key(st) for st in target}
+        keep = [e.statement for e in self._v.entries if _key(e.statement) not in keys]
+        removed = len(self._v.entries) - len(keep)
+        if not removed:
+            raise UsageError([Diagnostic("E019", f"no statement {text.strip()} in the knowledge base", None,
+                                         "list the statements with kb.statements (or :list in the REPL)")])
+        signature, checked = check(keep, Signature(), self._v.sources)
+        entries = tuple(Entry(c.statement, c.sentence, _source(c.statement)) for c in checked)
+        theory = Theory(entries, signature, self.timeout_ms)
+        self._check_consistent(theory, self._v.sources)
+        self._v = _Version(entries, signature, self._v.sources, self._v.libraries)
+        self._theory = theory
+        return removed
+
+    def load(self, path) -> list:
+        path = Path(path)
+        try:
+            text = path.read_text()
+        except OSError as e:
+            raise UsageError([Diagnostic("E004", f"cannot read {path}: {e.strerror}")]) from None
+        return self.tell(text, str(path))
+
+    def save(self, path) -> None:
+        """Write the KB as source text, atomically (a temporary file renamed into place)."""
+        lines = [S.show(e.statement) for e in self._v.entries if not _from_library(e)]
+        path = Path(path)
+        fd, tmp = tempfile.mkstemp(dir=path.parent or ".", prefix=".scientia-", suffix=".kb")
+        with os.fdopen(fd, "w") as out:
+            out.write("% saved by scientia\n" + "\n".join(lines) + "\n")
+        os.replace(tmp, path)
+
+    # ------------------------------------------------------------ proofs
+    def verify(self, proof, claim: str | None = None) -> None:
+        """Re-check a proof against this KB; raises ProofError naming the failing step."""
+        expected = None
+        if claim is not None:
+            expected, _, _ = check_query(parse_formula(claim), self._v.signature)
+        kernel.check(proof, _KernelView(self._theory, self._v.signature, self.perceptions), expected)
+
+
+def _checked(make, view, instance):
+    def build():
+        proof = make()
+        kernel.check(proof, view, instance)
+        return proof
+    return build
+
+
+def _source(st) -> str:
+    sp = st.span
+    return f"{sp.file}:{sp.line}:{sp.col}" if sp else "<unknown>"
+
+
+def _from_library(e: Entry) -> bool:
+    return e.statement.span is not None and e.statement.span.file.startswith("kb/")
+
+
+def _key(st):
+    match st:
+        case S.Axiom(f):
+            return ("axiom", canonical(_close(f)))
+        case S.Rule():
+            return ("rule", canonical(_close(S.Implies(S.And(st.body), st.head))))
+    return ("decl", st)
+
+
+def _close(f):
+    names = sorted(free_vars(f))
+    return S.Quant("forall", tuple((n, None) for n in names), f) if names else f
+
+
+def _conflict(theory: Theory, core) -> list:
+    diags = []
+    for key in sorted(core, key=repr):
+        if key[0] == "closed":
+            _, pred, values = key
+            atom = S.show_atom(S.Atom(pred, tuple(S.Const(v) if isinstance(v, str) else S.Num(v) for v in values)))
+            diags.append(Diagnostic("E030", f"conflicting closed-world assumption: not {atom} "
+                                            f"({pred} is closed and {atom} is not entailed)", None))
+            continue
+        entry = theory.entries[key[0]]
+        diags.append(Diagnostic("E030", f"conflicting statement: {S.show(entry.statement)}", entry.statement.span))
+    unique = list(dict.fromkeys(diags))
+    head = Diagnostic("E030", f"inconsistent: these {len(unique)} statement(s) contradict each other; "
+                              "the knowledge base is unchanged", None, "remove or correct one of them")
+    return [head] + unique

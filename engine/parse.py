@@ -1,0 +1,326 @@
+"""Source text → syntax. The grammar (grammar/scientia.lark) is the reference.
+
+The token stream is split into statements first: a "." ends a statement unless it
+closes a quantifier's variable list. Each statement is then parsed on its own, so
+every syntax error of a file is reported, not only the first. Lark trees become
+frozen syntax nodes here, with spans; formulas and terms share one precedence
+grammar and are told apart by context.
+"""
+from __future__ import annotations
+
+from fractions import Fraction
+from functools import lru_cache
+from pathlib import Path
+
+from lark import Lark, Token, Tree
+from lark.exceptions import UnexpectedCharacters, UnexpectedInput, UnexpectedToken
+
+from .errors import Diagnostic, ParseError, Span
+from . import syntax as S
+
+GRAMMAR = Path(__file__).resolve().parent.parent / "grammar" / "scientia.lark"
+MAX_ERRORS = 50
+
+_READABLE = {
+    "DOT": "'.'", "COMMA": "','", "LPAR": "'('", "RPAR": "')'", "LNAME": "a name",
+    "QNAME": "a quoted name", "VAR": "a variable", "NUMBER": "a number", "NOT": "'not'",
+    "QUANT": "'forall' or 'exists'", "CMPOP": "a comparison", "EQ": "'='", "PLUS": "'+'",
+    "MINUS": "'-'", "MULOP": "'*' or '/'", "VBAR": "'|'", "AMPERSAND": "'&'", "COLON": "':'",
+    "LBRACE": "'{'", "RBRACE": "'}'", "$END": "the end of the statement",
+}
+_KEYWORD_TYPES = {"TYPE", "OPEN", "PRED", "FUN", "CONST", "CLOSED", "USE"}
+
+
+@lru_cache(maxsize=1)
+def _lark() -> Lark:
+    return Lark(GRAMMAR.read_text(), parser="lalr", start="statement",
+                propagate_positions=True, maybe_placeholders=True, cache=False)
+
+
+def parse_program(text: str, file: str = "<input>") -> list:
+    """Parse a whole text into statements, or raise ParseError listing every problem."""
+    diagnostics: list[Diagnostic] = []
+    tokens = _tokens(text, file, diagnostics)
+    statements = []
+    for chunk in _statements(tokens, file, diagnostics):
+        node = _parse_statement(chunk, file, diagnostics)
+        if node is not None:
+            statements.append(node)
+        if len(diagnostics) >= MAX_ERRORS:
+            break
+    if diagnostics:
+        diagnostics.sort(key=lambda d: (d.span.line, d.span.col) if d.span else (0, 0))
+        raise ParseError(diagnostics, {file: text})
+    return statements
+
+
+def parse_formula(text: str, file: str = "<query>"):
+    """Parse one formula (a trailing '.' is optional); used for queries and proofs."""
+    text = text.strip()
+    stmts = parse_program(text if text.endswith(".") else text + ".", file)
+    if len(stmts) != 1 or not isinstance(stmts[0], (S.Axiom, S.Query)):
+        raise ParseError([Diagnostic("E002", "expected exactly one formula", Span(file, 1, 1))], {file: text})
+    return stmts[0].formula
+
+
+def parse_statement(text: str, file: str = "<input>"):
+    stmts = parse_program(text, file)
+    if len(stmts) != 1:
+        raise ParseError([Diagnostic("E002", "expected exactly one statement", Span(file, 1, 1))], {file: text})
+    return stmts[0]
+
+
+# ---------------------------------------------------------------- lexing and splitting
+def _tokens(text: str, file: str, diagnostics: list) -> list[Token]:
+    """Lex the whole text; a bad character is reported, blanked out, and lexing restarts."""
+    while True:
+        try:
+            return list(_lark().lex(text))
+        except UnexpectedCharacters as e:
+            diagnostics.append(Diagnostic(
+                "E001", f"unexpected character {text[e.pos_in_stream]!r}",
+                Span(file, e.line, e.column, e.line, e.column + 1), _char_hint(text[e.pos_in_stream])))
+            text = text[:e.pos_in_stream] + " " + text[e.pos_in_stream + 1:]
+            if len(diagnostics) >= MAX_ERRORS:
+                return []
+
+
+def _char_hint(ch: str) -> str | None:
+    if ch == '"':
+        return "strings are not a type in v1; quote names with single quotes: 'New York'"
+    if ch == "'":
+        return "a quoted name must end with ' on the same line"
+    if ch == "\\":
+        return "did you mean the negation `not` or `~`?"
+    return None
+
+
+def _statements(tokens: list[Token], file: str, diagnostics: list):
+    """Split tokens into statements: a DOT ends one unless it closes a quantifier's variables."""
+    chunk, pending = [], 0
+    for tok in tokens:
+        chunk.append(tok)
+        if tok.type == "QUANT":
+            pending += 1
+        elif tok.type == "DOT":
+            if pending:
+                pending -= 1
+            else:
+                yield chunk
+                chunk = []
+    if chunk:
+        last = chunk[-1]
+        diagnostics.append(Diagnostic(
+            "E003", "statement does not end with '.'", _token_span(last, file),
+            "every fact, rule, declaration and query ends with a full stop"))
+
+
+def _token_span(tok: Token, file: str) -> Span:
+    return Span(file, tok.line, tok.column, tok.end_line or tok.line,
+                tok.end_column or tok.column + len(tok.value))
+
+
+# ---------------------------------------------------------------- parsing one statement
+def _parse_statement(chunk: list[Token], file: str, diagnostics: list):
+    ip = _lark().parse_interactive(start="statement")
+    previous = None
+    for tok in chunk:
+        try:
+            ip.feed_token(tok)
+        except UnexpectedToken as e:
+            if tok.type in _KEYWORD_TYPES and "LNAME" in e.expected:
+                ip.feed_token(Token.new_borrow_pos("LNAME", tok.value, tok))
+            else:
+                diagnostics.append(_unexpected(tok, previous, e.expected, file))
+                return None
+        previous = tok
+    try:
+        tree = ip.feed_eof(chunk[-1])
+    except UnexpectedInput as e:
+        diagnostics.append(_unexpected(chunk[-1], previous, getattr(e, "expected", set()), file))
+        return None
+    try:
+        return _Convert(file).statement(tree)
+    except _ConvertError as e:
+        diagnostics.append(e.diagnostic)
+        return None
+
+
+def _unexpected(tok: Token, previous: Token | None, expected, file: str) -> Diagnostic:
+    names = sorted({_READABLE.get(x, repr(x.lower()) if x.isupper() else x) for x in expected
+                    if not x.startswith("__")})
+    what = "end of statement" if tok.type == "DOT" else repr(tok.value)
+    message = f"unexpected {what}; expected {', '.join(names) if names else 'something else'}"
+    hint = None
+    if previous is not None and previous.end_line and tok.line > previous.end_line and tok.type != "DOT":
+        hint = "is a '.' missing at the end of the previous line?"
+    elif tok.type == "VAR" and "LNAME" in expected:
+        hint = "names of constants, predicates and sorts start with a lower-case letter; variables with upper-case"
+    elif tok.type == "DOT" and "RPAR" in expected:
+        hint = "a ')' is missing"
+    return Diagnostic("E002", message, _token_span(tok, file), hint)
+
+
+class _ConvertError(Exception):
+    def __init__(self, diagnostic: Diagnostic):
+        self.diagnostic = diagnostic
+
+
+class _Convert:
+    """Lark tree → syntax. One method per grammar rule; `formula` and `term` dispatch by context."""
+
+    def __init__(self, file: str):
+        self.file = file
+
+    def span(self, node) -> Span | None:
+        if isinstance(node, Token):
+            return _token_span(node, self.file)
+        meta = node.meta
+        if getattr(meta, "empty", True):
+            return None
+        return Span(self.file, meta.line, meta.column, meta.end_line, meta.end_column)
+
+    def fail(self, node, message: str, hint: str | None = None):
+        raise _ConvertError(Diagnostic("E010", message, self.span(node), hint))
+
+    # ---- statements
+    def statement(self, t: Tree):
+        sp = self.span(t)
+        match t.data:
+            case "rule":
+                head = self.formula(t.children[0])
+                if not isinstance(head, S.Atom):
+                    self.fail(t.children[0], "the head of a rule must be an atom such as p(X)",
+                              "write a formula without ':-', e.g. forall X. (body -> head)")
+                return S.Rule(head, tuple(self.formula(c) for c in t.children[1].children), sp)
+            case "query":
+                return S.Query(self.formula(t.children[0]), sp)
+            case "axiom":
+                return S.Axiom(self.formula(t.children[0]), sp)
+            case "type_closed":
+                return S.TypeDecl(self.name(t.children[0]), "closed", span=sp)
+            case "type_open":
+                return S.TypeDecl(self.name(t.children[0]), "open", span=sp)
+            case "type_enum":
+                return S.TypeDecl(self.name(t.children[0]), "enum", self.names(t.children[2]), span=sp)
+            case "type_range":
+                lo, hi = self.int_lit(t.children[2]), self.int_lit(t.children[3])
+                if lo > hi:
+                    self.fail(t, f"empty range {lo}..{hi}", "write the smaller bound first")
+                return S.TypeDecl(self.name(t.children[0]), "range", (), lo, hi, sp)
+            case "pred_decl":
+                sorts = self.names(t.children[1]) if t.children[1] is not None else ()
+                return S.PredDecl(self.name(t.children[0]), sorts, sp)
+            case "fun_decl":
+                args = self.names(t.children[1]) if t.children[1] is not None else ()
+                return S.FunDecl(self.name(t.children[0]), args, self.name(t.children[2]), sp)
+            case "const_decl":
+                return S.ConstDecl(self.names(t.children[0]), self.name(t.children[1]), sp)
+            case "closed_decl":
+                return S.ClosedDecl(self.names(t.children[0]), sp)
+            case "use_decl":
+                return S.Use(self.name(t.children[0]), sp)
+        raise AssertionError(f"unhandled statement {t.data}")
+
+    def name(self, t) -> str:
+        tok = t.children[0] if isinstance(t, Tree) else t
+        if tok.type == "QNAME":
+            return _unquote(tok.value)
+        return str(tok.value)
+
+    def names(self, t: Tree) -> tuple:
+        return tuple(self.name(c) for c in t.children)
+
+    def int_lit(self, t: Tree) -> int:
+        toks = [c for c in t.children if c is not None]
+        number = toks[-1].value
+        if "." in number:
+            self.fail(t, "range bounds must be integers")
+        return -int(number) if len(toks) == 2 else int(number)
+
+    # ---- formulas
+    def formula(self, t):
+        sp = self.span(t)
+        if isinstance(t, Token):
+            self.fail(t, f"expected a formula, found {t.value!r}")
+        match t.data:
+            case "iff":
+                return S.Iff(self.formula(t.children[0]), self.formula(t.children[1]), sp)
+            case "implies":
+                return S.Implies(self.formula(t.children[0]), self.formula(t.children[1]), sp)
+            case "disj":
+                return S.Or(self.flat(t, S.Or), sp)
+            case "conj":
+                return S.And(self.flat(t, S.And), sp)
+            case "negation":
+                return S.Not(self.formula(t.children[1]), sp)
+            case "quant":
+                qvars = tuple((v.children[0].value, self.name(v.children[1]) if v.children[1] else None)
+                              for v in t.children[1].children)
+                return S.Quant(str(t.children[0].value), qvars, self.formula(t.children[2]), sp)
+            case "compare":
+                left, op, right = t.children
+                return S.Cmp(str(op.value), self.term(left), self.term(right), sp)
+            case "symbol":
+                return S.Atom(self.name(t.children[0]), (), sp)
+            case "apply":
+                return S.Atom(self.name(t.children[0]), self.args(t.children[1]), sp)
+            case "var":
+                self.fail(t, f"a variable ({t.children[0].value}) cannot stand for a formula",
+                          "write an atom such as p(X), or a comparison such as X = a")
+            case "number" | "binop" | "minus":
+                self.fail(t, "expected a formula, found an arithmetic term",
+                          "compare it with something, e.g. X + 1 > 3")
+        raise AssertionError(f"unhandled formula {t.data}")
+
+    def flat(self, t: Tree, cls) -> tuple:
+        items = []
+        for c in t.children:
+            if isinstance(c, Token):
+                continue
+            f = self.formula(c)
+            items.append(f)
+        return tuple(items)
+
+    # ---- terms
+    def term(self, t):
+        sp = self.span(t)
+        match t.data:
+            case "number":
+                return S.Num(_number(t.children[0].value), sp)
+            case "var":
+                return S.Var(str(t.children[0].value), sp)
+            case "symbol":
+                return S.Const(self.name(t.children[0]), sp)
+            case "apply":
+                return S.Fn(self.name(t.children[0]), tuple(self.term(a) for a in t.children[1].children), sp)
+            case "binop":
+                left, op, right = t.children
+                return S.Op(str(op.value), (self.term(left), self.term(right)), sp)
+            case "minus":
+                inner = self.term(t.children[1])
+                if isinstance(inner, S.Num):
+                    return S.Num(-inner.value, sp)
+                return S.Op("-", (inner,), sp)
+        self.fail(t, "expected a term (a constant, variable, number or function value), found a formula",
+                  "formulas cannot be arguments; use a predicate for the inner statement")
+
+    def args(self, t: Tree) -> tuple:
+        return tuple(self.term(a) for a in t.children)
+
+
+def _number(text: str):
+    if "." in text:
+        return Fraction(text)
+    return int(text)
+
+
+def _unquote(text: str) -> str:
+    body = text[1:-1]
+    out, i = [], 0
+    while i < len(body):
+        if body[i] == "\\" and i + 1 < len(body):
+            i += 1
+        out.append(body[i])
+        i += 1
+    return "".join(out)

@@ -1,0 +1,210 @@
+"""Chooses the path for a query and builds its candidate proof.
+
+Ground atoms go to the Horn core first (a derivation rule by rule, or a closed-world
+step); everything else goes to z3 over the relevant part of the KB. z3 answers
+become an `smt` step whose premises come from a minimised unsat core; an `unknown`
+gets two witness models restricted to the atoms that matter.
+"""
+from __future__ import annotations
+
+import itertools
+
+from . import syntax as S
+from .answer import Answer, Verdict
+from .proof import Proof, Step
+from .solver import Budget
+from .terms import free_vars, substitute, value_term
+
+MAX_CANDIDATES = 20_000
+MAX_WITNESS_ATOMS = 12
+
+
+def ground_atom(f):
+    """(pred, values) for a ground atom over constants and numbers, else None."""
+    if isinstance(f, S.Atom) and all(isinstance(a, (S.Const, S.Num)) for a in f.args):
+        return f.pred, tuple(a.name if isinstance(a, S.Const) else a.value for a in f.args)
+    return None
+
+
+def decide(theory, sig, query, text: str) -> tuple[Answer, Proof | None]:
+    """Answer a closed query: (answer without proof, candidate proof or None)."""
+    atom = ground_atom(query)
+    if atom is not None:
+        pred, values = atom
+        model = theory.point_model(pred, values)
+        if model.contains(pred, values):
+            return Answer(text, Verdict.TRUE), horn_proof(theory, model, pred, values)
+        if pred in sig.closed and theory.is_closed_false(pred, values):
+            claim = S.show_formula(S.Not(query))
+            return Answer(text, Verdict.FALSE), Proof((Step(1, claim, "closed", predicate=pred),))
+        if _open_horn(theory, query):
+            shown = S.show_atom(query)
+            return Answer(text, Verdict.UNKNOWN, reason="open world",
+                          witnesses={"holds": {shown: True}, "fails": {shown: False}}), None
+    return decide_smt(theory, sig, query, text)
+
+
+def _open_horn(theory, query) -> bool:
+    """Nothing but definite rules and facts can touch the query: its atom is unconstrained."""
+    chosen = theory.relevant({query.pred})
+    hard = set(theory.hard)
+    if any(i in hard for i in chosen):
+        return False
+    preds = set().union(*(theory.symbols[i] for i in chosen)) if chosen else set()
+    return not (preds | {query.pred}) & theory.sig.closed
+
+
+def decide_smt(theory, sig, query, text):
+    try:
+        problem = theory.problem(theory.relevant(_preds(query)), sig, extra_formulas=[query])
+        goal = problem.formula(query)
+        query_atoms = _ground_atoms(query) or sorted(_atom_texts(problem, query))
+        refute = problem.check(extra=problem.negate(goal))
+        if refute.status == "unsat":
+            return Answer(text, Verdict.TRUE), smt_proof(theory, refute.core, S.show_formula(query))
+        confirm = problem.check(extra=goal)
+        if confirm.status == "unsat":
+            return Answer(text, Verdict.FALSE), smt_proof(theory, confirm.core, S.show_formula(S.Not(query)))
+        if "unknown" in (refute.status, confirm.status):
+            reason = refute.reason or confirm.reason
+            return Answer(text, Verdict.UNKNOWN, reason=reason or "resource limit"), None
+        witnesses = _witnesses(problem, confirm.model, refute.model, query_atoms)
+        return Answer(text, Verdict.UNKNOWN, reason="open world", witnesses=witnesses), None
+    except Budget as e:
+        return Answer(text, Verdict.UNKNOWN, reason=f"resource limit: {e}"), None
+
+
+def _ground_atoms(f) -> list:
+    match f:
+        case S.Atom():
+            return [S.show_atom(f)] if not free_vars(f) else []
+        case S.Not(body):
+            return _ground_atoms(body)
+        case S.And(items) | S.Or(items):
+            return [a for x in items for a in _ground_atoms(x)]
+        case S.Implies(l, r) | S.Iff(l, r):
+            return _ground_atoms(l) + _ground_atoms(r)
+    return []
+
+
+def _atom_texts(problem, query):
+    return {t for t, (p, _, _) in problem.atoms.items() if p in _preds(query)}
+
+
+def _witnesses(problem, holds, fails, query_atoms) -> dict:
+    keys = list(dict.fromkeys(query_atoms))
+    for text, (_, _, expr) in problem.atoms.items():
+        if len(keys) >= MAX_WITNESS_ATOMS:
+            break
+        if text not in keys and problem.holds_in(holds, expr) != problem.holds_in(fails, expr):
+            keys.append(text)
+    return {"holds": {k: problem.holds_in(holds, problem.atoms[k][2]) for k in keys if k in problem.atoms},
+            "fails": {k: problem.holds_in(fails, problem.atoms[k][2]) for k in keys if k in problem.atoms}}
+
+
+def _preds(f) -> set:
+    from .theory import _symbols
+    return _symbols(f)
+
+
+# ---------------------------------------------------------------- open queries
+def candidates(theory, sig, query, var_sorts: dict):
+    """Bindings of an open query that the KB entails, each with a (lazy) candidate proof."""
+    names = sorted(var_sorts)
+    atom_shape = isinstance(query, S.Atom) and all(isinstance(a, (S.Var, S.Const, S.Num)) for a in query.args)
+    chosen = theory.relevant(_preds(query))
+    if atom_shape and not set(chosen) & set(theory.hard):
+        yield from _horn_candidates(theory, query)
+        return
+    domains = [sig.domain(var_sorts[n]) for n in names]
+    if any(d is None for d in domains):
+        if atom_shape:
+            yield from _horn_candidates(theory, query)
+        return
+    problem = theory.problem(chosen, sig, extra_formulas=[substitute(query, {n: value_term(d[0]) for n, d in zip(names, domains) if d})])
+    for count, values in enumerate(itertools.product(*domains)):
+        if count >= MAX_CANDIDATES:
+            return
+        binding = dict(zip(names, values))
+        instance = substitute(query, {k: value_term(v) for k, v in binding.items()})
+        out = problem.check(extra=problem.negate(problem.formula(instance)))
+        if out.status == "unsat":
+            core, claim = out.core, S.show_formula(instance)
+            yield binding, instance, (lambda core=core, claim=claim: smt_proof(theory, core, claim))
+
+
+def _horn_candidates(theory, query):
+    pattern = tuple(a.name if isinstance(a, S.Const) else a.value if isinstance(a, S.Num) else None
+                    for a in query.args)
+    model = theory.point_model(query.pred, pattern)
+    positions: dict = {}
+    for k, a in enumerate(query.args):
+        if isinstance(a, S.Var) and a.name != "_":
+            positions.setdefault(a.name, []).append(k)
+    for tup in model.match(query.pred, pattern):
+        if any(len({tup[k] for k in ks}) > 1 for ks in positions.values()):
+            continue
+        binding = {n: tup[ks[0]] for n, ks in positions.items()}
+        instance = S.Atom(query.pred, tuple(value_term(v) for v in tup))
+        yield binding, instance, (lambda tup=tup: horn_proof(theory, model, query.pred, tup))
+
+
+# ---------------------------------------------------------------- proofs
+def horn_proof(theory, model, pred: str, values: tuple) -> Proof:
+    """Rule-by-rule derivation of a fact of the least model; shared subproofs appear once."""
+    steps, ids = [], {}
+
+    def add(**kw) -> int:
+        steps.append(Step(len(steps) + 1, **kw))
+        return len(steps)
+
+    stack = [((pred, values), False)]
+    while stack:
+        key, expanded = stack.pop()
+        if key in ids:
+            continue
+        d = model.derivation(*key)
+        claim = S.show_atom(S.Atom(key[0], tuple(value_term(v) for v in key[1])))
+        if d is None:
+            ids[key] = add(claim=claim, by="premise", source=theory.entries[theory.fact_index[key]].source)
+            continue
+        if not expanded:
+            stack.append((key, True))
+            stack.extend((p, False) for p in reversed(d.premises) if p not in ids)
+            continue
+        rule = theory.entries[d.rule_index]
+        premises, absent, used = iter(d.premises), iter(d.absent), []
+        for lit in rule.statement.body:
+            if isinstance(lit, S.Atom):
+                used.append(ids[next(premises)])
+            elif isinstance(lit, S.Not):
+                p, vals = next(absent)
+                neg = S.show_formula(S.Not(S.Atom(p, tuple(value_term(v) for v in vals))))
+                used.append(add(claim=neg, by="closed", predicate=p))
+        ids[key] = add(claim=claim, by="rule", rule=rule.source, subst=dict(d.subst), premises=tuple(used))
+    return Proof(tuple(steps))
+
+
+def smt_proof(theory, core, claim: str) -> Proof:
+    """Premise and closed-world steps for the unsat core, then one smt step."""
+    steps, by_entry, instances = [], {}, {}
+    for key in sorted(core, key=repr):
+        if key[0] == "closed":
+            _, pred, values = key
+            text = S.show_formula(S.Not(S.Atom(pred, tuple(value_term(v) for v in values))))
+            steps.append(Step(len(steps) + 1, text, "closed", predicate=pred))
+            continue
+        index, sub = key
+        if index not in by_entry:
+            entry = theory.entries[index]
+            steps.append(Step(len(steps) + 1, S.show_formula(entry.sentence), "premise", source=entry.source))
+            by_entry[index] = len(steps)
+            instances[by_entry[index]] = []
+        if instances.get(by_entry[index]) is not None:
+            if sub is None:
+                instances[by_entry[index]] = None
+            else:
+                instances[by_entry[index]].append(sub)
+    used = {k: v for k, v in instances.items() if v}
+    steps.append(Step(len(steps) + 1, claim, "smt", premises=tuple(s.id for s in steps), instances=used or None))
+    return Proof(tuple(steps))

@@ -1,0 +1,261 @@
+"""The only module that talks to z3: translation of typed sentences, satisfiability
+checks with tracked premises, unsat cores, models, and time budgets.
+
+Quantifiers over finite sorts (named individuals, enums, ranges) are expanded, so
+z3 sees a ground problem and decides it completely; quantifiers over open sorts,
+`int` and `real` stay quantifiers. Each `Problem` owns a fresh z3 context: nothing
+is shared between problems and there is no global state.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from fractions import Fraction
+
+import z3
+
+from . import syntax as S
+from .signature import Signature
+from .syntax import show_atom
+
+
+class Budget(Exception):
+    """A grounding or time budget was exhausted: the caller answers `unknown (resource limit)`."""
+
+
+@dataclass
+class Outcome:
+    status: str                 # "sat" | "unsat" | "unknown"
+    core: tuple = ()            # keys of the tracked premises in a (minimised) unsat core
+    model: object = None        # z3 model when sat
+    reason: str = ""
+
+
+class Problem:
+    """A set of tracked sentences over one signature, ready for satisfiability checks."""
+
+    def __init__(self, signature: Signature, timeout_ms: int = 5000, max_instances: int = 200_000):
+        self.sig = signature
+        self.ctx = z3.Context()
+        self.timeout_ms = timeout_ms
+        self.max_instances = max_instances
+        self.instances = 0
+        self.sorts: dict = {}
+        self.elements: dict = {}
+        self.symbols: dict = {}
+        self.atoms: dict = {}              # printed ground atom -> (pred, values, z3 expr)
+        self.solver = z3.Solver(ctx=self.ctx)
+        self.solver.set("timeout", int(timeout_ms))
+        self.solver.set("core.minimize", True)
+        self.trackers: dict = {}           # z3 tracker name -> key
+
+    # ------------------------------------------------------------ sorts and symbols
+    def sort(self, name: str):
+        if name not in self.sorts:
+            info = self.sig.sorts.get(name)
+            kind = info.kind if info else "closed"
+            if kind in ("int", "range"):
+                self.sorts[name] = z3.IntSort(self.ctx)
+            elif kind == "real":
+                self.sorts[name] = z3.RealSort(self.ctx)
+            elif kind == "open":
+                self.sorts[name] = z3.DeclareSort(name, self.ctx)
+            else:
+                names = list(info.elements) if info and info.elements else []
+                if names:
+                    srt, consts = z3.EnumSort(f"{name}", [f"{name}!{e}" for e in names], ctx=self.ctx)
+                    self.elements.update({(name, e): c for e, c in zip(names, consts)})
+                else:  # an empty sort: only reachable through symbols that are never instantiated
+                    srt = z3.DeclareSort(name, self.ctx)
+                self.sorts[name] = srt
+        return self.sorts[name]
+
+    def constant(self, name: str):
+        sort = self.sig.consts.get(name, "thing")
+        srt = self.sort(sort)
+        key = (sort, name)
+        if key not in self.elements:
+            self.elements[key] = z3.Const(name, srt)
+        return self.elements[key]
+
+    def value(self, v, sort_hint: str | None = None):
+        if isinstance(v, str):
+            return self.constant(v)
+        if isinstance(v, Fraction) and v.denominator != 1:
+            return z3.RealVal(f"{v.numerator}/{v.denominator}", self.ctx)
+        if sort_hint == "real":
+            return z3.RealVal(int(v), self.ctx)
+        return z3.IntVal(int(v), self.ctx)
+
+    def predicate(self, name: str):
+        key = ("p", name)
+        if key not in self.symbols:
+            sorts = self.sig.preds.get(name, ())
+            self.symbols[key] = z3.Function(name, *[self.sort(s) for s in sorts], z3.BoolSort(self.ctx)) \
+                if sorts else z3.Bool(name, self.ctx)
+        return self.symbols[key]
+
+    def function(self, name: str):
+        key = ("f", name)
+        if key not in self.symbols:
+            args, result = self.sig.funs[name]
+            self.symbols[key] = z3.Function(name, *[self.sort(s) for s in args], self.sort(result)) \
+                if args else z3.Const(name, self.sort(result))
+        return self.symbols[key]
+
+    # ------------------------------------------------------------ translation
+    def formula(self, f, env: dict | None = None):
+        """Translate a typed formula; env maps variable names to (z3 term, ground value or None)."""
+        env = env or {}
+        match f:
+            case S.Atom(pred, args):
+                return self.atom(pred, args, env)
+            case S.Cmp(op, left, right):
+                return _compare(op, *_numeric_pair(self.term(left, env), self.term(right, env)))
+            case S.Not(body):
+                return z3.Not(self.formula(body, env))
+            case S.And(items):
+                return z3.And([self.formula(x, env) for x in items]) if items else z3.BoolVal(True, self.ctx)
+            case S.Or(items):
+                return z3.Or([self.formula(x, env) for x in items]) if items else z3.BoolVal(False, self.ctx)
+            case S.Implies(l, r):
+                return z3.Implies(self.formula(l, env), self.formula(r, env))
+            case S.Iff(l, r):
+                return self.formula(l, env) == self.formula(r, env)
+            case S.Quant(kind, vars_, body):
+                return self.quantifier(kind, vars_, body, env)
+        raise TypeError(f"cannot translate {f!r}")
+
+    def quantifier(self, kind, vars_, body, env):
+        (name, sort), rest = vars_[0], vars_[1:]
+        inner = S.Quant(kind, rest, body) if rest else body
+        domain = self.sig.domain(sort)
+        if domain is None:
+            v = z3.Const(name, self.sort(sort))
+            sub = self.formula(inner, {**env, name: (v, None)})
+            return z3.ForAll([v], sub) if kind == "forall" else z3.Exists([v], sub)
+        self.instances += len(domain)
+        if self.instances > self.max_instances:
+            raise Budget(f"grounding exceeded {self.max_instances} instances")
+        parts = [self.formula(inner, {**env, name: (self.value(e, sort), e)}) for e in domain]
+        if kind == "forall":
+            return z3.And(parts) if parts else z3.BoolVal(True, self.ctx)
+        return z3.Or(parts) if parts else z3.BoolVal(False, self.ctx)
+
+    def atom(self, pred, args, env):
+        fn = self.predicate(pred)
+        if not args:
+            expr = fn
+        else:
+            sorts = self.sig.preds.get(pred, ())
+            expr = fn(*[self.term(a, env, s) for a, s in zip(args, sorts)])
+        values = tuple(_ground_value(a, env) for a in args)
+        if all(v is not None for v in values):
+            text = show_atom(S.Atom(pred, tuple(_value_term(v) for v in values)))
+            self.atoms.setdefault(text, (pred, values, expr))
+        return expr
+
+    def term(self, t, env, sort_hint: str | None = None):
+        match t:
+            case S.Var(name):
+                return env[name][0]
+            case S.Const(name):
+                return self.constant(name)
+            case S.Num(value):
+                return self.value(value, sort_hint)
+            case S.Fn(name, args):
+                fn = self.function(name)
+                return fn(*[self.term(a, env, s) for a, s in zip(args, self.sig.funs[name][0])]) if args else fn
+            case S.Op("-", (arg,)):
+                return -self.term(arg, env, sort_hint)
+            case S.Op(op, (left, right)):
+                a, b = _numeric_pair(self.term(left, env, sort_hint), self.term(right, env, sort_hint))
+                match op:
+                    case "+":
+                        return a + b
+                    case "-":
+                        return a - b
+                    case "*":
+                        return a * b
+                return _to_real(a) / _to_real(b)
+        raise TypeError(f"cannot translate term {t!r}")
+
+    # ------------------------------------------------------------ assertions and checks
+    def assert_tracked(self, key, expr):
+        name = f"t!{len(self.trackers)}"
+        tracker = z3.Bool(name, self.ctx)
+        self.trackers[name] = (key, tracker)
+        self.solver.add(z3.Implies(tracker, expr))
+
+    def assert_plain(self, expr):
+        self.solver.add(expr)
+
+    def check(self, extra=None, want_core: bool = True) -> Outcome:
+        assumptions = [tr for _, tr in self.trackers.values()]
+        self.solver.push()
+        try:
+            if extra is not None:
+                self.solver.add(extra)
+            result = self.solver.check(*assumptions)
+            if result == z3.sat:
+                return Outcome("sat", model=self.solver.model())
+            if result == z3.unknown:
+                return Outcome("unknown", reason=_reason(self.solver.reason_unknown()))
+            core = [self.trackers[str(c)][0] for c in self.solver.unsat_core()] if want_core else []
+            return Outcome("unsat", core=tuple(core))
+        finally:
+            self.solver.pop()
+
+    def negate(self, expr):
+        return z3.Not(expr)
+
+    def holds_in(self, model, expr) -> bool | None:
+        val = model.eval(expr, model_completion=True)
+        return True if z3.is_true(val) else False if z3.is_false(val) else None
+
+
+def _reason(text: str) -> str:
+    return "resource limit" if ("timeout" in text or "canceled" in text or "resource" in text) else f"solver: {text}"
+
+
+def _ground_value(t, env):
+    match t:
+        case S.Const(name):
+            return name
+        case S.Num(value):
+            return value
+        case S.Var(name):
+            return env.get(name, (None, None))[1]
+    return None
+
+
+def _value_term(v):
+    return S.Const(v) if isinstance(v, str) else S.Num(v)
+
+
+def _to_real(x):
+    return z3.ToReal(x) if z3.is_int(x) else x
+
+
+def _numeric_pair(a, b):
+    if z3.is_arith(a) and z3.is_arith(b) and (z3.is_real(a) != z3.is_real(b)):
+        return _to_real(a), _to_real(b)
+    return a, b
+
+
+def _compare(op, a, b):
+    if a.sort() != b.sort():     # e.g. a constant against a number: never equal
+        return z3.BoolVal(op == "!=", a.ctx)
+    return {"=": lambda: a == b, "!=": lambda: a != b, "<": lambda: a < b, "<=": lambda: a <= b,
+            ">": lambda: a > b, ">=": lambda: a >= b}[op]()
+
+
+def entails(signature: Signature, premises: list, claim, timeout_ms: int = 5000) -> Outcome:
+    """Is premises ∧ ¬claim unsatisfiable? Used by the kernel for `smt` steps: "unsat" means yes."""
+    problem = Problem(signature, timeout_ms)
+    try:
+        for i, p in enumerate(premises):
+            problem.assert_plain(problem.formula(p))
+        negated = z3.Not(problem.formula(claim))
+    except Budget as e:
+        return Outcome("unknown", reason=f"resource limit: {e}")
+    return problem.check(negated, want_core=False)

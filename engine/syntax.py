@@ -1,0 +1,316 @@
+"""The abstract syntax: frozen dataclasses for terms, formulas and statements.
+
+Spans are carried on every node but take no part in equality, so that
+`parse(show(x)) == x` holds. `show` prints any node back as source text that
+parses to an equal node.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from fractions import Fraction
+from typing import Union
+
+from .errors import Span
+
+_SPAN = dict(default=None, compare=False, repr=False)
+
+
+# ---------------------------------------------------------------- terms
+@dataclass(frozen=True)
+class Var:
+    name: str
+    span: Span | None = field(**_SPAN)
+
+
+@dataclass(frozen=True)
+class Const:
+    name: str
+    span: Span | None = field(**_SPAN)
+
+
+@dataclass(frozen=True)
+class Num:
+    value: Union[int, Fraction]
+    span: Span | None = field(**_SPAN)
+
+
+@dataclass(frozen=True)
+class Fn:
+    """A function application f(t1, ..., tn) of a declared or inferred function."""
+
+    name: str
+    args: tuple
+    span: Span | None = field(**_SPAN)
+
+
+@dataclass(frozen=True)
+class Op:
+    """Arithmetic: `+ - * /` binary, or unary `-` (one argument)."""
+
+    op: str
+    args: tuple
+    span: Span | None = field(**_SPAN)
+
+
+Term = Union[Var, Const, Num, Fn, Op]
+
+
+# ---------------------------------------------------------------- formulas
+@dataclass(frozen=True)
+class Atom:
+    pred: str
+    args: tuple = ()
+    span: Span | None = field(**_SPAN)
+
+
+@dataclass(frozen=True)
+class Cmp:
+    op: str  # = != < <= > >=
+    left: Term
+    right: Term
+    span: Span | None = field(**_SPAN)
+
+
+@dataclass(frozen=True)
+class Not:
+    body: "Formula"
+    span: Span | None = field(**_SPAN)
+
+
+@dataclass(frozen=True)
+class And:
+    items: tuple
+    span: Span | None = field(**_SPAN)
+
+
+@dataclass(frozen=True)
+class Or:
+    items: tuple
+    span: Span | None = field(**_SPAN)
+
+
+@dataclass(frozen=True)
+class Implies:
+    left: "Formula"
+    right: "Formula"
+    span: Span | None = field(**_SPAN)
+
+
+@dataclass(frozen=True)
+class Iff:
+    left: "Formula"
+    right: "Formula"
+    span: Span | None = field(**_SPAN)
+
+
+@dataclass(frozen=True)
+class Quant:
+    kind: str  # forall | exists
+    vars: tuple  # of (name, sort or None)
+    body: "Formula"
+    span: Span | None = field(**_SPAN)
+
+
+Formula = Union[Atom, Cmp, Not, And, Or, Implies, Iff, Quant]
+
+
+# ---------------------------------------------------------------- statements
+@dataclass(frozen=True)
+class TypeDecl:
+    """`type s.` (kind closed), `type s open.`, `type s = {a, b}.` (enum), `type s = 0..9.` (range)."""
+
+    name: str
+    kind: str
+    elements: tuple = ()
+    lo: int = 0
+    hi: int = 0
+    span: Span | None = field(**_SPAN)
+
+
+@dataclass(frozen=True)
+class PredDecl:
+    name: str
+    sorts: tuple
+    span: Span | None = field(**_SPAN)
+
+
+@dataclass(frozen=True)
+class FunDecl:
+    name: str
+    args: tuple
+    result: str
+    span: Span | None = field(**_SPAN)
+
+
+@dataclass(frozen=True)
+class ConstDecl:
+    names: tuple
+    sort: str
+    span: Span | None = field(**_SPAN)
+
+
+@dataclass(frozen=True)
+class ClosedDecl:
+    preds: tuple
+    span: Span | None = field(**_SPAN)
+
+
+@dataclass(frozen=True)
+class Use:
+    name: str
+    span: Span | None = field(**_SPAN)
+
+
+@dataclass(frozen=True)
+class Rule:
+    """head :- body. Free variables are universal; body-only variables existential."""
+
+    head: Atom
+    body: tuple
+    span: Span | None = field(**_SPAN)
+
+
+@dataclass(frozen=True)
+class Axiom:
+    """Any other sentence: a fact, a negative fact, a function value, a formula.
+    Free variables are read as universally quantified, as in Prolog facts."""
+
+    formula: Formula
+    span: Span | None = field(**_SPAN)
+
+
+@dataclass(frozen=True)
+class Query:
+    formula: Formula
+    span: Span | None = field(**_SPAN)
+
+
+Decl = Union[TypeDecl, PredDecl, FunDecl, ConstDecl, ClosedDecl, Use]
+Statement = Union[Decl, Rule, Axiom, Query]
+
+
+# ---------------------------------------------------------------- printing
+_PLAIN_NAME = re.compile(r"[a-z][A-Za-z0-9_]*\Z")
+KEYWORDS = frozenset({"type", "open", "pred", "fun", "const", "closed", "use",
+                      "forall", "exists", "not"})
+
+
+def show_name(name: str) -> str:
+    if _PLAIN_NAME.match(name) and name not in KEYWORDS:
+        return name
+    return "'" + name.replace("\\", "\\\\").replace("'", "\\'") + "'"
+
+
+def show_number(value) -> str:
+    if isinstance(value, int) or (isinstance(value, Fraction) and value.denominator == 1):
+        return str(int(value))
+    value = Fraction(value)
+    sign, value = ("-" if value < 0 else ""), abs(value)
+    whole, rest = divmod(value.numerator, value.denominator)
+    digits = []
+    for _ in range(60):
+        if not rest:
+            return f"{sign}{whole}." + "".join(digits)
+        rest *= 10
+        digit, rest = divmod(rest, value.denominator)
+        digits.append(str(digit))
+    return f"({sign}{value.numerator} / {value.denominator})"
+
+
+_TERM_PREC = {"+": 1, "-": 1, "*": 2, "/": 2}
+
+
+def show_term(t: Term, prec: int = 0) -> str:
+    match t:
+        case Var(name):
+            return name
+        case Const(name):
+            return show_name(name)
+        case Num(value):
+            text = show_number(value)
+            return f"({text})" if prec >= 3 and text.startswith("-") else text
+        case Fn(name, args):
+            return f"{show_name(name)}({', '.join(show_term(a) for a in args)})"
+        case Op("-", (arg,)):
+            text = "-" + show_term(arg, 3)
+            return f"({text})" if prec > 3 else text
+        case Op(op, (left, right)):
+            p = _TERM_PREC[op]
+            text = f"{show_term(left, p)} {op} {show_term(right, p + 1)}"
+            return f"({text})" if prec > p else text
+    raise TypeError(f"not a term: {t!r}")
+
+
+def show_atom(a: Atom) -> str:
+    if not a.args:
+        return show_name(a.pred)
+    return f"{show_name(a.pred)}({', '.join(show_term(x) for x in a.args)})"
+
+
+def show_qvars(vars_: tuple) -> str:
+    return ", ".join(f"{n}: {show_name(s)}" if s else n for n, s in vars_)
+
+
+def show_formula(f: Formula, prec: int = 0) -> str:
+    """Precedence, loosest first: <-> 1, -> 2, | 3, & 4, not 5, atoms 6.
+    A quantifier reaches as far right as it can, so it is bracketed below level 0."""
+    match f:
+        case Atom():
+            return show_atom(f)
+        case Cmp(op, left, right):
+            return f"{show_term(left)} {op} {show_term(right)}"
+        case Not(body):
+            return "not " + show_formula(body, 5)
+        case And(items):
+            return _wrap(" & ".join(show_formula(x, 5) for x in items), prec > 4)
+        case Or(items):
+            return _wrap(" | ".join(show_formula(x, 4) for x in items), prec > 3)
+        case Implies(left, right):
+            return _wrap(f"{show_formula(left, 3)} -> {show_formula(right, 2)}", prec > 2)
+        case Iff(left, right):
+            return _wrap(f"{show_formula(left, 2)} <-> {show_formula(right, 2)}", prec > 1)
+        case Quant(kind, vars_, body):
+            return _wrap(f"{kind} {show_qvars(vars_)}. {show_formula(body, 0)}", prec > 0)
+    raise TypeError(f"not a formula: {f!r}")
+
+
+def _wrap(text: str, brackets: bool) -> str:
+    return f"({text})" if brackets else text
+
+
+def show(node) -> str:
+    """Print a term, formula or statement as source text (statements end with '.')."""
+    match node:
+        case Var() | Const() | Num() | Fn() | Op():
+            return show_term(node)
+        case TypeDecl(name, "closed"):
+            return f"type {show_name(name)}."
+        case TypeDecl(name, "open"):
+            return f"type {show_name(name)} open."
+        case TypeDecl(name, "enum", elements):
+            return f"type {show_name(name)} = {{{', '.join(map(show_name, elements))}}}."
+        case TypeDecl(name, "range", _, lo, hi):
+            return f"type {show_name(name)} = {lo}..{hi}."
+        case PredDecl(name, sorts):
+            return f"pred {show_name(name)}({', '.join(map(show_name, sorts))})." if sorts else f"pred {show_name(name)}."
+        case FunDecl(name, args, result):
+            head = f"{show_name(name)}({', '.join(map(show_name, args))})" if args else show_name(name)
+            return f"fun {head} -> {show_name(result)}."
+        case ConstDecl(names, sort):
+            return f"const {', '.join(map(show_name, names))} : {show_name(sort)}."
+        case ClosedDecl(preds):
+            return f"closed {', '.join(map(show_name, preds))}."
+        case Use(name):
+            return f"use {show_name(name)}."
+        case Rule(head, body):
+            return f"{show_atom(head)} :- {', '.join(show_formula(b, 5) for b in body)}."
+        case Axiom(formula):
+            return show_formula(formula) + "."
+        case Query(formula):
+            return f"?- {show_formula(formula)}."
+    return show_formula(node)
+
+
+def show_program(statements) -> str:
+    return "\n".join(show(s) for s in statements) + "\n"

@@ -1,0 +1,305 @@
+"""The compiled view of a knowledge base, computed once per version of it.
+
+Statements are split into the *Horn part* (ground facts and definite rules whose
+negations are over settled closed predicates), evaluated by the forward chainer,
+and the *hard part* (everything else), handed to z3. A closed predicate is
+*settled* when no hard statement can add to what the chainer derives for it; its
+extension is then the least model. Other closed predicates get their extension
+from z3 entailment checks, in dependency order.
+"""
+from __future__ import annotations
+
+import itertools
+from dataclasses import dataclass
+from functools import cached_property
+
+from . import syntax as S
+from .horn import HornRule, saturate, solve
+from .signature import Signature
+from .solver import Budget, Problem
+from .terms import free_vars
+
+
+@dataclass(frozen=True)
+class Entry:
+    """A statement of the KB with its typed sentence and its source (file:line:col)."""
+
+    statement: object
+    sentence: object
+    source: str
+
+
+class Theory:
+    def __init__(self, entries: tuple, signature: Signature, timeout_ms: int = 5000):
+        self.entries = entries
+        self.sig = signature
+        self.timeout_ms = timeout_ms
+        self.by_source = {e.source: e for e in entries}
+        self.facts: dict = {}
+        self.fact_index: dict = {}          # (pred, tuple) -> entry index
+        self.rules: list = []               # HornRule with index = entry index
+        self.hard: list = []                # entry indices for z3
+        self.symbols: dict = {}             # entry index -> symbols it mentions
+        self._classify()
+
+    # ------------------------------------------------------------ classification
+    def _classify(self):
+        candidates = []
+        for i, e in enumerate(self.entries):
+            st = e.statement
+            if e.sentence is None:
+                continue
+            self.symbols[i] = _symbols(e.sentence)
+            fact = _ground_fact(st)
+            if fact is not None:
+                self.facts.setdefault(fact[0], set()).add(fact[1])
+                self.fact_index.setdefault(fact, i)
+            elif isinstance(st, S.Rule) and _horn_shape(st):
+                candidates.append(i)
+            else:
+                self.hard.append(i)
+        while True:   # rules that negate an unsettled closed predicate are hard
+            settled = self._settled(candidates)
+            moved = [i for i in candidates if any(p not in settled for p in _negated(self.entries[i].statement))]
+            if not moved:
+                break
+            self.hard.extend(moved)
+            candidates = [i for i in candidates if i not in moved]
+        self.settled = settled
+        self.rules = [_horn_rule(self.entries[i].statement, i) for i in candidates]
+
+    def _settled(self, horn_candidates) -> set:
+        hard_preds = set().union(*(self.symbols[i] for i in self.hard)) if self.hard else set()
+        deps: dict = {}
+        for i, e in enumerate(self.entries):
+            if isinstance(e.statement, S.Rule):
+                deps.setdefault(e.statement.head.pred, set()).update(
+                    p for b in e.statement.body for p in _symbols(b))
+        settled = set()
+        for p in self.sig.closed:
+            cone, stack = {p}, [p]
+            while stack:
+                for q in deps.get(stack.pop(), ()):
+                    if q not in cone:
+                        cone.add(q)
+                        stack.append(q)
+            if not cone & hard_preds:
+                settled.add(p)
+        return settled
+
+    @property
+    def is_horn(self) -> bool:
+        return not self.hard
+
+    # ------------------------------------------------------------ least model and closure
+    @cached_property
+    def model(self):
+        return saturate(self.rules, self.facts)
+
+    def point_model(self, pred: str, pattern: tuple):
+        """Goal-directed evaluation for one atom, unless the whole model is already known."""
+        if True or "model" in self.__dict__:  # TEMP
+            return self.model
+        return solve(self.rules, self.facts, pred, pattern)
+
+    @cached_property
+    def extensions(self) -> dict:
+        """For each unsettled closed predicate, the atoms the KB entails (by z3)."""
+        out = {}
+        for p in sorted(self.sig.closed - self.settled):
+            out[p] = self._entailed_atoms(p, out)
+        return out
+
+    def _entailed_atoms(self, pred: str, known: dict) -> set:
+        sorts = self.sig.preds.get(pred)
+        if sorts is None:
+            return set()
+        domains = [self.sig.domain(s) for s in sorts]
+        if any(d is None for d in domains):
+            return set(self.model.tuples(pred))
+        problem = self.problem(self.relevant({pred}), extensions=known)
+        found = set()
+        for values in itertools.product(*domains):
+            atom = problem.formula(S.Atom(pred, tuple(_term(v) for v in values)))
+            if problem.check(extra=_negation(problem, atom), want_core=False).status == "unsat":
+                found.add(values)
+        return found
+
+    def is_closed_false(self, pred: str, values: tuple) -> bool:
+        """Closed-world: the atom is false when the KB does not entail it."""
+        if pred not in self.sig.closed:
+            return False
+        if pred in self.settled:
+            return not self.model.contains(pred, values)
+        return values not in self.extensions.get(pred, set())
+
+    # ------------------------------------------------------------ relevance and grounding
+    def relevant(self, symbols: set) -> list:
+        """Entries connected to `symbols` through shared predicate and function symbols."""
+        by_symbol: dict = {}
+        for i, syms in self.symbols.items():
+            for s in syms:
+                by_symbol.setdefault(s, []).append(i)
+        seen_syms, chosen, stack = set(symbols), set(), list(symbols)
+        while stack:
+            for i in by_symbol.get(stack.pop(), ()):
+                if i not in chosen:
+                    chosen.add(i)
+                    for s in self.symbols[i] - seen_syms:
+                        seen_syms.add(s)
+                        stack.append(s)
+        chosen.update(i for i, syms in self.symbols.items() if not syms)
+        return sorted(chosen)
+
+    def problem(self, indices: list, signature: Signature | None = None, extensions: dict | None = None,
+                extra_formulas=()) -> Problem:
+        """A tracked z3 problem: one tracker per rule instance or sentence, plus the closed-world
+        literals of the closed atoms that occur in it (tracked as ("closed", pred, values))."""
+        sig = signature or self.sig
+        problem = Problem(sig, self.timeout_ms)
+        for i in indices:
+            sentence = self.entries[i].sentence
+            for sub, body in _instances(sentence, sig):
+                problem.assert_tracked((i, sub), problem.formula(body, sub and _env(problem, sub)))
+        for f in extra_formulas:
+            problem.formula(f)
+        known = self.extensions if extensions is None else extensions
+        for text, (pred, values, expr) in list(problem.atoms.items()):
+            if pred in sig.closed and (pred in self.settled or pred in known):
+                false = (not self.model.contains(pred, values)) if pred in self.settled else values not in known[pred]
+                if false:
+                    problem.assert_tracked(("closed", pred, values), _negation(problem, expr))
+        return problem
+
+
+# ---------------------------------------------------------------- helpers
+def _negation(problem, expr):
+    return problem.negate(expr)
+
+
+def _instances(sentence, sig: Signature):
+    """Split a universal sentence over finite sorts into tracked instances: (subst, body)."""
+    if isinstance(sentence, S.Quant) and sentence.kind == "forall":
+        domains = [sig.domain(s) for _, s in sentence.vars]
+        if all(d is not None for d in domains):
+            names = [n for n, _ in sentence.vars]
+            for values in itertools.product(*domains):
+                yield dict(zip(names, values)), sentence.body
+            return
+    yield None, sentence
+
+
+def _env(problem, sub: dict) -> dict:
+    return {n: (problem.value(v), v) for n, v in sub.items()}
+
+
+def _term(v):
+    return S.Const(v) if isinstance(v, str) else S.Num(v)
+
+
+def _symbols(node) -> set:
+    out = set()
+    _collect(node, out)
+    return out
+
+
+def _collect(node, out):
+    match node:
+        case S.Atom(pred, args):
+            out.add(pred)
+            for a in args:
+                _collect(a, out)
+        case S.Fn(name, args):
+            out.add("fn:" + name)
+            for a in args:
+                _collect(a, out)
+        case S.Op(_, args):
+            for a in args:
+                _collect(a, out)
+        case S.Cmp(_, l, r) | S.Implies(l, r) | S.Iff(l, r):
+            _collect(l, out)
+            _collect(r, out)
+        case S.Not(body) | S.Quant(_, _, body):
+            _collect(body, out)
+        case S.And(items) | S.Or(items):
+            for x in items:
+                _collect(x, out)
+        case S.Rule(head, body):
+            _collect(head, out)
+            for b in body:
+                _collect(b, out)
+
+
+def _ground_fact(st):
+    if isinstance(st, S.Axiom) and isinstance(st.formula, S.Atom):
+        values = tuple(_plain_value(a) for a in st.formula.args)
+        if all(v is not None for v in values):
+            return st.formula.pred, values
+    return None
+
+
+def _plain_value(t):
+    if isinstance(t, S.Const):
+        return t.name
+    if isinstance(t, S.Num):
+        return t.value
+    return None
+
+
+def _simple_args(args) -> bool:
+    return all(isinstance(a, (S.Var, S.Const, S.Num)) for a in args)
+
+
+def _no_functions(t) -> bool:
+    match t:
+        case S.Fn():
+            return False
+        case S.Op(_, args):
+            return all(map(_no_functions, args))
+    return True
+
+
+def _horn_shape(rule: S.Rule) -> bool:
+    """Definite clause, no function symbols, range-restricted."""
+    if not _simple_args(rule.head.args):
+        return False
+    bound: set = set()
+    tests = []
+    for b in rule.body:
+        match b:
+            case S.Atom(_, args) if _simple_args(args):
+                bound |= free_vars(b)
+            case S.Not(S.Atom(_, args)) if _simple_args(args):
+                tests.append(b)
+            case S.Cmp(_, l, r) if _no_functions(l) and _no_functions(r):
+                tests.append(b)
+            case _:
+                return False
+    changed = True
+    while changed:     # X = expr binds X once expr is bound
+        changed = False
+        for t in tests:
+            if isinstance(t, S.Cmp) and t.op == "=":
+                for a, other in ((t.left, t.right), (t.right, t.left)):
+                    if isinstance(a, S.Var) and a.name not in bound and free_vars(other) <= bound:
+                        bound.add(a.name)
+                        changed = True
+    needed = free_vars(rule.head).union(*(free_vars(t) for t in tests)) if tests else free_vars(rule.head)
+    return needed <= bound
+
+
+def _negated(rule: S.Rule):
+    return [b.body.pred for b in rule.body if isinstance(b, S.Not)]
+
+
+def _horn_rule(rule: S.Rule, index: int) -> HornRule:
+    body = []
+    for b in rule.body:
+        match b:
+            case S.Atom(pred, args):
+                body.append(("pos", pred, args))
+            case S.Not(S.Atom(pred, args)):
+                body.append(("neg", pred, args))
+            case S.Cmp(op, l, r):
+                body.append(("cmp", op, l, r))
+    return HornRule((rule.head.pred, rule.head.args), tuple(body), index)

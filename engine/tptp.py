@@ -1,0 +1,336 @@
+"""TPTP problems (FOF, CNF, a TFF subset) → Scientia statements. grammar/tptp.lark is the reference.
+
+The mapping: one open sort `iota` for TPTP's individuals; a declaration for every symbol
+(from a TFF type, else `iota` everywhere); axiom-like roles become `Axiom`s; the
+conjecture, or the negation of the negated conjectures, becomes the one `Query`. CNF
+clauses are read as their universal closures. Statements come out as: sorts and
+declarations, then the axioms in source order (includes expanded in place), then the query.
+"""
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from functools import lru_cache
+from itertools import combinations
+from pathlib import Path
+from typing import Mapping
+
+from lark import Lark, Token, Transformer, Tree, v_args
+from lark.exceptions import UnexpectedCharacters, UnexpectedInput, UnexpectedToken
+
+from . import syntax as S
+from .errors import Diagnostic, ParseError, Span, UsageError
+
+GRAMMAR = Path(__file__).resolve().parent.parent / "grammar" / "tptp.lark"
+IOTA = "iota"
+AXIOM_ROLES = frozenset({"axiom", "hypothesis", "definition", "assumption", "lemma", "theorem",
+                         "corollary", "plain"})
+ROLES = AXIOM_ROLES | {"conjecture", "negated_conjecture", "type"}
+TRUE = S.Quant("forall", (("X_true", IOTA),), S.Cmp("=", S.Var("X_true"), S.Var("X_true")))
+SORTS = {"$i": IOTA, "$int": "int", "$o": "$o", "$tType": "$tType"}
+CMPS = {"$less": "<", "$lesseq": "<=", "$greater": ">", "$greatereq": ">="}
+OPS = {"$sum": "+", "$difference": "-", "$product": "*"}
+WORDS = {"LOWER_WORD": "a name", "UPPER_WORD": "a variable", "SINGLE_QUOTED": "a quoted name",
+         "DOLLAR_WORD": "a defined word such as $true", "INTEGER": "an integer", "REAL": "a number",
+         "DISTINCT_OBJECT": "a distinct object", "QUANTIFIER": "'!' or '?'", "$END": "end of input"}
+
+
+@dataclass(frozen=True)
+class Unit:
+    """One annotated formula: its name, role and body (a formula, or a TFF typing)."""
+
+    name: str
+    role: str
+    body: object
+    span: Span
+
+
+@lru_cache(maxsize=1)
+def _lark() -> Lark:
+    return Lark(GRAMMAR.read_text(), parser="lalr", propagate_positions=True, maybe_placeholders=False)
+
+
+def load_tptp(path, include_dirs: list[str] | None = None, env: Mapping[str, str] | None = None) -> list:
+    """Read a TPTP file; includes are searched next to it, then in include_dirs, then in $TPTP."""
+    try:
+        text = Path(path).read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as e:
+        raise UsageError([Diagnostic("E003", f"cannot read {path}: {getattr(e, 'strerror', None) or e}")])
+    return parse_tptp(text, str(path), include_dirs, env)
+
+
+def parse_tptp(text: str, file: str = "<tptp>", include_dirs: list[str] | None = None,
+               env: Mapping[str, str] | None = None) -> list:
+    """Parse a TPTP problem into statements, or raise ParseError with every problem found.
+    `env` defaults to os.environ, read now; its TPTP entry is the last include directory."""
+    env = os.environ if env is None else env
+    reader = _Reader([*(include_dirs or ()), *([env["TPTP"]] if env.get("TPTP") else [])])
+    units = reader.units(text, file, ())
+    if not reader.diagnostics:
+        statements = _statements(units)
+    if reader.diagnostics:
+        raise ParseError(reader.diagnostics, reader.sources)
+    return statements
+
+
+# ---------------------------------------------------------------- files, includes, units
+class _Reader:
+    def __init__(self, roots: list[str]):
+        self.roots, self.diagnostics, self.sources = roots, [], {}
+
+    def units(self, text: str, file: str, chain: tuple) -> list[Unit]:
+        self.sources[file] = text
+        tree = self.parse(text, file)
+        out = []
+        for node in tree.children if tree else ():
+            if node.data == "include":
+                out += self.include(node, file, chain + (str(Path(file).resolve()),))
+            else:
+                out += self.unit(node, file)
+        return out
+
+    def parse(self, text: str, file: str) -> Tree | None:
+        try:
+            return _lark().parse(text)
+        except UnexpectedCharacters as e:
+            hint = "distinct objects (\"...\") are not supported" if e.char == '"' else None
+            self.error("E001", f"unexpected character {e.char!r}", Span(file, e.line, e.column, e.line, e.column + 1), hint)
+        except UnexpectedToken as e:
+            self.diagnostics.append(_unexpected(e, text, file))
+        except UnexpectedInput as e:
+            self.error("E002", "unexpected input", Span(file, e.line, e.column))
+        return None
+
+    def include(self, node: Tree, file: str, chain: tuple) -> list[Unit]:
+        target, span = _unquote(node.children[0]), _span(node.meta, file)
+        path = next((p for p in (Path(d) / target for d in (Path(file).parent, *self.roots)) if p.is_file()), None)
+        if path is None:
+            dirs = ", ".join(map(str, (Path(file).parent, *self.roots)))
+            return self.error("E003", f"include file '{target}' not found", span, f"searched in {dirs} (and $TPTP if set)")
+        if str(path.resolve()) in chain:
+            return self.error("E003", f"'{target}' includes itself", span)
+        try:
+            units = self.units(path.read_text(encoding="utf-8"), str(path), chain)
+        except (OSError, UnicodeDecodeError) as e:
+            return self.error("E003", f"cannot read include file '{target}': {e}", span)
+        if len(node.children) == 1:
+            return units
+        wanted = {_name(n) for n in node.children[1].children}
+        return [u for u in units if u.name in wanted]
+
+    def unit(self, node: Tree, file: str) -> list[Unit]:
+        name, role, body = node.children[:3]
+        span, role = _span(node.meta, file), str(role)
+        body = _ToSyntax(file, self.diagnostics).transform(body)
+        if role not in ROLES:
+            return self.error("E010", f"unsupported role '{role}'", span, "roles: " + ", ".join(sorted(ROLES)))
+        if (role == "type") != isinstance(body, tuple) or (role == "type" and node.data != "tff"):
+            return self.error("E010", "a type declaration needs the role 'type' in tff", span)
+        if node.data == "cnf":
+            body = _closure(body)
+        for var in dict.fromkeys(_free(body)) if role != "type" else ():
+            self.error("E010", f"free variable {var.name}", var.span or span, "quantify it with ! [X] : or ? [X] :")
+        return [Unit(_name(name), role, body, span)]
+
+    def error(self, code: str, message: str, span: Span, hint: str | None = None) -> list:
+        self.diagnostics.append(Diagnostic(code, message, span, hint))
+        return []
+
+
+def _unexpected(e: UnexpectedToken, text: str, file: str) -> Diagnostic:
+    tok = e.token
+    if tok.type == "$END":
+        lines = text.split("\n")
+        span, what = Span(file, len(lines), len(lines[-1]) + 1), "end of input"
+    else:
+        span, what = Span(file, tok.line, tok.column, tok.end_line, tok.end_column), repr(str(tok))
+    expected = sorted({_word(t) for t in e.expected})
+    hint = "TPTP needs brackets to mix '&' and '|'" if {str(tok)} & {"&", "|"} and {"AMPERSAND", "VBAR"} & set(e.expected) else None
+    return Diagnostic("E002", f"unexpected {what}; expected {', '.join(expected)}", span, hint)
+
+
+def _word(terminal: str) -> str:
+    if terminal in WORDS:
+        return WORDS[terminal]
+    return repr(_lark().get_terminal(terminal).pattern.value)
+
+
+# ---------------------------------------------------------------- lark tree → syntax
+@v_args(meta=True)
+class _ToSyntax(Transformer):
+    """One method per grammar rule of a formula, term or TFF typing."""
+
+    def __init__(self, file: str, diagnostics: list):
+        super().__init__()
+        self.file, self.diagnostics = file, diagnostics
+
+    def fail(self, meta, message: str, result=TRUE):
+        self.diagnostics.append(Diagnostic("E010", message, _span(meta, self.file)))
+        return result
+
+    def iff(self, meta, c): return S.Iff(c[0], c[1], _span(meta, self.file))
+    def implies(self, meta, c): return S.Implies(c[0], c[1], _span(meta, self.file))
+    def implied(self, meta, c): return S.Implies(c[1], c[0], _span(meta, self.file))
+    def xor(self, meta, c): return S.Not(S.Iff(c[0], c[1]), _span(meta, self.file))
+    def nor(self, meta, c): return S.Not(S.Or((c[0], c[1])), _span(meta, self.file))
+    def nand(self, meta, c): return S.Not(S.And((c[0], c[1])), _span(meta, self.file))
+    def disj(self, meta, c): return S.Or(tuple(c), _span(meta, self.file))
+    def conj(self, meta, c): return S.And(tuple(c), _span(meta, self.file))
+    def negation(self, meta, c): return S.Not(c[0], _span(meta, self.file))
+    def clause(self, meta, c): return c[0] if len(c) == 1 else S.Or(tuple(c), _span(meta, self.file))
+    def equal(self, meta, c): return S.Cmp("=", c[0], c[1], _span(meta, self.file))
+    def unequal(self, meta, c): return S.Cmp("!=", c[0], c[1], _span(meta, self.file))
+    def var(self, meta, c): return S.Var(str(c[0]), _span(meta, self.file))
+    def number(self, meta, c): return S.Num(int(c[0]), _span(meta, self.file))
+    def arguments(self, meta, c): return tuple(c)
+    def functor(self, meta, c): return c[0]
+
+    def quantified(self, meta, c):
+        kind = "forall" if c[0] == "!" else "exists"
+        return S.Quant(kind, tuple(c[1:-1]), c[-1], _span(meta, self.file))
+
+    def variable(self, meta, c):
+        sort = self.sort(meta, c[1]) if len(c) > 1 else IOTA
+        return (str(c[0]), sort if sort not in ("$o", "$tType") else self.fail(meta, f"a variable cannot have type {c[1]}", IOTA))
+
+    def atom(self, meta, c):
+        tok, args, span = c[0], c[1] if len(c) > 1 else (), _span(meta, self.file)
+        if tok.type != "DOLLAR_WORD":
+            return S.Atom(_name(tok), args, span)
+        match str(tok), len(args):
+            case "$true", 0:
+                return TRUE
+            case "$false", 0:
+                return S.Not(TRUE, span)
+            case op, 2 if op in CMPS:
+                return S.Cmp(CMPS[op], args[0], args[1], span)
+            case "$distinct", n if n >= 2:
+                pairs = tuple(S.Cmp("!=", a, b, span) for a, b in combinations(args, 2))
+                return pairs[0] if len(pairs) == 1 else S.And(pairs, span)
+        return self.fail(meta, f"unsupported defined predicate {tok}/{len(args)}")
+
+    def fn(self, meta, c):
+        tok, args, span = c[0], c[1] if len(c) > 1 else (), _span(meta, self.file)
+        if tok.type != "DOLLAR_WORD":
+            return S.Fn(_name(tok), args, span) if args else S.Const(_name(tok), span)
+        match str(tok), len(args):
+            case "$uminus", 1:
+                return S.Num(-args[0].value, span) if isinstance(args[0], S.Num) else S.Op("-", args, span)
+            case op, 2 if op in OPS:
+                return S.Op(OPS[op], args, span)
+        return self.fail(meta, f"unsupported defined function {tok}/{len(args)}", S.Const(str(tok), span))
+
+    def typing(self, meta, c):
+        return c[0] if isinstance(c[0], tuple) else (_name(c[0]), *c[1])
+
+    def tff_type(self, meta, c):
+        sorts = tuple(self.sort(meta, t) for t in c)
+        return sorts[:-1], sorts[-1]
+
+    def sort(self, meta, tok: Token) -> str:
+        if tok.type == "LOWER_WORD":
+            return str(tok)
+        return SORTS.get(str(tok)) or self.fail(meta, f"unsupported type {tok}", IOTA)
+
+
+# ---------------------------------------------------------------- units → statements
+def _statements(units: list[Unit]) -> list:
+    decls = {}
+    for u in units:
+        if u.role == "type":
+            decls.setdefault((u.body[2] == "$tType", u.body[0]), _declare(*u.body, u.span))
+    formulas = [u for u in units if u.role != "type"]
+    for node in (n for u in formulas for n in _nodes(u.body)):
+        if isinstance(node, (S.Atom, S.Fn, S.Const)):
+            decls.setdefault((False, getattr(node, "pred", None) or node.name), _infer(node))
+    axioms = [S.Axiom(u.body, u.span) for u in formulas if u.role in AXIOM_ROLES]
+    goals = [u for u in formulas if u.role == "conjecture"]
+    refuted = [u for u in formulas if u.role == "negated_conjecture"]
+    return [S.TypeDecl(IOTA, "open"), *decls.values(), *axioms, *_query(goals, refuted)]
+
+
+def _declare(name: str, args: tuple, result: str, span: Span):
+    if result == "$tType":
+        return S.TypeDecl(name, "open", span=span)
+    if result == "$o":
+        return S.PredDecl(name, args, span)
+    return S.FunDecl(name, args, result, span) if args else S.ConstDecl((name,), result, span)
+
+
+def _infer(node):
+    match node:
+        case S.Atom(name, args):
+            return S.PredDecl(name, (IOTA,) * len(args), node.span)
+        case S.Fn(name, args):
+            return S.FunDecl(name, (IOTA,) * len(args), IOTA, node.span)
+    return S.ConstDecl((node.name,), IOTA, node.span)
+
+
+def _query(goals: list[Unit], refuted: list[Unit]) -> list:
+    """Axioms ∪ {¬C} ∪ N is unsatisfiable iff the axioms entail C ∨ ¬⋀N."""
+    parts = ([_conj([u.body for u in goals])] if goals else []) + \
+            ([S.Not(_conj([u.body for u in refuted]))] if refuted else [])
+    if not parts:
+        return []
+    return [S.Query(parts[0] if len(parts) == 1 else S.Or(tuple(parts)), (goals or refuted)[0].span)]
+
+
+def _conj(formulas: list):
+    return formulas[0] if len(formulas) == 1 else S.And(tuple(formulas))
+
+
+def _closure(clause):
+    names = tuple(dict.fromkeys(v.name for v in _free(clause)))
+    return S.Quant("forall", tuple((n, IOTA) for n in names), clause) if names else clause
+
+
+# ---------------------------------------------------------------- walking syntax
+def _children(node) -> tuple:
+    match node:
+        case S.Not(body) | S.Quant(_, _, body):
+            return (body,)
+        case S.And(items) | S.Or(items):
+            return items
+        case S.Implies(left, right) | S.Iff(left, right) | S.Cmp(_, left, right):
+            return (left, right)
+        case S.Atom(_, args) | S.Fn(_, args) | S.Op(_, args):
+            return args
+    return ()
+
+
+def _nodes(node):
+    yield node
+    for child in _children(node):
+        yield from _nodes(child)
+
+
+def _free(node, bound: frozenset = frozenset()):
+    """The free occurrences of variables, left to right."""
+    match node:
+        case S.Var(name) if name not in bound:
+            yield node
+        case S.Quant(_, vars_, body):
+            yield from _free(body, bound | {n for n, _ in vars_})
+        case _:
+            for child in _children(node):
+                yield from _free(child, bound)
+
+
+def _span(meta, file: str) -> Span | None:
+    if getattr(meta, "empty", True):
+        return None
+    return Span(file, meta.line, meta.column, meta.end_line, meta.end_column)
+
+
+def _name(node) -> str:
+    tok = node.children[0] if isinstance(node, Tree) else node
+    return _unquote(tok) if tok.type == "SINGLE_QUOTED" else str(tok)
+
+
+def _unquote(tok: Token) -> str:
+    body, out, i = str(tok)[1:-1], [], 0
+    while i < len(body):
+        i += body[i] == "\\"
+        out.append(body[i])
+        i += 1
+    return "".join(out)

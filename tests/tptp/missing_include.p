@@ -1,0 +1,2 @@
+fof(a, axiom, p).
+include('Axioms/NOPE001.ax').

@@ -1,0 +1,2 @@
+include('LIB001.ax').
+fof(goal, conjecture, p(a)).

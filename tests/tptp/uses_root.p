@@ -1,0 +1,2 @@
+include('Axioms/ROOT001.ax').
+fof(goal, conjecture, q(b)).

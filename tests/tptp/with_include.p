@@ -1,0 +1,2 @@
+include('Axioms/people.ax').
+fof(goal, conjecture, mortal(socrates)).

@@ -1,0 +1,2 @@
+include('Axioms/people.ax', [human, mortal]).
+fof(goal, conjecture, mortal(socrates)).
