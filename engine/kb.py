@@ -54,9 +54,9 @@ class KnowledgeBase:
         self.timeout_ms = timeout_ms
         self.library = Path(library) if library else LIBRARY
         self._v = _Version()
-        self._theory = Theory((), Signature(), timeout_ms)
         self._tells = 0
-        self.perceptions: dict = {}
+        self._perceived: dict = {}      # source -> (model, input, confidence)
+        self._theory = self._theory_for((), Signature())
 
     # ------------------------------------------------------------ reading
     @property
@@ -82,9 +82,12 @@ class KnowledgeBase:
         if file is None:
             self._tells += 1
             file = f"<tell#{self._tells}>"
+        return self.tell_statements(parse_program(text, file), {file: text})
+
+    def tell_statements(self, statements: list, sources: dict | None = None) -> list:
+        """Like `tell`, for statements already parsed (for example from TPTP)."""
         version, theory, results = self._v, self._theory, []
-        sources = {**version.sources, file: text}
-        statements = parse_program(text, file)
+        sources = {**version.sources, **(sources or {})}
         pending: list = []
         for st in statements + [None]:
             if isinstance(st, S.Query) or st is None:
@@ -104,9 +107,29 @@ class KnowledgeBase:
         all_statements = base + statements
         signature, checked = check(all_statements, Signature(), sources)
         entries = tuple(Entry(c.statement, c.sentence, _source(c.statement)) for c in checked)
-        theory = Theory(entries, signature, self.timeout_ms)
+        theory = self._theory_for(entries, signature)
         self._check_consistent(theory, sources)
         return _Version(entries, signature, sources, libraries), theory
+
+    def _theory_for(self, entries, signature) -> Theory:
+        return Theory(entries, signature, self.timeout_ms, self._perceived)
+
+    @property
+    def perceptions(self) -> dict:
+        """claim -> (model, input, confidence) for every perceived fact in the KB."""
+        return {S.show_formula(e.sentence): self._perceived[e.source] for e in self._v.entries
+                if e.source in self._perceived}
+
+    def add_perceived(self, statement: str, model: str, input_id: str, confidence: float) -> None:
+        """Assert a fact produced by a perception model. Proofs cite it as a `perceived` step
+        with its provenance; like any tell it is atomic and refused when it contradicts the KB."""
+        file = f"<perceived:{model}:{input_id}>"
+        self._perceived[f"{file}:1:1"] = (model, input_id, float(confidence))
+        try:
+            self.tell(statement, file)
+        except ScientiaError:
+            del self._perceived[f"{file}:1:1"]
+            raise
 
     def _expand_uses(self, statements, libraries, sources):
         out = []
@@ -135,7 +158,7 @@ class KnowledgeBase:
             problem = theory.problem(indices, extensions=extensions)
             outcome = problem.check()
             if outcome.status == "unsat":
-                raise InconsistencyError(_conflict(theory, outcome.core), sources)
+                raise InconsistencyError(_conflict(theory, outcome.core, self._perceived), sources)
             if outcome.status == "unknown":
                 raise InconsistencyError([Diagnostic(
                     "E031", f"could not establish consistency ({outcome.reason})", None,
@@ -190,7 +213,7 @@ class KnowledgeBase:
                                          "list the statements with kb.statements (or :list in the REPL)")])
         signature, checked = check(keep, Signature(), self._v.sources)
         entries = tuple(Entry(c.statement, c.sentence, _source(c.statement)) for c in checked)
-        theory = Theory(entries, signature, self.timeout_ms)
+        theory = self._theory_for(entries, signature)
         self._check_consistent(theory, self._v.sources)
         self._v = _Version(entries, signature, self._v.sources, self._v.libraries)
         self._theory = theory
@@ -253,7 +276,7 @@ def _close(f):
     return S.Quant("forall", tuple((n, None) for n in names), f) if names else f
 
 
-def _conflict(theory: Theory, core) -> list:
+def _conflict(theory: Theory, core, perceived: dict) -> list:
     diags = []
     for key in sorted(core, key=repr):
         if key[0] == "closed":
@@ -263,8 +286,19 @@ def _conflict(theory: Theory, core) -> list:
                                             f"({pred} is closed and {atom} is not entailed)", None))
             continue
         entry = theory.entries[key[0]]
+        if entry.source in perceived:
+            model, input_id, confidence = perceived[entry.source]
+            diags.append(Diagnostic("E030", f"conflicting perceived fact: {S.show(entry.statement)} "
+                                            f"(model {model}, input {input_id}, confidence {confidence:.3f})", None))
+            continue
         diags.append(Diagnostic("E030", f"conflicting statement: {S.show(entry.statement)}", entry.statement.span))
     unique = list(dict.fromkeys(diags))
-    head = Diagnostic("E030", f"inconsistent: these {len(unique)} statement(s) contradict each other; "
+    count = len(unique)
+    weakest = min(((perceived[theory.entries[k[0]].source][2], S.show(theory.entries[k[0]].statement))
+                   for k in core if k[0] != "closed" and theory.entries[k[0]].source in perceived), default=None)
+    if weakest is not None:
+        unique.append(Diagnostic("E030", f"cheapest fix: drop the least confident perception {weakest[1]} "
+                                         f"(confidence {weakest[0]:.3f})", None))
+    head = Diagnostic("E030", f"inconsistent: these {count} statement(s) contradict each other; "
                               "the knowledge base is unchanged", None, "remove or correct one of them")
     return [head] + unique

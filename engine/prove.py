@@ -166,7 +166,8 @@ def horn_proof(theory, model, pred: str, values: tuple) -> Proof:
         d = model.derivation(*key)
         claim = S.show_atom(S.Atom(key[0], tuple(value_term(v) for v in key[1])))
         if d is None:
-            ids[key] = add(claim=claim, by="premise", source=theory.entries[theory.fact_index[key]].source)
+            steps.append(theory.premise_step(theory.fact_index[key], len(steps) + 1, claim))
+            ids[key] = len(steps)
             continue
         if not expanded:
             stack.append((key, True))
@@ -197,7 +198,7 @@ def smt_proof(theory, core, claim: str) -> Proof:
         index, sub = key
         if index not in by_entry:
             entry = theory.entries[index]
-            steps.append(Step(len(steps) + 1, S.show_formula(entry.sentence), "premise", source=entry.source))
+            steps.append(theory.premise_step(index, len(steps) + 1, S.show_formula(entry.sentence)))
             by_entry[index] = len(steps)
             instances[by_entry[index]] = []
         if instances.get(by_entry[index]) is not None:

@@ -47,6 +47,7 @@ class Problem:
         self.solver.set("timeout", int(timeout_ms))
         self.solver.set("core.minimize", True)
         self.trackers: dict = {}           # z3 tracker name -> key
+        self.bounded: set = set()          # function values of range sorts, already bounded
 
     # ------------------------------------------------------------ sorts and symbols
     def sort(self, name: str):
@@ -164,7 +165,9 @@ class Problem:
                 return self.value(value, sort_hint)
             case S.Fn(name, args):
                 fn = self.function(name)
-                return fn(*[self.term(a, env, s) for a, s in zip(args, self.sig.funs[name][0])]) if args else fn
+                value = fn(*[self.term(a, env, s) for a, s in zip(args, self.sig.funs[name][0])]) if args else fn
+                self.bound(value, self.sig.funs[name][1])
+                return value
             case S.Op("-", (arg,)):
                 return -self.term(arg, env, sort_hint)
             case S.Op(op, (left, right)):
@@ -178,6 +181,13 @@ class Problem:
                         return a * b
                 return _to_real(a) / _to_real(b)
         raise TypeError(f"cannot translate term {t!r}")
+
+    def bound(self, value, sort: str):
+        """A function value of a range sort lies in its range (part of the signature, not a premise)."""
+        info = self.sig.sorts.get(sort)
+        if info is not None and info.kind == "range" and info.elements and value.get_id() not in self.bounded:
+            self.bounded.add(value.get_id())
+            self.solver.add(value >= info.elements[0], value <= info.elements[-1])
 
     # ------------------------------------------------------------ assertions and checks
     def assert_tracked(self, key, expr):

@@ -30,8 +30,9 @@ class Entry:
 
 
 class Theory:
-    def __init__(self, entries: tuple, signature: Signature, timeout_ms: int = 5000):
+    def __init__(self, entries: tuple, signature: Signature, timeout_ms: int = 5000, perceptions=None):
         self.entries = entries
+        self.perceptions = perceptions if perceptions is not None else {}   # source -> (model, input, confidence)
         self.sig = signature
         self.timeout_ms = timeout_ms
         self.by_source = {e.source: e for e in entries}
@@ -87,6 +88,15 @@ class Theory:
                 settled.add(p)
         return settled
 
+    def premise_step(self, index: int, step_id: int, claim: str):
+        """The step that cites entry `index`: a premise, or a perceived fact with its provenance."""
+        from .proof import Step
+        source = self.entries[index].source
+        if source in self.perceptions:
+            model, input_id, confidence = self.perceptions[source]
+            return Step(step_id, claim, "perceived", model=model, input=input_id, confidence=confidence)
+        return Step(step_id, claim, "premise", source=source)
+
     @property
     def is_horn(self) -> bool:
         return not self.hard
@@ -98,7 +108,7 @@ class Theory:
 
     def point_model(self, pred: str, pattern: tuple):
         """Goal-directed evaluation for one atom, unless the whole model is already known."""
-        if True or "model" in self.__dict__:  # TEMP
+        if "model" in self.__dict__:
             return self.model
         return solve(self.rules, self.facts, pred, pattern)
 

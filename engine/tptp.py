@@ -66,11 +66,9 @@ def parse_tptp(text: str, file: str = "<tptp>", include_dirs: list[str] | None =
     env = os.environ if env is None else env
     reader = _Reader([*(include_dirs or ()), *([env["TPTP"]] if env.get("TPTP") else [])])
     units = reader.units(text, file, ())
-    if not reader.diagnostics:
-        statements = _statements(units)
     if reader.diagnostics:
         raise ParseError(reader.diagnostics, reader.sources)
-    return statements
+    return _statements(units)
 
 
 # ---------------------------------------------------------------- files, includes, units
@@ -106,9 +104,10 @@ class _Reader:
         path = next((p for p in (Path(d) / target for d in (Path(file).parent, *self.roots)) if p.is_file()), None)
         if path is None:
             dirs = ", ".join(map(str, (Path(file).parent, *self.roots)))
-            return self.error("E003", f"include file '{target}' not found", span, f"searched in {dirs} (and $TPTP if set)")
+            return self.error("E003", f"include file '{target}' not found", span,
+                              f"searched in {dirs}; set $TPTP or pass include_dirs")
         if str(path.resolve()) in chain:
-            return self.error("E003", f"'{target}' includes itself", span)
+            return self.error("E003", f"include cycle: '{target}' is already being read", span)
         try:
             units = self.units(path.read_text(encoding="utf-8"), str(path), chain)
         except (OSError, UnicodeDecodeError) as e:

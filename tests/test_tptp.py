@@ -61,6 +61,9 @@ def axiom_formula(formula_text):
     ("! [X] : p(X) & q", And((forall("X", p(X)), q()))),
     ("! [X] : (p(X) & q)", forall("X", And((p(X), q())))),
     ("! [X] : f(X) = g(X, X)", forall("X", Cmp("=", Fn("f", (X,)), Fn("g", (X, X))))),
+    ("$distinct(a, b)", Cmp("!=", Const("a"), Const("b"))),
+    ("$distinct(a, b, c)", And((Cmp("!=", Const("a"), Const("b")), Cmp("!=", Const("a"), Const("c")),
+                                Cmp("!=", Const("b"), Const("c"))))),
     ("! [X] : ~ X != f(X)", forall("X", Not(Cmp("!=", X, Fn("f", (X,)))))),
 ])
 def test_fof_formulas(text, expected):
@@ -185,6 +188,13 @@ def test_include_dirs_then_tptp_env():
     assert load_tptp(HERE / "uses_root.p", env={"TPTP": str(HERE / "root")})[-2] == Axiom(q(Const("b")))
 
 
+def test_search_order_is_relative_then_include_dirs_then_tptp():
+    root = {"TPTP": str(HERE / "root")}  # root/ has its own Axioms/people.ax and LIB001.ax
+    assert Axiom(Atom("human", (Const("root"),))) not in load_tptp(HERE / "with_include.p", env=root)
+    assert load_tptp(HERE / "uses_lib.p", include_dirs=[str(HERE / "lib")], env=root)[-2] == Axiom(p(Const("a")))
+    assert load_tptp(HERE / "uses_lib.p", env=root)[-2] == Axiom(p(Const("root")))
+
+
 def test_tptp_env_is_read_at_call_time(monkeypatch):
     with pytest.raises(ParseError):
         load_tptp(HERE / "uses_root.p")
@@ -203,7 +213,7 @@ def test_missing_include_is_E003_on_the_include():
 def test_include_cycle_is_reported():
     with pytest.raises(ParseError) as e:
         load_tptp(HERE / "cycle_a.p", env=NO_ENV)
-    assert e.value.codes == ["E003"] and "itself" in e.value.diagnostics[0].message
+    assert e.value.codes == ["E003"] and "cycle" in e.value.diagnostics[0].message
 
 
 def test_error_in_included_file_names_that_file():

@@ -1,0 +1,149 @@
+"""The command line: scientia run | ask | check | verify | demo | repl | eval.
+
+A thin shell over the public API. Errors go to stderr as file:line:col with a
+caret; the exit status is 1 on any error and 0 otherwise; no traceback is shown.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+
+from .answer import Answer
+from .errors import ScientiaError, UsageError, Diagnostic
+from .kb import LIBRARY, KnowledgeBase
+from .proof import Proof
+
+DEMO_FILES = ("family.kb", "kinship_demo.kb", "birds.kb", "knights.kb")
+
+
+def main(argv=None) -> int:
+    args = _parser().parse_args(argv)
+    try:
+        return args.func(args) or 0
+    except ScientiaError as e:
+        print(e.render(), file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        print("interrupted", file=sys.stderr)
+        return 1
+
+
+def _parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="scientia", description="A reasoning engine whose every answer comes with its reason.")
+    sub = p.add_subparsers(dest="command", required=True)
+    common = argparse.ArgumentParser(add_help=False)
+    common.add_argument("--json", action="store_true", help="one JSON object per query, one line each")
+    common.add_argument("--timeout-ms", type=int, default=5000, help="time budget of each solver call")
+    run = sub.add_parser("run", parents=[common], help="load files in order and answer their ?- queries")
+    run.add_argument("files", nargs="+")
+    run.set_defaults(func=cmd_run)
+    ask = sub.add_parser("ask", parents=[common], help="answer one query against files")
+    ask.add_argument("files", nargs="*")
+    ask.add_argument("--query", "-q", required=True)
+    ask.set_defaults(func=cmd_ask)
+    chk = sub.add_parser("check", parents=[common], help="parse, type and consistency checks")
+    chk.add_argument("files", nargs="+")
+    chk.set_defaults(func=cmd_check)
+    ver = sub.add_parser("verify", parents=[common], help="re-check a saved proof (JSON) against files")
+    ver.add_argument("files", nargs="+")
+    ver.add_argument("--proof", required=True)
+    ver.set_defaults(func=cmd_verify)
+    demo = sub.add_parser("demo", parents=[common], help="a short tour of the bundled knowledge bases")
+    demo.set_defaults(func=cmd_demo)
+    return p
+
+
+def _load(kb: KnowledgeBase, path: str, out, as_json: bool) -> None:
+    if path.endswith((".p", ".tptp")):
+        from .tptp import load_tptp
+        text = Path(path).read_text() if Path(path).exists() else None
+        if text is None:
+            raise UsageError([Diagnostic("E004", f"cannot read {path}")])
+        results = kb.tell_statements(load_tptp(path), {path: text})
+    else:
+        results = kb.load(path)
+    for query, answers in results:
+        print_answers(query, answers, out, as_json)
+
+
+def cmd_run(args) -> int:
+    kb = KnowledgeBase(timeout_ms=args.timeout_ms)
+    for f in args.files:
+        _load(kb, f, sys.stdout, args.json)
+    return 0
+
+
+def cmd_ask(args) -> int:
+    kb = KnowledgeBase(timeout_ms=args.timeout_ms)
+    for f in args.files:
+        _load(kb, f, None, args.json)
+    for query, answers in kb.tell(f"?- {args.query.strip().rstrip('.')}.", "<query>"):
+        print_answers(query, answers, sys.stdout, args.json)
+    return 0
+
+
+def cmd_check(args) -> int:
+    kb = KnowledgeBase(timeout_ms=args.timeout_ms)
+    for f in args.files:
+        _load(kb, f, None, args.json)
+    print(f"ok: {len(kb.entries)} statements, {len(kb.signature.preds)} predicates")
+    return 0
+
+
+def cmd_verify(args) -> int:
+    kb = KnowledgeBase(timeout_ms=args.timeout_ms)
+    for f in args.files:
+        _load(kb, f, None, args.json)
+    try:
+        data = json.loads(Path(args.proof).read_text())
+        proof = Proof.from_json(data.get("proof", data))
+    except (OSError, ValueError, KeyError, TypeError) as e:
+        raise UsageError([Diagnostic("E005", f"cannot read proof {args.proof}: {e}")]) from None
+    kb.verify(proof)
+    print(f"ok: the proof of {proof.conclusion.claim} passes the kernel ({len(proof.steps)} steps)")
+    return 0
+
+
+def cmd_demo(args) -> int:
+    kb_dir = LIBRARY
+    for name in DEMO_FILES:
+        path = kb_dir / name
+        if not path.exists():
+            continue
+        print(f"==> {name}")
+        kb = KnowledgeBase(timeout_ms=args.timeout_ms)
+        _load(kb, str(path), sys.stdout, args.json)
+        print()
+    return 0
+
+
+def print_answers(query: str, answers: list, out, as_json: bool) -> None:
+    if out is None:
+        return
+    if as_json:
+        print(json.dumps({"query": query, "answers": [a.to_json() for a in answers]}), file=out)
+        return
+    print(f"?- {query}.", file=out)
+    if not answers:
+        print("   no entailed answers", file=out)
+    for a in answers:
+        print("   " + describe(a), file=out)
+        if a.proof is not None:
+            for line in a.proof.render().splitlines():
+                print("      " + line, file=out)
+
+
+def describe(a: Answer) -> str:
+    binding = ", ".join(f"{k} = {v}" for k, v in a.to_json()["bindings"].items())
+    text = f"{binding}: {a.verdict}" if binding else str(a.verdict)
+    if a.reason:
+        text += f" ({a.reason})"
+    if a.witnesses:
+        text += f"\n      holds in: {_model(a.witnesses['holds'])}\n      fails in: {_model(a.witnesses['fails'])}"
+    return text
+
+
+def _model(m: dict) -> str:
+    return ", ".join(k if v else f"not {k}" for k, v in m.items()) or "(any model)"
