@@ -96,6 +96,7 @@ class _Checker:
         self.arity: dict = {}
         self.closed = set(base.closed)
         self.fun_arity: dict = {}
+        self.const_where: dict = {}
 
     def error(self, code, message, span, help=None):
         self.diags.append(Diagnostic(code, message, span, help))
@@ -241,6 +242,7 @@ class _Checker:
             case S.Var(name):
                 return scope.get(name, ("v", i, name))
             case S.Const(name):
+                self.const_where.setdefault(name, t.span)
                 return ("c", name)
             case S.Num(value):
                 slot = ("n", id(t))
@@ -290,7 +292,7 @@ class _Checker:
         """A named constant denotes an individual, never a number."""
         for slot in list(self.uf.parent):
             if slot[0] == "c" and self.uf.resolved(slot) in (NUM, REAL, "int", "real"):
-                where = self.uf.where.get(self.uf.find(slot))
+                where = self.const_where.get(slot[1]) or self.uf.where.get(self.uf.find(slot))
                 self.error("E013", f"sort mismatch: constant '{slot[1]}' is used as a number", where,
                            "numbers are written as digits; a name always denotes an individual")
 

@@ -136,11 +136,16 @@ class Model:
     def facts_count(self) -> int:
         return sum(len(rel.full) for rel in self._rels.values())
 
+    def stamp(self, pred: str, tup: tuple):
+        """The round in which a fact first held: 0 for a base fact, None if absent."""
+        rel = self._rels.get(pred)
+        return rel.stamp(tuple(tup)) if rel is not None else None
+
     def derivation(self, pred: str, tup: tuple):
         """None for a base fact (or a fact not in the model); else a Derivation
         whose premises all appeared in earlier rounds."""
-        rel, tup = self._rels.get(pred), tuple(tup)
-        stamp = rel.stamp(tup) if rel is not None else None
+        tup = tuple(tup)
+        stamp = self.stamp(pred, tup)
         if not stamp:
             return None
         for c in self._clauses.get(pred, ()):
