@@ -52,6 +52,9 @@ def _parser() -> argparse.ArgumentParser:
     ver.set_defaults(func=cmd_verify)
     demo = sub.add_parser("demo", parents=[common], help="a short tour of the bundled knowledge bases")
     demo.set_defaults(func=cmd_demo)
+    repl = sub.add_parser("repl", parents=[common], help="an interactive session (reads a script when stdin is not a terminal)")
+    repl.add_argument("files", nargs="*")
+    repl.set_defaults(func=cmd_repl)
     return p
 
 
@@ -117,6 +120,11 @@ def cmd_demo(args) -> int:
         _load(kb, str(path), sys.stdout, args.json)
         print()
     return 0
+
+
+def cmd_repl(args) -> int:
+    from .repl import Repl
+    return Repl(timeout_ms=args.timeout_ms, as_json=args.json).run(args.files)
 
 
 def print_answers(query: str, answers: list, out, as_json: bool) -> None:

@@ -42,16 +42,20 @@ class Derivation:
 # ---------------------------------------------------------------- relations
 class Relation:
     """One predicate's extension: base facts, all facts, hash indexes, and the
-    facts new in each round (for provenance)."""
+    round in which each derived fact appeared (for provenance). Rounds of at
+    most SMALL facts are stamped in a dict; larger ones are kept as the set of
+    that round, which costs nothing to keep and is scanned on demand."""
 
-    __slots__ = ("base", "full", "indexes", "rounds", "stamps")
+    SMALL = 256
+    __slots__ = ("base", "full", "indexes", "rounds", "stamps", "small")
 
     def __init__(self, base=()):
         self.base = frozenset(base)
         self.full = set(self.base)
         self.indexes: dict = {}
-        self.rounds: list = []
-        self.stamps: list = []
+        self.rounds: list = []   # the large rounds' sets
+        self.stamps: list = []   # their round numbers, ascending
+        self.small: dict = {}    # fact of a small round -> round number
 
     def index(self, cols: tuple) -> dict:
         """The hash index on columns `cols`: key (a value, or a tuple) -> tuples."""
@@ -65,18 +69,22 @@ class Relation:
         self.full.update(new)
         for cols, idx in self.indexes.items():
             _extend(idx, cols, new)
-        self.rounds.append(new)
-        self.stamps.append(stamp)
+        if len(new) <= self.SMALL:
+            self.small.update(dict.fromkeys(new, stamp))
+        else:
+            self.rounds.append(new)
+            self.stamps.append(stamp)
 
     def stamp(self, t):
         """The round in which t appeared: 0 for a base fact, None if absent."""
         if t in self.base:
             return 0
-        if t in self.full:
-            for stamp, new in zip(self.stamps, self.rounds):
-                if t in new:
-                    return stamp
-        return None
+        if t not in self.full:
+            return None
+        found = self.small.get(t)
+        if found is None:
+            found = next(s for s, new in zip(self.stamps, self.rounds) if t in new)
+        return found
 
     def before(self, t, stamp: int) -> bool:
         """Whether t holds and appeared before round `stamp`; scans the shorter side."""
@@ -84,6 +92,9 @@ class Relation:
             return True
         if t not in self.full:
             return False
+        found = self.small.get(t)
+        if found is not None:
+            return found < stamp
         k = bisect_left(self.stamps, stamp)
         if k <= len(self.rounds) - k:
             return any(t in new for new in self.rounds[:k])
@@ -112,6 +123,7 @@ class Model:
     def __init__(self, rels: dict, clauses: dict):
         self._rels = rels
         self._clauses = clauses  # pred -> clauses with that head
+        self._plans: dict = {}   # id(clause) -> body order with the head bound
 
     def contains(self, pred: str, tup: tuple) -> bool:
         rel = self._rels.get(pred)
@@ -149,20 +161,23 @@ class Model:
         if not stamp:
             return None
         for c in self._clauses.get(pred, ()):
-            found = derive(c, tup, stamp, self._rels)
+            found = derive(c, tup, stamp, self._rels, self._plans)
             if found is not None:
                 return found
         raise AssertionError(f"no rule derives {pred}{tup}")  # pragma: no cover
 
 
-def derive(c: Clause, tup: tuple, stamp: int, rels: dict):
+def derive(c: Clause, tup: tuple, stamp: int, rels: dict, plans: dict):
     """A Derivation of tup by clause c from facts that appeared before `stamp`."""
     env = _unify(c.args, tup, {})
     if env is None:
         return None
-    order = plan(c, bound=env, size=lambda p: len(rels[p].full) if p in rels else 0)
+    order = plans.get(id(c))
+    if order is None:
+        size = lambda p: len(rels[p].full) if p in rels else 0
+        order = plans[id(c)] = plan(c, bound=env, size=size)
     for env in _search(c, order, 0, env, stamp, rels):
-        return Derivation(c.index, {n: env[n] for n in c.names if not n.startswith("_")},
+        return Derivation(c.index, {n: env[n] for n in c.names if not n.startswith("_#")},
                           tuple((l.pred, _ground(l.args, env)) for l in c.body if l.kind == "pos"),
                           tuple((l.pred, _ground(l.args, env)) for l in c.body if l.kind == "neg"))
     return None
@@ -265,24 +280,29 @@ def evaluate_components(components, by_head: dict, facts: dict) -> Model:
 def _fixpoint(comp, clauses: list, rels: dict, clock: list) -> None:
     """Semi-naive iteration of one component until no round adds a fact."""
     first, deltas = _variants(comp, clauses, rels)
-    new = _collect((run(None), head) for run, head in first)
+    new = _round(first, None)
     while new:
         clock[0] += 1
         for p, s in new.items():
             rels[p].add(s, clock[0])
-        new = _collect((run(new[pred]), head) for run, head, pred in deltas if pred in new)
+        new = _round(deltas, new)
 
 
-def _collect(results) -> dict:
-    """The new facts of one round, by predicate."""
-    new: dict = {}
-    for s, head in results:
-        if s:
-            if head in new:
-                new[head] |= s
-            else:
-                new[head] = s
-    return new
+def _round(variants: list, delta) -> dict:
+    """The facts new in one round, by predicate: each variant run on the delta
+    of its recursive literal (or once, with no delta, in the first round)."""
+    out: dict = {}
+    for run, head, pred in variants:
+        d = delta.get(pred) if delta is not None else None
+        if d or delta is None:
+            s = run(d)
+            if s:
+                cur = out.get(head)
+                if cur is None:
+                    out[head] = s
+                else:
+                    cur |= s
+    return out
 
 
 def _variants(comp, clauses: list, rels: dict):
@@ -298,7 +318,7 @@ def _variants(comp, clauses: list, rels: dict):
 
     first, deltas = [], []
     for c in clauses:
-        first.append((compile_join(c, plan(c, size=size), None, full, index), c.pred))
+        first.append((compile_join(c, plan(c, size=size), None, full, index), c.pred, None))
         for i, lit in enumerate(c.body):
             if lit.kind == "pos" and lit.pred in comp:
                 run = compile_join(c, plan(c, first=i, size=size), i, full, index)
