@@ -15,7 +15,7 @@ from .errors import ScientiaError, UsageError, Diagnostic
 from .kb import LIBRARY, KnowledgeBase
 from .proof import Proof
 
-DEMO_FILES = ("family.kb", "kinship_demo.kb", "birds.kb", "knights.kb")
+DEMO_FILES = ("family.kb", "birds.kb", "knights.kb")
 
 
 def main(argv=None) -> int:

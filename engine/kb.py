@@ -183,7 +183,8 @@ class KnowledgeBase:
     def _answer_query(self, theory, version, st: S.Query):
         text = S.show_formula(st.formula)
         if free_vars(st.formula):
-            return text, list(self._open(theory, version, st.formula, text))
+            answers = list(self._open(theory, version, st.formula, text))
+            return text, sorted(answers, key=lambda a: sorted((k, repr(v)) for k, v in a.bindings.items()))
         return text, [self._closed(theory, version, st.formula, text)]
 
     def _closed(self, theory, version, formula, text) -> Answer:

@@ -121,12 +121,10 @@ def candidates(theory, sig, query, var_sorts: dict):
         if atom_shape:
             yield from _horn_candidates(theory, query)
         return
-    problem = theory.problem(chosen, sig, extra_formulas=[substitute(query, {n: value_term(d[0]) for n, d in zip(names, domains) if d})])
-    for count, values in enumerate(itertools.product(*domains)):
-        if count >= MAX_CANDIDATES:
-            return
-        binding = dict(zip(names, values))
-        instance = substitute(query, {k: value_term(v) for k, v in binding.items()})
+    bindings = [dict(zip(names, values)) for values in itertools.islice(itertools.product(*domains), MAX_CANDIDATES)]
+    instances = [substitute(query, {k: value_term(v) for k, v in b.items()}) for b in bindings]
+    problem = theory.problem(chosen, sig, extra_formulas=instances)
+    for binding, instance in zip(bindings, instances):
         out = problem.check(extra=problem.negate(problem.formula(instance)))
         if out.status == "unsat":
             core, claim = out.core, S.show_formula(instance)

@@ -70,23 +70,55 @@ class Theory:
         self.rules = [_horn_rule(self.entries[i].statement, i) for i in candidates]
 
     def _settled(self, horn_candidates) -> set:
+        """Closed predicates whose rule-connected neighbourhood (upstream and downstream)
+        touches no hard statement: for them the least model is exactly what the KB entails."""
         hard_preds = set().union(*(self.symbols[i] for i in self.hard)) if self.hard else set()
-        deps: dict = {}
-        for i, e in enumerate(self.entries):
-            if isinstance(e.statement, S.Rule):
-                deps.setdefault(e.statement.head.pred, set()).update(
-                    p for b in e.statement.body for p in _symbols(b))
+        links = self._links()
         settled = set()
         for p in self.sig.closed:
             cone, stack = {p}, [p]
             while stack:
-                for q in deps.get(stack.pop(), ()):
+                for q in links.get(stack.pop(), ()):
                     if q not in cone:
                         cone.add(q)
                         stack.append(q)
             if not cone & hard_preds:
                 settled.add(p)
         return settled
+
+    def _links(self) -> dict:
+        """Predicates linked by rules, in both directions."""
+        links: dict = {}
+        for e in self.entries:
+            if isinstance(e.statement, S.Rule):
+                head = e.statement.head.pred
+                for b in e.statement.body:
+                    for q in _symbols(b):
+                        links.setdefault(head, set()).add(q)
+                        links.setdefault(q, set()).add(head)
+        return links
+
+    def _dependency_order(self, preds) -> list:
+        """Closed predicates ordered so that each comes after those its rules depend on."""
+        deps: dict = {}
+        for e in self.entries:
+            if isinstance(e.statement, S.Rule):
+                deps.setdefault(e.statement.head.pred, set()).update(
+                    q for b in e.statement.body for q in _symbols(b))
+        order, seen = [], set()
+
+        def visit(p, trail):
+            if p in seen or p in trail:
+                return
+            for q in sorted(deps.get(p, ())):
+                visit(q, trail | {p})
+            seen.add(p)
+            if p in preds:
+                order.append(p)
+
+        for p in sorted(preds):
+            visit(p, frozenset())
+        return order
 
     def premise_step(self, index: int, step_id: int, claim: str):
         """The step that cites entry `index`: a premise, or a perceived fact with its provenance."""
@@ -116,7 +148,7 @@ class Theory:
     def extensions(self) -> dict:
         """For each unsettled closed predicate, the atoms the KB entails (by z3)."""
         out = {}
-        for p in sorted(self.sig.closed - self.settled):
+        for p in self._dependency_order(self.sig.closed - self.settled):
             out[p] = self._entailed_atoms(p, out)
         return out
 

@@ -38,15 +38,15 @@ SETTINGS = dict(deadline=None, suppress_health_check=[HealthCheck.too_slow, Heal
 
 PROP_PREDS = {"p": 0, "q": 0, "r": 0, "s": 0}
 
-# Engine bugs this file found. Each has a strict xfail test at the end of the file that
+# Engine bugs this file found (all fixed now; each has a regression test at the end of the file that
 # reproduces it; the random properties step around exactly that pattern while it is set,
 # so that they keep hunting for other bugs. When an engine fix lands, the xfail test
 # XPASSes (a failure under strict=True): then set the flag to False.
-KNOWN_BUG_CLOSED_ORDER = True       # unsettled closed predicates settled alphabetically
-KNOWN_BUG_OPEN_NEGATED_CLOSED = True  # ask_all misses bindings of `not p(X)`-style queries, p closed
-KNOWN_BUG_SETTLED_CONTRAPOSITIVE = True  # closed p negated in a rule body is "settled" by the least model
+KNOWN_BUG_CLOSED_ORDER = False       # unsettled closed predicates settled alphabetically
+KNOWN_BUG_OPEN_NEGATED_CLOSED = False  # ask_all misses bindings of `not p(X)`-style queries, p closed
+KNOWN_BUG_SETTLED_CONTRAPOSITIVE = False  # closed p negated in a rule body is "settled" by the least model
                                          # even when non-Horn statements entail more p atoms
-KNOWN_BUG_EMPTY_DOMAIN_ASK_ALL = True    # ask_all crashes (KeyError) when the KB names no constants
+KNOWN_BUG_EMPTY_DOMAIN_ASK_ALL = False    # ask_all crashes (KeyError) when the KB names no constants
 
 
 def settled_contrapositive_risk(statements) -> bool:
@@ -369,8 +369,6 @@ def test_oracle_self_check():
     assert o.stratum_error
 
 
-@pytest.mark.xfail(strict=True, reason="engine bug: unsettled closed predicates are settled in alphabetical "
-                                       "order (theory.extensions), not in dependency order")
 def test_closed_predicates_settle_in_dependency_order():
     # q is settled first (p depends on q): q is not entailed, so `not q`, so p.
     text = "closed p, q. p :- not q. q :- r. r | s."
@@ -383,9 +381,6 @@ def test_closed_predicates_dependency_order_alphabetical_agrees():
     assert _verdicts(text, ["q", "p"]) == {"q": "true", "p": "false"}
 
 
-@pytest.mark.xfail(strict=True, reason="engine bug: ask_all of a non-atomic open query builds one z3 problem from the "
-                                       "first instance only, so closed-world literals of the other instances' atoms "
-                                       "are missing (prove.candidates)")
 def test_open_query_negated_closed_predicate():
     kb = new_kb()
     kb.tell("closed p. p(a). q(b).")
@@ -393,16 +388,11 @@ def test_open_query_negated_closed_predicate():
     assert [a.bindings for a in kb.ask_all("not p(X)")] == [{"X": "b"}]
 
 
-@pytest.mark.xfail(strict=True, reason="engine bug: a closed predicate negated in a Horn rule is 'settled' by the "
-                                       "least model (theory._settled) although a non-Horn statement entails more "
-                                       "of its atoms by contraposition; the KB is refused as inconsistent")
 def test_closed_atom_entailed_by_contraposition():
     # not p -> s and not s entail p: the closure adds nothing, the KB is consistent and p is true
     assert _verdicts("closed p. s :- not p. not s.", ["p", "s"]) == {"p": "true", "s": "false"}
 
 
-@pytest.mark.xfail(strict=True, raises=KeyError, reason="engine bug: ask_all over an empty domain (no constants) "
-                                                        "with a non-Horn statement raises KeyError in solver.term")
 def test_open_query_empty_domain():
     kb = new_kb()
     kb.tell("p | q. q :- r(X).")
