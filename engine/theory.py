@@ -41,6 +41,7 @@ class Theory:
         self.rules: list = []               # HornRule with index = entry index
         self.hard: list = []                # entry indices for z3
         self.symbols: dict = {}             # entry index -> symbols it mentions
+        self._problems: dict = {}           # relevant entry indices -> grounded Problem (reused)
         self._classify()
 
     # ------------------------------------------------------------ classification
@@ -196,17 +197,29 @@ class Theory:
     def problem(self, indices: list, signature: Signature | None = None, extensions: dict | None = None,
                 extra_formulas=()) -> Problem:
         """A tracked z3 problem: one tracker per rule instance or sentence, plus the closed-world
-        literals of the closed atoms that occur in it (tracked as ("closed", pred, values))."""
+        literals of the closed atoms that occur in it (tracked as ("closed", pred, values)).
+        Problems over the KB's own signature are built once per version of the KB and reused:
+        checks run inside push/pop, and closed-world literals only ever add KB consequences."""
         sig = signature or self.sig
-        problem = Problem(sig, self.timeout_ms)
-        for i in indices:
-            sentence = self.entries[i].sentence
-            for sub, body in _instances(sentence, sig):
-                problem.assert_tracked((i, sub), problem.formula(body, sub and _env(problem, sub)))
+        reusable = extensions is None and sig == self.sig
+        key = tuple(indices)
+        problem = self._problems.get(key) if reusable else None
+        if problem is None:
+            problem = Problem(sig, self.timeout_ms)
+            problem.closed_done = set()
+            for i in indices:
+                sentence = self.entries[i].sentence
+                for sub, body in _instances(sentence, sig):
+                    problem.assert_tracked((i, sub), problem.formula(body, sub and _env(problem, sub)))
+            if reusable:
+                self._problems[key] = problem
         for f in extra_formulas:
             problem.formula(f)
         known = self.extensions if extensions is None else extensions
         for text, (pred, values, expr) in list(problem.atoms.items()):
+            if text in problem.closed_done:
+                continue
+            problem.closed_done.add(text)
             if pred in sig.closed and (pred in self.settled or pred in known):
                 false = (not self.model.contains(pred, values)) if pred in self.settled else values not in known[pred]
                 if false:

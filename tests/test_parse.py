@@ -49,6 +49,7 @@ GOOD = [
     ("use kinship.", S.Use("kinship")),
     ("/* block\n comment */ p. % line comment", S.Axiom(A("p"))),
     ("open(door).", S.Axiom(A("open", (C("door"),)))),
+    ("p(nothing, forall_x, exists2).", S.Axiom(A("p", (C("nothing"), C("forall_x"), C("exists2"))))),
 ]
 
 
