@@ -117,18 +117,21 @@ class _Checker:
             raise TypeCheckError(self.diags, self.sources)
         return signature, [Checked(st, self.sentence(i, st, signature)) for i, st in enumerate(statements)]
 
-    def seed_from_base(self):
+    def seed_from_base(self, only: set | None = None):
+        """Fix the sorts the base signature already knows (only those of `only`, when given)."""
         b = self.base
-        for p, sorts in b.preds.items():
+        pick = (lambda table: table.items()) if only is None else (
+            lambda table: ((k, table[k]) for k in only if k in table))
+        for p, sorts in pick(b.preds):
             self.arity[p] = (len(sorts), None)
             for i, s in enumerate(sorts):
                 self.uf.fix(("p", p, i), self.sort_token(s), None)
-        for f, (args, res) in b.funs.items():
+        for f, (args, res) in pick(b.funs):
             self.fun_arity[f] = (len(args), None)
             for i, s in enumerate(args):
                 self.uf.fix(("f", f, i), self.sort_token(s), None)
             self.uf.fix(("f", f, "->"), self.sort_token(res), None)
-        for c, s in b.consts.items():
+        for c, s in pick(b.consts):
             self.uf.fix(("c", c), s, None)
 
     def sort_token(self, name: str) -> str:
@@ -392,14 +395,39 @@ class _Checker:
 def check_query(formula, signature: Signature, sources: dict | None = None):
     """Check a query; return (typed formula, {free variable: sort})."""
     checker = _Checker(signature, sources or {})
-    checker.seed_from_base()
+    names = _names(formula)
+    checker.seed_from_base(names)
     query = S.Query(formula, formula.span)
     checker.infer_statement(0, query)
     if not checker.diags:
         checker.check_statement(query)
     if checker.diags:
         raise TypeCheckError(checker.diags, sources or {})
+    known = all(n in signature.preds or n in signature.funs or n in signature.consts for n in names)
+    if known:   # nothing new: the KB's own signature, without rebuilding it
+        return checker.annotate(0, formula), checker.query_var_sorts(0, formula), signature
+    checker = _Checker(signature, sources or {})
+    checker.seed_from_base()
+    checker.infer_statement(0, query)
     return checker.annotate(0, formula), checker.query_var_sorts(0, formula), checker.signature()
+
+
+def _names(node) -> set:
+    """Every predicate, function and constant name in a formula."""
+    match node:
+        case S.Atom(name, args) | S.Fn(name, args):
+            return {name}.union(*map(_names, args)) if args else {name}
+        case S.Const(name):
+            return {name}
+        case S.Op(_, args):
+            return set().union(*map(_names, args))
+        case S.Cmp(_, l, r) | S.Implies(l, r) | S.Iff(l, r):
+            return _names(l) | _names(r)
+        case S.Not(body) | S.Quant(_, _, body):
+            return _names(body)
+        case S.And(items) | S.Or(items):
+            return set().union(*map(_names, items))
+    return set()
 
 
 def _comparisons(f):

@@ -117,6 +117,8 @@ class KnowledgeBase:
     @property
     def perceptions(self) -> dict:
         """claim -> (model, input, confidence) for every perceived fact in the KB."""
+        if not self._perceived:
+            return {}
         return {S.show_formula(e.sentence): self._perceived[e.source] for e in self._v.entries
                 if e.source in self._perceived}
 
