@@ -28,6 +28,9 @@ def main(argv=None) -> int:
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr)
         return 1
+    except BrokenPipeError:      # the reader (e.g. `head`) went away
+        sys.stderr.close()
+        return 0
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -71,34 +74,34 @@ def _load(kb: KnowledgeBase, path: str, out, as_json: bool) -> None:
         print_answers(query, answers, out, as_json)
 
 
-def cmd_run(args) -> int:
+def _loaded(args, out=None) -> KnowledgeBase:
+    """A KB with the command's files loaded in order (their query answers printed to `out`)."""
     kb = KnowledgeBase(timeout_ms=args.timeout_ms)
     for f in args.files:
-        _load(kb, f, sys.stdout, args.json)
+        _load(kb, f, out, args.json)
+    return kb
+
+
+def cmd_run(args) -> int:
+    _loaded(args, sys.stdout)
     return 0
 
 
 def cmd_ask(args) -> int:
-    kb = KnowledgeBase(timeout_ms=args.timeout_ms)
-    for f in args.files:
-        _load(kb, f, None, args.json)
+    kb = _loaded(args)
     for query, answers in kb.tell(f"?- {args.query.strip().rstrip('.')}.", "<query>"):
         print_answers(query, answers, sys.stdout, args.json)
     return 0
 
 
 def cmd_check(args) -> int:
-    kb = KnowledgeBase(timeout_ms=args.timeout_ms)
-    for f in args.files:
-        _load(kb, f, None, args.json)
+    kb = _loaded(args)
     print(f"ok: {len(kb.entries)} statements, {len(kb.signature.preds)} predicates")
     return 0
 
 
 def cmd_verify(args) -> int:
-    kb = KnowledgeBase(timeout_ms=args.timeout_ms)
-    for f in args.files:
-        _load(kb, f, None, args.json)
+    kb = _loaded(args)
     try:
         data = json.loads(Path(args.proof).read_text())
         proof = Proof.from_json(data.get("proof", data))
