@@ -4,8 +4,8 @@ Statements are split into the *Horn part* (ground facts and definite rules whose
 negations are over settled closed predicates), evaluated by the forward chainer,
 and the *hard part* (everything else), handed to z3. A closed predicate is
 *settled* when no hard statement can add to what the chainer derives for it; its
-extension is then the least model. Other closed predicates get their extension
-from z3 entailment checks, in dependency order.
+extension is then the least model. Other closed predicates get their extension from
+entailment checks by z3, in dependency order.
 """
 from __future__ import annotations
 
