@@ -280,8 +280,6 @@ class _Checker:
                 self.check_numeric(head)
                 for b in body:
                     self.check_numeric(b)
-                    if isinstance(b, S.Quant):
-                        pass
                 body_vars = set().union(*(free_vars(b) for b in body)) if body else set()
                 missing = sorted(free_vars(head) - body_vars)
                 if missing:
@@ -356,15 +354,15 @@ class _Checker:
     def sentence(self, i, st, signature):
         match st:
             case S.Axiom(f):
-                return self.close(i, self.annotate(i, f), f)
+                return self.close(i, self.annotate(i, f))
             case S.Rule(head, body):
                 body_f = body[0] if len(body) == 1 else S.And(tuple(body))
-                return self.close(i, self.annotate(i, S.Implies(body_f, head)), st)
+                return self.close(i, self.annotate(i, S.Implies(body_f, head)))
             case S.Query(f):
                 return self.annotate(i, f)
         return None
 
-    def close(self, i, f, origin):
+    def close(self, i, f):
         names = sorted(free_vars(f))
         if not names:
             return f

@@ -104,8 +104,11 @@ class KnowledgeBase:
     def _extend(self, version: _Version, statements: list, sources: dict):
         statements, libraries, sources = self._expand_uses(statements, version.libraries, sources)
         base = [e.statement for e in version.entries]
-        all_statements = base + statements
-        signature, checked = check(all_statements, Signature(), sources)
+        return self._build(base + statements, sources, libraries)
+
+    def _build(self, statements: list, sources: dict, libraries: frozenset):
+        """Check, compile and prove consistent a whole list of statements: a new version."""
+        signature, checked = check(statements, Signature(), sources)
         entries = tuple(Entry(c.statement, c.sentence, _source(c.statement)) for c in checked)
         theory = self._theory_for(entries, signature)
         self._check_consistent(theory, sources)
@@ -214,12 +217,7 @@ class KnowledgeBase:
         if not removed:
             raise UsageError([Diagnostic("E019", f"no statement {text.strip()} in the knowledge base", None,
                                          "list the statements with kb.statements (or :list in the REPL)")])
-        signature, checked = check(keep, Signature(), self._v.sources)
-        entries = tuple(Entry(c.statement, c.sentence, _source(c.statement)) for c in checked)
-        theory = self._theory_for(entries, signature)
-        self._check_consistent(theory, self._v.sources)
-        self._v = _Version(entries, signature, self._v.sources, self._v.libraries)
-        self._theory = theory
+        self._v, self._theory = self._build(keep, self._v.sources, self._v.libraries)
         return removed
 
     def load(self, path) -> list:
