@@ -1,1 +1,5 @@
 """Scientia: a neurosymbolic reasoning engine whose every answer comes with its reason."""
+from .answer import Answer, Verdict
+from .kb import KnowledgeBase
+
+__all__ = ["Answer", "KnowledgeBase", "Verdict"]
