@@ -89,6 +89,7 @@ class _Checker:
         self.sources = sources
         self.diags: list[Diagnostic] = []
         self.uf = _Classes()
+        self.arith: list = []           # (result slot, operand slots) of every arithmetic term
         self.sorts = dict(base.sorts)
         for name in BUILTIN_SORTS:
             self.sorts.setdefault(name, Sort(name, "closed" if name == "thing" else name))
@@ -108,6 +109,7 @@ class _Checker:
             self.declare(st)
         for i, st in enumerate(statements):
             self.infer_statement(i, st)
+        self.widen_reals()
         for st in statements:
             self.check_statement(st)
         signature = self.signature()
@@ -257,11 +259,34 @@ class _Checker:
                     self.unify(self.infer_term(i, a, scope), ("f", name, k), a.span or t.span)
                 return ("f", name, "->")
             case S.Op(_, args):
+                # The result of arithmetic is a number of its own: int (real when an operand is
+                # real), never the operands' range sort (`digit + digit` may exceed 9).
                 slot = ("o", id(t))
+                self.uf.fix(slot, NUM, t.span)
+                operands = []
                 for a in args:
-                    self.unify(self.infer_term(i, a, scope), slot, t.span)
+                    operand = self.infer_term(i, a, scope)
+                    self.unify(operand, self.numeric_slot(a), a.span or t.span)
+                    operands.append(operand)
+                self.arith.append((slot, operands))
                 return slot
         raise AssertionError(t)
+
+    def numeric_slot(self, t):
+        slot = ("on", id(t))
+        self.uf.fix(slot, NUM, t.span)
+        return slot
+
+    def widen_reals(self):
+        """An arithmetic result with a real operand is real (to a fixpoint, for nested terms)."""
+        changed = True
+        while changed:
+            changed = False
+            for slot, operands in self.arith:
+                if self.uf.resolved(slot) == NUM and any(
+                        self.uf.resolved(o) in (REAL, "real") for o in operands):
+                    self.uf.fix(slot, REAL, None)
+                    changed = True
 
     # ------------------------------------------------------------ after inference
     def resolve(self, slot) -> str:
@@ -397,6 +422,7 @@ def check_query(formula, signature: Signature, sources: dict | None = None):
     checker.seed_from_base(names)
     query = S.Query(formula, formula.span)
     checker.infer_statement(0, query)
+    checker.widen_reals()
     if not checker.diags:
         checker.check_statement(query)
     if checker.diags:
@@ -407,6 +433,7 @@ def check_query(formula, signature: Signature, sources: dict | None = None):
     checker = _Checker(signature, sources or {})
     checker.seed_from_base()
     checker.infer_statement(0, query)
+    checker.widen_reals()
     return checker.annotate(0, formula), checker.query_var_sorts(0, formula), checker.signature()
 
 

@@ -17,6 +17,7 @@ from .terms import free_vars, substitute, value_term
 
 MAX_CANDIDATES = 20_000
 MAX_WITNESS_ATOMS = 12
+MAX_MODEL_CANDIDATES = 64
 
 
 def ground_atom(f):
@@ -120,6 +121,8 @@ def candidates(theory, sig, query, var_sorts: dict):
     if any(d is None for d in domains):
         if atom_shape:
             yield from _horn_candidates(theory, query)
+        elif all(sig.is_numeric(var_sorts[n]) or var_sorts[n] in ("int", "real") for n in names):
+            yield from _model_candidates(theory, sig, query, var_sorts, chosen)
         return
     bindings = [dict(zip(names, values)) for values in itertools.islice(itertools.product(*domains), MAX_CANDIDATES)]
     instances = [substitute(query, {k: value_term(v) for k, v in b.items()}) for b in bindings]
@@ -129,6 +132,32 @@ def candidates(theory, sig, query, var_sorts: dict):
         if out.status == "unsat":
             core, claim = out.core, S.show_formula(instance)
             yield binding, instance, (lambda core=core, claim=claim: smt_proof(theory, core, claim))
+
+
+def _model_candidates(theory, sig, query, var_sorts, chosen):
+    """Numeric bindings read off models of KB and the query, each kept only when the KB entails
+    its instance; every found binding is blocked, so each model yields a new one (at most
+    MAX_MODEL_CANDIDATES: beyond that the answers are incomplete, never wrong)."""
+    try:
+        problem = theory.problem(chosen, sig)
+        consts = problem.unknowns(var_sorts)
+        goal, blocks = problem.formula(query, consts), []
+        for _ in range(MAX_MODEL_CANDIDATES):
+            out = problem.check(extra=problem.conjoin([goal] + blocks), want_core=False)
+            if out.status != "sat":
+                return
+            binding = {n: problem.model_value(out.model, c) for n, (c, _) in consts.items()}
+            if any(v is None for v in binding.values()):
+                return
+            blocks.append(problem.differs(consts, binding))
+            instance = substitute(query, {k: value_term(v) for k, v in binding.items()})
+            problem = theory.problem(chosen, sig, extra_formulas=[instance])
+            refute = problem.check(extra=problem.negate(problem.formula(instance)))
+            if refute.status == "unsat":
+                core, claim = refute.core, S.show_formula(instance)
+                yield binding, instance, (lambda core=core, claim=claim: smt_proof(theory, core, claim))
+    except Budget:
+        return
 
 
 def _horn_candidates(theory, query):

@@ -218,6 +218,28 @@ class Problem:
     def negate(self, expr):
         return z3.Not(expr)
 
+    def conjoin(self, exprs):
+        return z3.And(list(exprs)) if exprs else z3.BoolVal(True, self.ctx)
+
+    def unknowns(self, var_sorts: dict) -> dict:
+        """Fresh z3 constants for the free variables of an open query: name -> (const, None)."""
+        return {n: (z3.Const(f"?{n}", self.sort(s)), None) for n, s in var_sorts.items()}
+
+    def differs(self, consts: dict, values: dict):
+        """Block one binding: some variable takes another value."""
+        return z3.Or([consts[n][0] != self.value(v, "real" if z3.is_real(consts[n][0]) else None)
+                      for n, v in values.items()])
+
+    def model_value(self, model, expr):
+        """A number (int or Fraction) for an arithmetic term in a model, else None."""
+        val = model.eval(expr, model_completion=True)
+        if z3.is_int_value(val):
+            return val.as_long()
+        if z3.is_rational_value(val):
+            frac = Fraction(val.numerator_as_long(), val.denominator_as_long())
+            return frac.numerator if frac.denominator == 1 else frac
+        return None
+
     def holds_in(self, model, expr) -> bool | None:
         val = model.eval(expr, model_completion=True)
         return True if z3.is_true(val) else False if z3.is_false(val) else None
