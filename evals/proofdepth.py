@@ -1,0 +1,199 @@
+"""Proof depth (ProofWriter-style, open world): true / false / unknown at depths 0..6.
+
+Generated theories of facts, negative facts and rules (some with negated conclusions) over
+a few entities; questions are a literal about one entity, labelled by an independent
+oracle (grounding + DPLL, see proofdepth_gen). Baselines train on depth <= 2 and are tested
+at every depth; Scientia tells each theory to one KnowledgeBase and asks every question,
+and each true/false answer's proof is re-checked with kb.verify. Every test item is asked
+again with all constants and predicates renamed to nonsense names ("renamed").
+
+Questions whose classical label needs more than forward chaining over literals
+(contraposition, case splits) form the separate category "classical": not in training,
+not in the depth buckets or "all", reported in result["classical"] per system.
+
+    python -m evals.proofdepth [--quick] [--seed N]
+"""
+from __future__ import annotations
+
+import argparse
+import random
+import time
+
+from evals import proofdepth_gen as G
+
+TASK = "proofdepth"
+TRAIN_DEPTHS = range(0, 3)
+CATEGORIES = [G.depth_category(d) for d in range(G.MAX_DEPTH + 1)]
+# per (category, label) bucket: training items at depth <= 2, test items per depth, classical items
+SIZES = {False: {"train": 400, "test": 50, "classical": 100},
+         True: {"train": 80, "test": 10, "classical": 20}}
+BASELINES = ("lstm", "transformer", "transformer_rel")
+
+
+# ---------------------------------------------------------------- data
+def make_data(seed: int, quick: bool) -> dict[str, list[G.Group]]:
+    size = SIZES[quick]
+    train = G.generate(random.Random(f"proofdepth-train-{seed}"), G.quota(TRAIN_DEPTHS, size["train"]),
+                       max_theory_depth=max(TRAIN_DEPTHS), per_theory=3)
+    test = G.generate(random.Random(f"proofdepth-test-{seed}"),
+                      G.quota(range(G.MAX_DEPTH + 1), size["test"], size["classical"]))
+    rng = random.Random(f"proofdepth-rename-{seed}")
+    return {"train": train, "test": test, "renamed": [G.rename_group(rng, g) for g in test]}
+
+
+def items(groups, categories=None) -> list[tuple[list[str], str]]:
+    """(tokens of theory + [Q] + question, label) for the questions in the given categories."""
+    return [(G.model_input(g.theory, q.text), q.label) for g in groups for q in g.questions
+            if categories is None or q.category in categories]
+
+
+# ---------------------------------------------------------------- Scientia
+def ask_group(group: G.Group, timeout_ms: int = 10_000) -> list[tuple[str, str | None]]:
+    """Per question: Scientia's verdict and the proof check ("accepted", "rejected", or None)."""
+    from engine import KnowledgeBase
+    from engine.errors import ScientiaError
+    kb = KnowledgeBase(timeout_ms=timeout_ms)
+    try:
+        kb.tell(group.text)
+    except ScientiaError as e:  # the oracle says consistent: a refusal is a disagreement
+        return [("error: " + str(e).splitlines()[0], None)] * len(group.questions)
+    return [_ask(kb, q.text) for q in group.questions]
+
+
+def _ask(kb, question: str) -> tuple[str, str | None]:
+    from engine import Verdict
+    from engine.errors import ProofError
+    try:
+        a = kb.ask(question)
+        if a.verdict is Verdict.UNKNOWN:
+            return "unknown", None
+        claim = question if a.verdict is Verdict.TRUE else f"not {question}"
+        kb.verify(a.proof, claim)
+        return a.verdict.value, "accepted"
+    except ProofError:
+        return "rejected", "rejected"
+
+
+def scientia_eval(sets: dict[str, list[G.Group]], progress: bool = True) -> tuple[dict, dict]:
+    """Answers per set name: [(category, gold, verdict, proof)], and the proof/answer counts."""
+    from tqdm import tqdm
+    t0, out = time.perf_counter(), {}
+    stats = {"answers": 0, "proofs": 0, "proofs_accepted": 0, "unknown": 0}
+    for name, groups in sets.items():
+        rows = []
+        for g in tqdm(groups, desc=f"scientia {name}", disable=not progress):
+            for q, (verdict, proof) in zip(g.questions, ask_group(g)):
+                rows.append((q.category, q.label, verdict, q.text, g.text))
+                stats["answers"] += 1
+                stats["unknown"] += verdict == "unknown"
+                stats["proofs"] += proof is not None
+                stats["proofs_accepted"] += proof == "accepted"
+        out[name] = rows
+    stats["wall_s"] = round(time.perf_counter() - t0, 2)
+    return out, stats
+
+
+def accuracy(rows, categories) -> dict:
+    """{category: {"accuracy", "n"}} over rows (category, gold, predicted, ...), and "all"."""
+    res = {}
+    for c in categories:
+        hits = [gold == pred for cat, gold, pred, *_ in rows if cat == c]
+        res[c] = _acc(sum(hits), len(hits))
+    res["all"] = _pool(res[c] for c in categories)
+    return res
+
+
+def _acc(hits: int, n: int) -> dict:
+    return {"accuracy": hits / n if n else 0.0, "n": n}
+
+
+def _pool(parts) -> dict:
+    parts = list(parts)
+    n = sum(p["n"] for p in parts)
+    return _acc(round(sum(p["accuracy"] * p["n"] for p in parts)), n)
+
+
+def disagreements(rows) -> list[dict]:
+    return [{"category": c, "gold": gold, "scientia": pred, "question": q, "theory": th}
+            for c, gold, pred, q, th in rows if gold != pred]
+
+
+# ---------------------------------------------------------------- baselines
+def baselines_eval(data: dict, *, seed: int, quick: bool, progress: bool,
+                   max_epochs: int | None = None) -> tuple[dict, dict, dict, dict]:
+    from evals.baselines import train_eval
+    train = items(data["train"])
+    tests = {c: items(data["test"], {c}) for c in CATEGORIES + [G.CLASSICAL]}
+    tests["renamed"] = items(data["renamed"], set(CATEGORIES))
+    systems, renamed, classical, training = {}, {}, {}, {}
+    for kind in BASELINES:
+        res, info = train_eval(kind, train, tests, seed=seed, quick=quick, progress=progress,
+                               max_epochs=max_epochs)
+        systems[kind] = {c: res[c] for c in CATEGORIES}
+        systems[kind]["all"] = _pool(res[c] for c in CATEGORIES)
+        renamed[kind] = {"all": res["renamed"]}
+        classical[kind] = res[G.CLASSICAL]
+        training[kind] = info
+    return systems, renamed, classical, training
+
+
+# ---------------------------------------------------------------- the task
+def run(*, quick: bool = False, seed: int = 0, progress: bool = True, data_dir: str | None = None,
+        baselines: bool = True) -> dict:
+    t0 = time.perf_counter()
+    random.seed(seed)
+    data = make_data(seed, quick)
+    answers, stats = scientia_eval({"test": data["test"], "renamed": data["renamed"]}, progress)
+    result = {"task": TASK, "axis": "depth", "categories": list(CATEGORIES),
+              "systems": {"scientia": accuracy(answers["test"], CATEGORIES)},
+              "renamed": {"scientia": {"all": accuracy(answers["renamed"], CATEGORIES)["all"]}},
+              "classical": {"scientia": accuracy(answers["test"], [G.CLASSICAL])[G.CLASSICAL]},
+              "scientia": stats, "training": {}, "logical": True,
+              "data": _data_summary(data),
+              "disagreements": disagreements(answers["test"] + answers["renamed"])[:20]}
+    if baselines:
+        systems, renamed, classical, training = baselines_eval(data, seed=seed, quick=quick, progress=progress)
+        result["systems"].update(systems)
+        result["renamed"].update(renamed)
+        result["classical"].update(classical)
+        result["training"] = training
+    result["wall_s"] = round(time.perf_counter() - t0, 2)
+    return result
+
+
+def _data_summary(data: dict) -> dict:
+    out = {name: {"theories": len(gs), "questions": sum(len(g.questions) for g in gs)}
+           for name, gs in data.items()}
+    train = items(data["train"])
+    out["train"]["mean_tokens"] = round(sum(len(t) for t, _ in train) / max(1, len(train)), 1)
+    return out
+
+
+def table(result: dict) -> str:
+    cats = result["categories"] + ["all"]
+    rows = [f"{'system':16}" + "".join(f"{c:>9}" for c in cats) + f"{'classical':>10}{'renamed':>9}"]
+    for name, res in result["systems"].items():
+        rows.append(f"{name:16}" + "".join(f"{res[c]['accuracy']:9.3f}" for c in cats)
+                    + f"{result['classical'][name]['accuracy']:10.3f}"
+                    + f"{result['renamed'][name]['all']['accuracy']:9.3f}")
+    return "\n".join(rows)
+
+
+def main(argv=None) -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--quick", action="store_true")
+    ap.add_argument("--seed", type=int, default=0)
+    ap.add_argument("--no-baselines", action="store_true")
+    ap.add_argument("--no-progress", action="store_true")
+    args = ap.parse_args(argv)
+    r = run(quick=args.quick, seed=args.seed, progress=not args.no_progress, baselines=not args.no_baselines)
+    print(table(r))
+    print("scientia:", r["scientia"], "| data:", r["data"], "| wall_s:", r["wall_s"])
+    for name, info in r["training"].items():
+        print(name, info)
+    for d in r["disagreements"]:
+        print("DISAGREEMENT", d)
+
+
+if __name__ == "__main__":
+    main()
