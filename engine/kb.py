@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import os
 import tempfile
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from . import kernel
@@ -17,6 +17,8 @@ from .answer import Answer, Verdict
 from .check import check, check_query
 from .errors import Diagnostic, InconsistencyError, ScientiaError, Span, UsageError
 from .parse import parse_formula, parse_program
+from .perceived import perception
+from .probability import Perception, QueryProbability, mentions, outcomes, query_probability
 from .prove import candidates, decide
 from .signature import Signature
 from .terms import canonical, free_vars
@@ -56,6 +58,7 @@ class KnowledgeBase:
         self._v = _Version()
         self._tells = 0
         self._perceived: dict = {}      # source -> (model, input, confidence)
+        self._distributions: dict = {}  # (symbol, input id) -> Perception, for probability
         self._theory = self._theory_for((), Signature())
 
     # ------------------------------------------------------------ reading
@@ -135,6 +138,63 @@ class KnowledgeBase:
         except ScientiaError:
             del self._perceived[f"{file}:1:1"]
             raise
+
+    def perceive(self, x, input_id: str, model) -> Perception:
+        """Run a perception model on input `x` and assert what it saw about `input_id` as a
+        perceived fact (`digit_of(img7) = 3`), unless its confidence is under the model's
+        threshold: then it abstains and the fact stays unknown. Its distribution is kept
+        for `probability`. Atomic like `tell`; a contradiction names the perceived facts."""
+        return self.add_perceptions(model, [(input_id, model.distribution(x))])[0]
+
+    def perceive_many(self, xs, input_ids, model) -> list:
+        """`perceive` for a batch of inputs, in one atomic tell."""
+        dists = model.distributions(xs) if hasattr(model, "distributions") else [model.distribution(x) for x in xs]
+        return self.add_perceptions(model, list(zip(input_ids, dists)))
+
+    def add_perceptions(self, model, items) -> list:
+        """Assert perceptions from distributions already computed: items are (input id, [(label, p)...])."""
+        records, statements, sources, registered = [], [], {}, {}
+        for input_id, dist in items:
+            file = f"<perceived:{model.name}:{input_id}>"
+            record, parsed, sources[file] = perception(self.signature, model, input_id, dist, file)
+            if record.source is not None:
+                registered[record.source] = (model.name, input_id, record.confidence)
+            records.append(record)
+            statements += parsed
+        self._perceived.update(registered)
+        try:
+            self.tell_statements(statements, sources)
+        except ScientiaError:
+            for key in registered:
+                del self._perceived[key]
+            raise
+        self._distributions.update({(r.symbol, r.input_id): r for r in records})
+        return records
+
+    def probability(self, query: str, limit: int = 4096) -> QueryProbability:
+        """P(query) over the distributions of the perceived symbols whose input the query names:
+        exact when their interpretations number at most `limit`, else best-first with bounds."""
+        formula = parse_formula(query)
+        names = sorted(free_vars(formula))
+        if names:
+            formula = S.Quant("exists", tuple((n, None) for n in names), formula)
+        typed, _, sig = check_query(formula, self._v.signature, self._v.sources)
+        theory, involved = self._without_perceptions(typed)
+        return query_probability(theory, sig, typed, query, involved, limit)
+
+    def outcomes(self, query: str, limit: int = 4096) -> list:
+        """For each consistent interpretation of the perceived symbols the query names (best
+        first): (probability, {input id: label}, [entailed bindings of the query's variables])."""
+        typed, var_sorts, sig = check_query(parse_formula(query), self._v.signature, self._v.sources)
+        theory, involved = self._without_perceptions(typed)
+        return [(p, {r.input_id: r.distribution[k][0] for r, k in zip(involved, labels)}, bindings)
+                for p, labels, bindings in outcomes(theory, sig, typed, var_sorts, involved, limit)]
+
+    def _without_perceptions(self, typed):
+        """The theory without the perceived facts about the inputs the formula names, and those perceptions."""
+        involved = [r for (_, input_id), r in sorted(self._distributions.items()) if mentions(typed, input_id)]
+        drop = {r.source for r in involved}
+        return self._theory_for(tuple(e for e in self._v.entries if e.source not in drop), self._v.signature), involved
 
     def _expand_uses(self, statements, libraries, sources):
         out = []

@@ -57,7 +57,7 @@ def _open_horn(theory, query) -> bool:
 
 def decide_smt(theory, sig, query, text):
     try:
-        problem = theory.problem(theory.relevant(_preds(query)), sig, extra_formulas=[query])
+        problem = theory.problem(theory.relevant_to(query), sig, extra_formulas=[query])
         goal = problem.formula(query)
         query_atoms = _ground_atoms(query) or sorted(_atom_texts(problem, query))
         refute = problem.check(extra=problem.negate(goal))
@@ -113,7 +113,7 @@ def candidates(theory, sig, query, var_sorts: dict):
     """Bindings of an open query that the KB entails, each with a (lazy) candidate proof."""
     names = sorted(var_sorts)
     atom_shape = isinstance(query, S.Atom) and all(isinstance(a, (S.Var, S.Const, S.Num)) for a in query.args)
-    chosen = theory.relevant(_preds(query))
+    chosen = theory.relevant_to(query)
     if atom_shape and not set(chosen) & set(theory.hard):
         yield from _horn_candidates(theory, query)
         return
@@ -135,29 +135,36 @@ def candidates(theory, sig, query, var_sorts: dict):
 
 
 def _model_candidates(theory, sig, query, var_sorts, chosen):
-    """Numeric bindings read off models of KB and the query, each kept only when the KB entails
-    its instance; every found binding is blocked, so each model yields a new one (at most
-    MAX_MODEL_CANDIDATES: beyond that the answers are incomplete, never wrong)."""
     try:
         problem = theory.problem(chosen, sig)
-        consts = problem.unknowns(var_sorts)
-        goal, blocks = problem.formula(query, consts), []
-        for _ in range(MAX_MODEL_CANDIDATES):
-            out = problem.check(extra=problem.conjoin([goal] + blocks), want_core=False)
-            if out.status != "sat":
-                return
-            binding = {n: problem.model_value(out.model, c) for n, (c, _) in consts.items()}
-            if any(v is None for v in binding.values()):
-                return
-            blocks.append(problem.differs(consts, binding))
-            instance = substitute(query, {k: value_term(v) for k, v in binding.items()})
-            problem = theory.problem(chosen, sig, extra_formulas=[instance])
-            refute = problem.check(extra=problem.negate(problem.formula(instance)))
-            if refute.status == "unsat":
-                core, claim = refute.core, S.show_formula(instance)
-                yield binding, instance, (lambda core=core, claim=claim: smt_proof(theory, core, claim))
+        refresh = lambda instance: theory.problem(chosen, sig, extra_formulas=[instance])
+        for binding, instance, core in entailed_values(problem, query, var_sorts, refresh=refresh):
+            claim = S.show_formula(instance)
+            yield binding, instance, (lambda core=core, claim=claim: smt_proof(theory, core, claim))
     except Budget:
         return
+
+
+def entailed_values(problem, query, var_sorts, given=(), refresh=None):
+    """Numeric bindings read off models of KB ∧ given ∧ query, each kept only when KB ∧ given
+    entails its instance; every found binding is blocked, so each model yields a new one (at
+    most MAX_MODEL_CANDIDATES: beyond that the answers are incomplete, never wrong).
+    Yields (binding, instance, unsat core of the entailment)."""
+    consts = problem.unknowns(var_sorts)
+    goal, blocks = problem.formula(query, consts), []
+    for _ in range(MAX_MODEL_CANDIDATES):
+        out = problem.check(extra=problem.conjoin([*given, goal, *blocks]), want_core=False)
+        if out.status != "sat":
+            return
+        binding = {n: problem.model_value(out.model, c) for n, (c, _) in consts.items()}
+        if any(v is None for v in binding.values()):
+            return
+        blocks.append(problem.differs(consts, binding))
+        instance = substitute(query, {k: value_term(v) for k, v in binding.items()})
+        problem = refresh(instance) if refresh else problem
+        refute = problem.check(extra=problem.conjoin([*given, problem.negate(problem.formula(instance))]))
+        if refute.status == "unsat":
+            yield binding, instance, refute.core
 
 
 def _horn_candidates(theory, query):

@@ -101,6 +101,11 @@ class Problem:
             args, result = self.sig.funs[name]
             self.symbols[key] = z3.Function(name, *[self.sort(s) for s in args], self.sort(result)) \
                 if args else z3.Const(name, self.sort(result))
+            info = self.sig.sorts.get(result)
+            if args and info is not None and info.kind == "range" and info.elements:
+                xs = [z3.Const(f"{name}!arg{k}", self.sort(s)) for k, s in enumerate(args)]
+                value = self.symbols[key](*xs)
+                self.solver.add(z3.ForAll(xs, z3.And(value >= info.elements[0], value <= info.elements[-1])))
         return self.symbols[key]
 
     # ------------------------------------------------------------ translation

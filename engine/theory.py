@@ -178,21 +178,58 @@ class Theory:
 
     # ------------------------------------------------------------ relevance and grounding
     def relevant(self, symbols: set) -> list:
-        """Entries connected to `symbols` through shared predicate and function symbols."""
-        by_symbol: dict = {}
-        for i, syms in self.symbols.items():
-            for s in syms:
-                by_symbol.setdefault(s, []).append(i)
-        seen_syms, chosen, stack = set(symbols), set(), list(symbols)
+        """Entries connected to `symbols` (each read as applied to anything)."""
+        return self._connected({("s", x) for x in symbols})
+
+    def relevant_to(self, formula) -> list:
+        """Entries connected to a formula through its symbols, its ground applications and its
+        constants of open sorts (see `_keys`)."""
+        return self._connected(_keys(formula, self.sig))
+
+    def _connected(self, start: set) -> list:
+        """Sentences sharing no key with the query's component cannot change what it entails
+        (the KB is consistent, and their models combine with any model of the component).
+        Keys: ("s", f) — f applied to a variable or a nested term, which may denote anything;
+        ("a", f, values) — f applied to constants and numbers; ("c", c) — a constant of an open
+        sort, which may equal another. A symbol key reaches every entry mentioning the symbol; an
+        application key reaches the entries with that application and those where it is loose."""
+        index = self._key_index
+        seen, chosen, stack = set(start), set(), list(start)
         while stack:
-            for i in by_symbol.get(stack.pop(), ()):
+            key = stack.pop()
+            if key[0] == "s":
+                reach = index["mention"].get(key[1], ())
+            elif key[0] == "a":
+                reach = itertools.chain(index["app"].get(key[1:], ()), index["loose"].get(key[1], ()))
+            else:
+                reach = index["const"].get(key[1], ())
+            for i in reach:
                 if i not in chosen:
                     chosen.add(i)
-                    for s in self.symbols[i] - seen_syms:
-                        seen_syms.add(s)
-                        stack.append(s)
-        chosen.update(i for i, syms in self.symbols.items() if not syms)
+                    for k in self.keys[i] - seen:
+                        seen.add(k)
+                        stack.append(k)
+        chosen.update(i for i, keys in self.keys.items() if not keys)
         return sorted(chosen)
+
+    @cached_property
+    def keys(self) -> dict:
+        return {i: _keys(self.entries[i].sentence, self.sig) for i in self.symbols}
+
+    @cached_property
+    def _key_index(self) -> dict:
+        index = {"mention": {}, "app": {}, "loose": {}, "const": {}}
+        for i, keys in self.keys.items():
+            for s in self.symbols[i]:
+                index["mention"].setdefault(s, []).append(i)
+            for key in keys:
+                if key[0] == "s":
+                    index["loose"].setdefault(key[1], []).append(i)
+                elif key[0] == "a":
+                    index["app"].setdefault(key[1:], []).append(i)
+                else:
+                    index["const"].setdefault(key[1], []).append(i)
+        return index
 
     def problem(self, indices: list, signature: Signature | None = None, extensions: dict | None = None,
                 extra_formulas=()) -> Problem:
@@ -283,6 +320,37 @@ def _collect(node, out):
             _collect(head, out)
             for b in body:
                 _collect(b, out)
+
+
+def _keys(node, sig: Signature) -> set:
+    out: set = set()
+    _collect_keys(node, sig, out)
+    return out
+
+
+def _collect_keys(node, sig, out):
+    match node:
+        case S.Atom(name, args) | S.Fn(name, args):
+            symbol = name if isinstance(node, S.Atom) else "fn:" + name
+            values = tuple(_plain_value(a) for a in args)
+            out.add(("a", symbol, values) if all(v is not None for v in values) else ("s", symbol))
+            for a in args:
+                _collect_keys(a, sig, out)
+        case S.Const(name):
+            info = sig.sorts.get(sig.consts.get(name, "thing"))
+            if info is not None and info.kind == "open":
+                out.add(("c", name))
+        case S.Op(_, args):
+            for a in args:
+                _collect_keys(a, sig, out)
+        case S.Cmp(_, l, r) | S.Implies(l, r) | S.Iff(l, r):
+            _collect_keys(l, sig, out)
+            _collect_keys(r, sig, out)
+        case S.Not(body) | S.Quant(_, _, body):
+            _collect_keys(body, sig, out)
+        case S.And(items) | S.Or(items):
+            for x in items:
+                _collect_keys(x, sig, out)
 
 
 def _ground_fact(st):
