@@ -19,6 +19,10 @@ DEMO_FILES = ("family.kb", "birds.kb", "knights.kb")
 
 
 def main(argv=None) -> int:
+    argv = sys.argv[1:] if argv is None else list(argv)
+    if argv[:1] == ["eval"]:         # the suite parses its own options (it lives in evals/)
+        from evals.suite import main as suite
+        return suite(argv[1:])
     args = _parser().parse_args(argv)
     try:
         return args.func(args) or 0
@@ -58,6 +62,8 @@ def _parser() -> argparse.ArgumentParser:
     repl = sub.add_parser("repl", parents=[common], help="an interactive session (reads a script when stdin is not a terminal)")
     repl.add_argument("files", nargs="*")
     repl.set_defaults(func=cmd_repl)
+    ev = sub.add_parser("eval", add_help=False, help="the compositional-generalisation suite (scientia eval --help)")
+    ev.add_argument("rest", nargs=argparse.REMAINDER)
     return p
 
 

@@ -1,0 +1,107 @@
+"""`scientia eval`: run the compositional-generalisation suite and write its report.
+
+    scientia eval [TASK...] [--quick] [--out DIR] [--clutrr DIR] [--mnist DIR] [--seed N]
+
+Each task module (evals/<task>.py) trains on a short or simple split, tests on a long, deep
+or novel one, and returns accuracies per category for Scientia and the neural baselines.
+The suite writes DIR/report.json (task -> system -> category -> {"accuracy", "n"}),
+DIR/details.json (proof checks, unknowns, wall times, how each baseline was trained),
+DIR/report.md and one PNG plot per task. The renaming task is assembled from the logical
+tasks, each of which asks every test item again under fresh nonsense names.
+"""
+from __future__ import annotations
+
+import argparse
+import importlib
+import json
+import sys
+import time
+from pathlib import Path
+
+TASKS = ("clutrr", "proofdepth", "digits", "scenes")
+LOGICAL_FLOOR = 0.99
+
+
+def run_task(name: str, *, quick: bool, seed: int, progress: bool, data: dict) -> dict:
+    module = importlib.import_module(f"evals.{name}")
+    start = time.perf_counter()
+    result = module.run(quick=quick, seed=seed, progress=progress, data_dir=data.get(name))
+    result.setdefault("scientia", {})["wall_s"] = result["scientia"].get("wall_s") or time.perf_counter() - start
+    return result
+
+
+def renaming(results: dict) -> dict | None:
+    """task-level accuracy before and after renaming, per system."""
+    table: dict = {}
+    for task, res in results.items():
+        for system, cats in (res.get("renamed") or {}).items():
+            base = res["systems"].get(system, {}).get("all")
+            if base is None or "all" not in cats:
+                continue
+            table.setdefault(system, {})[f"{task}"] = base
+            table[system][f"{task} renamed"] = cats["all"]
+    return table or None
+
+
+def report(results: dict) -> dict:
+    """report.json: task -> system -> category -> {"accuracy", "n"}."""
+    out = {task: res["systems"] for task, res in results.items()}
+    names = renaming(results)
+    if names:
+        out["renaming"] = names
+    return out
+
+
+def failures(results: dict) -> list:
+    """What makes the suite fail: Scientia under 99 % on a logical task, or any rejected proof."""
+    bad = []
+    for task, res in results.items():
+        s = res.get("scientia", {})
+        if s.get("proofs_accepted", 0) != s.get("proofs", 0):
+            bad.append(f"{task}: {s.get('proofs', 0) - s.get('proofs_accepted', 0)} proof(s) rejected by the kernel")
+        acc = res["systems"]["scientia"]["all"]["accuracy"]
+        if res.get("logical") and acc < LOGICAL_FLOOR:
+            bad.append(f"{task}: scientia {100 * acc:.1f} % < {100 * LOGICAL_FLOOR:.0f} %")
+        for system, cats in (res.get("renamed") or {}).items():
+            if system == "scientia" and res.get("logical") and cats["all"]["accuracy"] < LOGICAL_FLOOR:
+                bad.append(f"{task} renamed: scientia {100 * cats['all']['accuracy']:.1f} %")
+    return bad
+
+
+def main(argv=None) -> int:
+    ap = argparse.ArgumentParser(prog="scientia eval", description=__doc__.splitlines()[0])
+    ap.add_argument("tasks", nargs="*", metavar="TASK", help=f"some of {', '.join(TASKS)} (default: all)")
+    ap.add_argument("--quick", action="store_true", help="a small version of every task (a few minutes)")
+    ap.add_argument("--out", default="eval-report", help="directory for report.json, report.md and plots")
+    ap.add_argument("--clutrr", metavar="DIR", help="real CLUTRR CSVs (*_train.csv, 1.k_test.csv)")
+    ap.add_argument("--mnist", metavar="DIR", help="MNIST IDX files for the digit-sum task")
+    ap.add_argument("--seed", type=int, default=0)
+    ap.add_argument("--no-progress", action="store_true")
+    args = ap.parse_args(argv)
+    unknown = [t for t in args.tasks if t not in TASKS]
+    if unknown:
+        print(f"error: unknown task(s) {', '.join(unknown)}; the tasks are {', '.join(TASKS)}", file=sys.stderr)
+        return 1
+    try:
+        import torch
+    except ImportError:
+        print("error: the evaluation suite needs torch: pip install -e '.[perception]'", file=sys.stderr)
+        return 1
+    torch.set_num_threads(max(1, min(2, torch.get_num_threads())))
+    data = {"clutrr": args.clutrr, "digits": args.mnist}
+    results, start = {}, time.perf_counter()
+    for task in args.tasks or TASKS:
+        print(f"== {task}", file=sys.stderr)
+        results[task] = run_task(task, quick=args.quick, seed=args.seed, progress=not args.no_progress, data=data)
+    from .report import write
+    out = Path(args.out)
+    write(out, results, report(results), time.perf_counter() - start, quick=args.quick)
+    bad = failures(results)
+    print((out / "report.md").read_text())
+    for b in bad:
+        print(f"FAIL {b}", file=sys.stderr)
+    return 1 if bad else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
