@@ -123,15 +123,16 @@ def digit_accuracy(clf, test_set) -> float:
 
 # ---------------------------------------------------------------- the task
 def run(*, quick: bool = False, seed: int = 0, progress: bool = True, data_dir: str | None = None,
-        method: str = "exact", epochs: int | None = None, ns=(1, 2, 4, 15)) -> dict:
+        method: str = "exact", epochs: int | None = None, ns=(1, 2, 4, 15), baselines: bool = True) -> dict:
     """The suite's digit-sum task (also the perception benchmark)."""
     train_set, test_set, source = load_mnist(data_dir) if data_dir else load_sklearn(seed)
     mnist = data_dir is not None
     if quick:
         train_set = (train_set[0][:600], train_set[1][:600])
-    epochs = epochs or (4 if quick else (8 if mnist else 30))
+    epochs = epochs or (4 if mnist else 20)
     start = time.perf_counter()
-    clf, info = train(train_set, mnist=mnist, method=method, epochs=epochs, seed=seed, progress=progress)
+    clf, info = train(train_set, mnist=mnist, method=method, epochs=epochs, seed=seed, progress=progress,
+                      lr=2e-3 if mnist else 3e-3, batch_size=8 if quick else 16)
     digit_acc = digit_accuracy(clf, test_set)
     results, totals = {}, {"proofs": 0, "proofs_accepted": 0, "unknown": 0, "answers": 0}
     reason_start = time.perf_counter()
@@ -142,12 +143,18 @@ def run(*, quick: bool = False, seed: int = 0, progress: bool = True, data_dir: 
             totals[k] += r[k]
         totals["answers"] += r["n"]
     results["all"] = _pooled(results, ns)
+    systems, training = {"scientia": results}, {"scientia": {**info, "data": source}}
+    if baselines:
+        from .digits_baseline import KINDS, baseline
+        for kind in KINDS:
+            systems[kind], training[kind] = baseline(kind, train_set, test_set, ns, mnist=mnist, quick=quick,
+                                                     seed=seed, progress=progress, limit=60 if quick else None)
     return {"task": "digits", "axis": "N", "categories": [f"N={n}" for n in ns],
-            "systems": {"scientia": results},
+            "systems": systems,
             "scientia": {**totals, "wall_s": time.perf_counter() - start,
                          "reasoning_s": time.perf_counter() - reason_start,
                          "digit_accuracy": digit_acc, "train": info},
-            "training": {"scientia": {**info, "data": source}}, "logical": False}
+            "training": training, "logical": False}
 
 
 def _pooled(results: dict, ns) -> dict:
@@ -164,11 +171,13 @@ def main(argv=None) -> None:
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--quick", action="store_true")
     ap.add_argument("--json", action="store_true")
+    ap.add_argument("--baselines", action="store_true", help="also train the neural baselines")
     args = ap.parse_args(argv)
     import torch
     torch.set_num_threads(max(1, min(2, torch.get_num_threads())))
     for method in (("exact", "abduce") if args.method == "both" else (args.method,)):
-        res = run(quick=args.quick, seed=args.seed, data_dir=args.mnist, method=method, epochs=args.epochs)
+        res = run(quick=args.quick, seed=args.seed, data_dir=args.mnist, method=method, epochs=args.epochs,
+                  baselines=args.baselines)
         if args.json:
             print(json.dumps(res))
             continue
