@@ -169,3 +169,20 @@ def test_tiny_run_result_shape():
     assert s["answers"] == 24 and s["proofs"] == s["proofs_accepted"] == s["answers"] - s["unknown"]
     for kind in ("cnn_lstm", "cnn_transformer"):
         assert {"lr", "epochs", "train_acc", "seconds", "params"} <= set(r["training"][kind])
+
+
+def test_batched_perceptions_match_kb_perceive_many():
+    torch = pytest.importorskip("torch")
+    from engine import KnowledgeBase
+    from engine.perception import Classifier
+    torch.manual_seed(0)
+    clf = Classifier(S.perception_net("shape", 3), D.SHAPES, name="shape_net", symbol="shape_of", threshold=0.0)
+    img = D.render(SCENE, np.random.default_rng(0))
+    crops = torch.from_numpy(np.stack([D.crop(img, o) for o in SCENE.objects]))
+    names = [o.name for o in SCENE.objects]
+    batched = S.scene_kb(SCENE, D.COLORS, D.SHAPES,
+                         [(clf, [(n, list(zip(clf.labels, p))) for n, p in zip(names, clf.probabilities(crops).tolist())])])
+    direct = KnowledgeBase()
+    direct.tell(S.scene_program(SCENE, D.COLORS, D.SHAPES))
+    direct.perceive_many(crops, names, model=clf)
+    assert batched.perceptions == direct.perceptions and len(direct.perceptions) == len(SCENE.objects)
