@@ -329,7 +329,7 @@ def renamed_models(models: dict) -> dict:
                           threshold=m.threshold) for a, m in models.items()}
 
 
-def test_perceptions(ds: D.Dataset, images, models: dict) -> tuple[dict, dict]:
+def perceive_test_objects(ds: D.Dataset, images, models: dict) -> tuple[dict, dict]:
     """Per test scene, the distributions of both classifiers over its objects (one batched
     forward pass per classifier), and the perception accuracy on the test objects."""
     scene_ids = sorted({it.scene_id for it in ds.test})
@@ -361,7 +361,7 @@ def scientia_eval(ds: D.Dataset, images, models: dict, progress: bool = True) ->
     """Rows (category, gold, answer) for the test questions and for their renamed versions."""
     from tqdm import tqdm
     t0 = time.perf_counter()
-    probs, perception = test_perceptions(ds, images, models)
+    probs, perception = perceive_test_objects(ds, images, models)
     variants = {"test": (models, lambda t: t, {}), "renamed": (renamed_models(models), D.rename_text, D.RENAMING)}
     rows = {name: [] for name in variants}
     stats = {"answers": 0, "proofs": 0, "proofs_accepted": 0, "unknown": 0}
@@ -383,7 +383,7 @@ def scientia_eval(ds: D.Dataset, images, models: dict, progress: bool = True) ->
 
 def probs_right(scene_probs: dict, scene: D.Scene):
     for a, labels in ATTRS:
-        for (name, p), o in zip(scene_probs[a], scene.objects):
+        for (_, p), o in zip(scene_probs[a], scene.objects):
             yield labels[int(np.argmax(p))] == getattr(o, a) and max(p) >= THRESHOLD
 
 

@@ -19,7 +19,7 @@ questions never use the held-out templates.
 from __future__ import annotations
 
 import random
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 
@@ -216,9 +216,8 @@ def _draw(rng, objs, unique, template, focus):
 
 
 def _finish(template, np1, rel, np2, attr, objs):
-    text = question_text(template, np1, rel, np2, attr)
-    q = Question(template, np1, rel, np2, attr, text, "")
-    return Question(template, np1, rel, np2, attr, text, gold(Scene(objs), q))
+    q = Question(template, np1, rel, np2, attr, question_text(template, np1, rel, np2, attr), "")
+    return replace(q, answer=gold(Scene(objs), q))
 
 
 # ---------------------------------------------------------------- splits
@@ -260,12 +259,8 @@ def _ask_scene(rng, sid, scene, templates, k, category, focus=None):
         want = rng.choice(("yes", "no")) if template in ("exists", "pair") else None
         q = make_question(rng, scene, template, focus, want)
         if q is not None and all(i.question.text != q.text for i in items):
-            items.append(Item(sid, Question(*_fields(q)[:-1], category)))
+            items.append(Item(sid, replace(q, category=category)))
     return items
-
-
-def _fields(q: Question) -> tuple:
-    return (q.template, q.np1, q.rel, q.np2, q.attr, q.text, q.answer, q.category)
 
 
 def _count(items, category) -> int:
