@@ -128,7 +128,19 @@ def cmd_demo(args) -> int:
         kb = KnowledgeBase(timeout_ms=args.timeout_ms)
         _load(kb, str(path), sys.stdout, args.json)
         print()
+    if not args.json:
+        _perception_demo()
     return 0
+
+
+def _perception_demo() -> None:
+    print("==> perception: digits learned from sums, then reasoned over")
+    try:
+        from .perception import demo
+    except ImportError:
+        print("  (skipped: needs torch and scikit-learn: pip install -e '.[perception]')")
+        return
+    demo.run(sys.stdout)
 
 
 def cmd_repl(args) -> int:
