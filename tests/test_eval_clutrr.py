@@ -1,0 +1,154 @@
+"""The kinship-chain task (CLUTRR protocol): generator, reader, rule induction, reasoning, run."""
+import random
+
+import pytest
+
+from evals import clutrr
+from evals import clutrr_data as D
+from evals.induction import induce, kb_text
+
+# Written by hand from the meaning of the words (node order: X -first-> Y -second-> Z,
+# the value is what Z is to X). Only compositions that hold in every family tree.
+KNOWN = {("father", "father"): "grandfather", ("mother", "father"): "grandfather",
+         ("father", "mother"): "grandmother", ("son", "son"): "grandson", ("daughter", "daughter"): "granddaughter",
+         ("father", "brother"): "uncle", ("mother", "sister"): "aunt", ("brother", "son"): "nephew",
+         ("sister", "daughter"): "niece", ("wife", "father"): "father-in-law",
+         ("husband", "mother"): "mother-in-law", ("son", "wife"): "daughter-in-law",
+         ("daughter", "husband"): "son-in-law", ("father", "son"): "brother", ("mother", "daughter"): "sister",
+         ("brother", "brother"): "brother", ("sister", "father"): "father", ("husband", "son"): "son",
+         ("son", "brother"): "son", ("grandson", "sister"): "granddaughter"}
+MALE_WORDS = set(D.MALE)
+
+
+def trees(n=4):
+    for seed in range(n):
+        t = D.family_tree(random.Random(seed))
+        yield t, D.relatives(t)
+
+
+def test_tree_relations_agree_with_known_compositions():
+    seen = set()
+    for tree, table in trees():
+        for a in range(len(tree.gender)):
+            for c, r1 in table[a].items():
+                for b, r2 in table[c].items():
+                    if b != a and (r1, r2) in KNOWN:
+                        assert D.relation(table, a, b) == KNOWN[(r1, r2)], (r1, r2)
+                        seen.add((r1, r2))
+    assert seen == set(KNOWN)
+
+
+def test_unsound_clutrr_patterns_have_two_readings_in_trees():
+    readings = {}
+    for tree, table in trees(6):
+        for a in range(len(tree.gender)):
+            for c, r1 in table[a].items():
+                for b, r2 in table[c].items():
+                    if b != a and (r1, r2) == ("son", "grandfather"):
+                        readings.setdefault(D.relation(table, a, b), 0)
+    assert {"father", "father-in-law"} <= set(readings)
+
+
+def test_generated_chains_are_labelled_from_the_tree():
+    items = D.generate(2, 200, seed=1) + D.generate(6, 50, seed=1)
+    for it in items:
+        assert len(it.genders) == it.k + 1
+        for edge, gender in zip(it.edges, it.genders[1:]):
+            assert (edge in MALE_WORDS) == (gender == "male")
+        assert (it.target in MALE_WORDS) == (it.genders[-1] == "male")
+        if it.k == 2 and it.edges in KNOWN:
+            assert it.target == KNOWN[it.edges]
+    assert D.generate(6, 50, seed=1) == items[200:]           # seeded
+    assert {it.k for it in D.generate(10, 5, seed=0)} == {10}
+
+
+def test_induction_recovers_known_rules_with_provenance():
+    train = D.generate(2, 400, seed=0) + D.generate(3, 400, seed=0)
+    ind = induce(train)
+    for (first, second), head in KNOWN.items():
+        rule = ind.rules[(first, second, None)]
+        assert rule.head == head and len(rule.sources) >= 2 and rule.disagree == 0
+    text = kb_text(ind, clutrr.relations_of(train))
+    assert "grandfather(X, Z) :- father(X, Y), father(Y, Z)." in text
+    assert "% " in text.split("grandfather(X, Z) :- father(X, Y), father(Y, Z).")[0].splitlines()[-1]
+
+
+def item(edges, genders, target, src="t"):
+    return D.Item(tuple(edges), tuple(genders), target, src)
+
+
+def test_length3_chains_teach_new_rules_and_contradictions_drop():
+    m, f = "male", "female"
+    train = [item(["brother", "father"], [m, m, m], "father", "a"), item(["brother", "father"], [f, m, m], "father", "b"),
+             item(["brother", "father", "father"], [m, m, m, m], "grandfather", "c"),
+             item(["brother", "father", "father"], [f, m, m, m], "grandfather", "d"),
+             item(["son", "grandfather"], [m, m, m], "father", "e"), item(["son", "grandfather"], [f, m, m], "father", "f"),
+             item(["son", "grandfather"], [f, m, m], "father-in-law", "g")]
+    ind = induce(train)
+    assert ind.rules[("father", "father", None)].sources == ("c", "d")       # learned from length 3 only
+    assert ("son", "grandfather", None) not in ind.rules
+    assert ("son", "grandfather", "male") in ind.dropped
+
+
+def test_unseen_composition_answers_unknown():
+    train = [it for it in D.generate(2, 300, seed=2) if it.edges != ("father", "mother")]
+    relations = clutrr.relations_of(train)
+    text = kb_text(induce(train), relations)
+    tests = [item(["father", "mother"], ["male", "male", "female"], "grandmother"),
+             item(["father", "father"], ["male", "male", "male"], "grandfather")]
+    out = clutrr.reason(text, tests, clutrr.plain_people(tests), relations)
+    assert out[0].answer is None and out[0].derived == () and out[0].proof is None
+    assert out[1].answer == "grandfather" and out[1].proof == "accepted"
+
+
+HEADER = ",id,story,query,text_query,target,text_target,clean_story,proof_state,f_comb,task_name," \
+         "story_edges,edge_types,query_edge,genders,syn_story,node_mapping,task_split\n"
+ROWS = [
+    '0,a1,[Ann] met her son [Bob]. [Bob] has a son [Carl].,"(\'Ann\', \'Carl\')",,grandson,,,,son-son,task_1.2,'
+    '"[(0, 1), (1, 2)]","[\'son\', \'son\']","(0, 2)","Ann:female,Bob:male,Carl:male",,,train\n',
+    '1,a2,story,"(\'Dan\', \'Fay\')",,father-in-law,,,,wife-sister-father,task_1.3,'
+    '"[(0, 1), (1, 2), (2, 3)]","[\'wife\', \'sister\', \'father\']","(0, 3)",'
+    '"Dan:male,Eve:female,Gil:female,Fay:male",,,train\n',
+    '2,a3,story,"(\'Hal\', \'Ida\')",,sister,,,,x,task_1.2,"[(0, 1), (0, 2)]","[\'brother\', \'sister\']",'
+    '"(1, 2)","Hal:male,Jo:male,Ida:female",,,train\n',
+]
+
+
+def test_real_format_csv_is_read(tmp_path):
+    (tmp_path / "data_train.csv").write_text(HEADER + "".join(ROWS))
+    (tmp_path / "1.4_test.csv").write_text(HEADER + ROWS[0])
+    train, tests, notes = D.load_dir(str(tmp_path))
+    assert [it.edges for it in train] == [("son", "son"), ("wife", "sister", "father")]
+    assert train[0].genders == ("female", "male", "male") and train[0].target == "grandson"
+    assert train[1].target == "father-in-law" and train[1].k == 3
+    assert train[0].tokens() == ["female", "son", "male", "son", "male"]
+    assert list(tests) == [4] and tests[4][0].edges == ("son", "son")
+    assert "1 rows skipped" in notes[0]                            # not a chain
+
+
+def stub_train_eval(kind, train, tests, **kw):
+    res = {c: {"accuracy": 0.5, "n": len(v)} for c, v in tests.items()}
+    res["all"] = {"accuracy": 0.5, "n": sum(len(v) for v in tests.values())}
+    return res, {"kind": kind, "lr": 1e-3, "epochs": 1, "train_acc": 1.0, "seconds": 0.0, "params": 1}
+
+
+def test_quick_run_scientia_and_result_shape(monkeypatch):
+    import evals.baselines
+    monkeypatch.setattr(evals.baselines, "train_eval", stub_train_eval)
+    r = clutrr.run(quick=True, progress=False)
+    assert r["task"] == "clutrr" and r["axis"] == "k" and r["logical"] is True
+    assert r["categories"] == [f"k={k}" for k in range(2, 11)]
+    assert set(r["systems"]) == {"scientia", "lstm", "transformer", "transformer_rel"}
+    for res in r["systems"].values():
+        assert set(res) == set(r["categories"]) | {"all"}
+        assert all(0.0 <= v["accuracy"] <= 1.0 and isinstance(v["accuracy"], float) for v in res.values())
+    assert r["systems"]["scientia"]["all"]["accuracy"] >= 0.99
+    s = r["scientia"]
+    assert s["proofs"] == s["proofs_accepted"] == s["answers"] - s["unknown"] and s["answers"] == 180
+    for name in r["systems"]:
+        assert 0.0 <= r["renamed"][name]["all"]["accuracy"] <= 1.0
+    assert r["renamed"]["scientia"]["all"]["accuracy"] >= 0.99
+    assert r["renamed"]["scientia"]["persons"]["accuracy"] >= 0.99
+    assert set(r["training"]) == {"lstm", "transformer", "transformer_rel"}
+    assert r["rules"] and all(v["rows"] for v in r["rules"].values())
+    assert r["scientia"]["example"]["verdict"] == "true"
