@@ -25,8 +25,8 @@ TASK = "proofdepth"
 TRAIN_DEPTHS = range(0, 3)
 CATEGORIES = [G.depth_category(d) for d in range(G.MAX_DEPTH + 1)]
 # per (category, label) bucket: training items at depth <= 2, test items per depth, classical items
-SIZES = {False: {"train": 400, "test": 50, "classical": 100},
-         True: {"train": 80, "test": 10, "classical": 20}}
+SIZES = {False: {"train": 80, "test": 40, "classical": 80, "max_epochs": 20},
+         True: {"train": 16, "test": 8, "classical": 16, "max_epochs": 12}}
 BASELINES = ("lstm", "transformer", "transformer_rel")
 
 
@@ -62,20 +62,25 @@ def ask_group(group: G.Group, timeout_ms: int = 10_000) -> list[tuple[str, str |
 
 def _ask(kb, question: str) -> tuple[str, str | None]:
     from engine import Verdict
-    from engine.errors import ProofError
+    from engine.errors import ProofError, ScientiaError
     try:
         a = kb.ask(question)
-        if a.verdict is Verdict.UNKNOWN:
-            return "unknown", None
-        claim = question if a.verdict is Verdict.TRUE else f"not {question}"
+    except ProofError:  # the answer path's own kernel check refused the proof
+        return "rejected", "rejected"
+    except ScientiaError as e:
+        return "error: " + str(e).splitlines()[0], None
+    if a.verdict is Verdict.UNKNOWN:
+        return "unknown", None
+    claim = question if a.verdict is Verdict.TRUE else f"not {question}"  # what the proof concludes
+    try:
         kb.verify(a.proof, claim)
-        return a.verdict.value, "accepted"
     except ProofError:
         return "rejected", "rejected"
+    return a.verdict.value, "accepted"
 
 
 def scientia_eval(sets: dict[str, list[G.Group]], progress: bool = True) -> tuple[dict, dict]:
-    """Answers per set name: [(category, gold, verdict, proof)], and the proof/answer counts."""
+    """Rows per set name: [(category, gold, verdict, question, theory)], and the answer/proof counts."""
     from tqdm import tqdm
     t0, out = time.perf_counter(), {}
     stats = {"answers": 0, "proofs": 0, "proofs_accepted": 0, "unknown": 0}
@@ -152,7 +157,8 @@ def run(*, quick: bool = False, seed: int = 0, progress: bool = True, data_dir: 
               "data": _data_summary(data),
               "disagreements": disagreements(answers["test"] + answers["renamed"])[:20]}
     if baselines:
-        systems, renamed, classical, training = baselines_eval(data, seed=seed, quick=quick, progress=progress)
+        systems, renamed, classical, training = baselines_eval(data, seed=seed, quick=quick, progress=progress,
+                                                               max_epochs=SIZES[quick].get("max_epochs"))
         result["systems"].update(systems)
         result["renamed"].update(renamed)
         result["classical"].update(classical)

@@ -5,8 +5,10 @@ A theory is a shuffled list of ground literals (`big(bob).`, `not red(anne).`,
 literal (`kind(X) :- big(X), not red(X).`, `forall X. (cold(X) -> not nice(X)).`).
 
 The oracle is independent of Scientia: it grounds the theory over its constants into
-propositional clauses and decides classical entailment with a small DPLL (or clingo's
-cautious/brave consequences when clingo is importable; the tests check the two agree).
+propositional clauses and finds the backbone (the literals fixed in every model) with a
+small pure-Python DPLL. `oracle(th, "clingo")` computes the same from clingo's cautious and
+brave consequences; it is slower on these small theories, so it serves as a cross-check
+(the tests compare the two when clingo is importable, and against brute-force enumeration).
 A question is `true` iff the theory entails it, `false` iff it entails its negation,
 `unknown` otherwise.
 
@@ -31,6 +33,7 @@ RELATIONS = ("likes", "sees", "chases", "needs", "visits", "eats")
 RESERVED = frozenset({"not", "forall", "exists", "type", "pred", "fun", "const", "closed", "use",
                       "open", "int", "real", "bool", "thing"})
 MAX_DEPTH = 6
+MAX_TOKENS = 130
 LABELS = ("true", "false", "unknown")
 CLASSICAL = "classical"
 
@@ -429,13 +432,16 @@ def _form(rng, k: Known, lab: str) -> Lit:
 
 
 def generate(rng: random.Random, quota: dict, *, max_theory_depth: int = MAX_DEPTH,
-             per_theory: int = 2, max_tries: int = 100_000) -> list[Group]:
-    """Theories and questions until every (category, label) bucket of `quota` is full."""
+             per_theory: int = 2, max_tokens: int = MAX_TOKENS, max_tries: int = 100_000) -> list[Group]:
+    """Theories and questions until every (category, label) bucket of `quota` is full.
+    Theories longer than `max_tokens` tokens are skipped (it bounds the baselines' input width)."""
     need, groups = dict(quota), []
     for _ in range(max_tries):
         if not any(need.values()):
             return groups
         th = random_theory(rng, _target_depth(rng, need, max_theory_depth))
+        if len(tokens(theory_text(th))) > max_tokens:
+            continue
         got = knowns(th)
         if got is None or got[1] > max_theory_depth:
             continue

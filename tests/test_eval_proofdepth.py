@@ -174,7 +174,7 @@ def test_quick_run_scientia(monkeypatch):
 def test_quick_run_with_baselines(monkeypatch):
     pytest.importorskip("torch")
     pytest.importorskip("evals.baselines")
-    monkeypatch.setitem(P.SIZES, True, {"train": 10, "test": 2, "classical": 2})
+    monkeypatch.setitem(P.SIZES, True, {"train": 4, "test": 2, "classical": 2})
     data = P.make_data(0, True)
     systems, renamed, classical, training = P.baselines_eval(data, seed=0, quick=True, progress=False,
                                                              max_epochs=1)
@@ -182,3 +182,17 @@ def test_quick_run_with_baselines(monkeypatch):
         assert set(systems[kind]) == set(P.CATEGORIES) | {"all"}
         assert 0.0 <= renamed[kind]["all"]["accuracy"] <= 1.0 and classical[kind]["n"] == 2
         assert kind in training
+
+
+def test_a_rejected_proof_is_counted_not_raised():
+    from engine import KnowledgeBase
+    from engine.errors import ProofError
+
+    class Refusing(KnowledgeBase):
+        def verify(self, proof, claim=None):
+            raise ProofError([])
+
+    kb = Refusing()
+    kb.tell("big(bob). kind(X) :- big(X).")
+    assert P._ask(kb, "kind(bob)") == ("rejected", "rejected")
+    assert P._ask(kb, "nice(bob)") == ("unknown", None)
