@@ -77,6 +77,7 @@ def main(argv=None) -> int:
     ap.add_argument("--mnist", metavar="DIR", help="MNIST IDX files for the digit-sum task")
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--no-progress", action="store_true")
+    ap.add_argument("--threads", type=int, default=1, help="torch threads (default 1)")
     args = ap.parse_args(argv)
     unknown = [t for t in args.tasks if t not in TASKS]
     if unknown:
@@ -87,7 +88,7 @@ def main(argv=None) -> int:
     except ImportError:
         print("error: the evaluation suite needs torch: pip install -e '.[perception]'", file=sys.stderr)
         return 1
-    torch.set_num_threads(max(1, min(2, torch.get_num_threads())))
+    torch.set_num_threads(args.threads)      # small models, small batches: one thread is as fast, and robust
     data = {"clutrr": args.clutrr, "digits": args.mnist}
     results, start = {}, time.perf_counter()
     for task in args.tasks or TASKS:
