@@ -31,7 +31,8 @@ from evals.induction import induce, kb_text, name
 TASK = "clutrr"
 TEST_KS = range(2, 11)
 BASELINES = ("lstm", "transformer", "transformer_rel")
-# generated split sizes: training chains per k (2, 3), test chains per k; quick: training rows used
+# train: generated training chains per k (2, 3); test: generated test chains per k; real_train: rows of a
+# real training file used (None: all); renamed_*: the baselines' renamed-relation variant (reduced size)
 SIZES = {False: {"train": 5000, "test": 150, "real_train": None, "renamed_train": 2000, "renamed_test": 50},
          True: {"train": 500, "test": 20, "real_train": 1000, "renamed_train": 500, "renamed_test": 20}}
 BATCH = 250          # test items told to one KnowledgeBase
@@ -82,12 +83,16 @@ def reason(rules_text: str, items: list[D.Item], people: list[list[str]], relati
 
 def _reason_batch(rules_text, items, people, back) -> list[Outcome]:
     from engine import KnowledgeBase
+    from engine.errors import ScientiaError
     kb = KnowledgeBase()
-    kb.tell(rules_text)
-    kb.tell("\n".join(f for it, ps in zip(items, people) for f in item_facts(it, ps)))
     found = defaultdict(list)
-    for a in kb.ask_all("ans(X, Y, R)"):
-        found[a.bindings["X"]].append(a)
+    try:
+        kb.tell(rules_text)
+        kb.tell("\n".join(f for it, ps in zip(items, people) for f in item_facts(it, ps)))
+        for a in kb.ask_all("ans(X, Y, R)"):
+            found[a.bindings["X"]].append(a)
+    except ScientiaError:            # a refused tell or a failed query: every item of the batch is unknown
+        return [Outcome(None, (), None) for _ in items]
     return [_outcome(kb, found.get(ps[0], []), back) for ps in people]
 
 
@@ -256,11 +261,11 @@ def _induction_summary(induction) -> dict:
 
 
 def _example(test, outcomes, rules_text) -> dict | None:
-    """One answered item of the longest answered length, with its proof, re-derived for display."""
-    picks = [(it, o, i) for i, (it, o) in enumerate(zip(test, outcomes)) if o.answer == it.target and it.k >= 4]
+    """The first correctly answered chain of length >= 4, asked again alone, with its proof."""
+    picks = [(it, o) for it, o in zip(test, outcomes) if o.answer == it.target and it.k >= 4]
     if not picks:
         return None
-    it, o, _ = picks[0]
+    it, o = picks[0]
     people = [f"p{j}" for j in range(it.k + 1)]
     from engine import KnowledgeBase
     kb = KnowledgeBase()

@@ -1,8 +1,6 @@
 """The kinship-chain task (CLUTRR protocol): generator, reader, rule induction, reasoning, run."""
 import random
 
-import pytest
-
 from evals import clutrr
 from evals import clutrr_data as D
 from evals.induction import induce, kb_text
