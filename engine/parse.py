@@ -14,6 +14,7 @@ from pathlib import Path
 
 from lark import Lark, Token, Tree
 from lark.exceptions import UnexpectedCharacters, UnexpectedInput, UnexpectedToken
+from lark.lexer import LexerThread
 
 from .errors import Diagnostic, ParseError, Span
 from . import syntax as S
@@ -35,6 +36,12 @@ _KEYWORD_TYPES = {"TYPE", "OPEN", "PRED", "FUN", "CONST", "CLOSED", "USE"}
 def _lark() -> Lark:
     return Lark(GRAMMAR.read_text(), parser="lalr", start="statement",
                 propagate_positions=True, maybe_placeholders=True, cache=False)
+
+
+@lru_cache(maxsize=1)
+def _lexer():
+    """One basic lexer for whole texts (Lark.lex would rebuild it on every call under LALR)."""
+    return _lark()._build_lexer()
 
 
 def parse_program(text: str, file: str = "<input>") -> list:
@@ -75,7 +82,7 @@ def _tokens(text: str, file: str, diagnostics: list) -> list[Token]:
     """Lex the whole text; a bad character is reported, blanked out, and lexing restarts."""
     while True:
         try:
-            return list(_lark().lex(text))
+            return list(LexerThread.from_text(_lexer(), text).lex(None))
         except UnexpectedCharacters as e:
             diagnostics.append(Diagnostic(
                 "E001", f"unexpected character {text[e.pos_in_stream]!r}",

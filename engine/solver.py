@@ -101,12 +101,20 @@ class Problem:
             args, result = self.sig.funs[name]
             self.symbols[key] = z3.Function(name, *[self.sort(s) for s in args], self.sort(result)) \
                 if args else z3.Const(name, self.sort(result))
-            info = self.sig.sorts.get(result)
-            if args and info is not None and info.kind == "range" and info.elements:
-                xs = [z3.Const(f"{name}!arg{k}", self.sort(s)) for k, s in enumerate(args)]
-                value = self.symbols[key](*xs)
-                self.solver.add(z3.ForAll(xs, z3.And(value >= info.elements[0], value <= info.elements[-1])))
         return self.symbols[key]
+
+    def range_axiom(self, name: str):
+        """∀x. lo <= f(x) <= hi for a function into a range sort, once, and only when f is
+        applied to a quantified variable (ground applications are bounded one by one, which
+        keeps ground problems free of quantifiers)."""
+        args, result = self.sig.funs[name]
+        info = self.sig.sorts.get(result)
+        if ("range", name) in self.symbols or not args or info is None or info.kind != "range" or not info.elements:
+            return
+        self.symbols[("range", name)] = True
+        xs = [z3.Const(f"{name}!arg{k}", self.sort(s)) for k, s in enumerate(args)]
+        value = self.function(name)(*xs)
+        self.solver.add(z3.ForAll(xs, z3.And(value >= info.elements[0], value <= info.elements[-1])))
 
     # ------------------------------------------------------------ translation
     def formula(self, f, env: dict | None = None):
@@ -171,6 +179,8 @@ class Problem:
             case S.Fn(name, args):
                 fn = self.function(name)
                 value = fn(*[self.term(a, env, s) for a, s in zip(args, self.sig.funs[name][0])]) if args else fn
+                if any(_ground_value(a, env) is None for a in args):
+                    self.range_axiom(name)
                 self.bound(value, self.sig.funs[name][1])
                 return value
             case S.Op("-", (arg,)):
