@@ -26,7 +26,7 @@ TRAIN_DEPTHS = range(0, 3)
 CATEGORIES = [G.depth_category(d) for d in range(G.MAX_DEPTH + 1)]
 # per (category, label) bucket: training items at depth <= 2, test items per depth, classical items
 SIZES = {False: {"train": 80, "test": 40, "classical": 80, "max_epochs": 20},
-         True: {"train": 16, "test": 8, "classical": 16, "max_epochs": 12}}
+         True: {"train": 12, "test": 8, "classical": 16, "max_epochs": 8}}
 BASELINES = ("lstm", "transformer", "transformer_rel")
 
 

@@ -298,7 +298,7 @@ def random_theory(rng: random.Random, depth: int) -> Theory:
 
 
 def _ulit(rng, pred: str, var: str = "X") -> Lit:
-    return Lit(pred, (var,), rng.random() < 0.6)
+    return Lit(pred, (var,), rng.random() < 0.5)
 
 
 def _chain(rng, ents, attrs, rel, depth):
@@ -322,7 +322,7 @@ def _chain(rng, ents, attrs, rel, depth):
 
 
 def _noise_facts(rng, ents, attrs, rel) -> set[Lit]:
-    out = {Lit(rng.choice(attrs), (rng.choice(ents),), rng.random() < 0.6) for _ in range(rng.randint(2, 5))}
+    out = {Lit(rng.choice(attrs), (rng.choice(ents),), rng.random() < 0.5) for _ in range(rng.randint(2, 5))}
     if rel:
         out |= {Lit(rel, tuple(rng.sample(ents, 2))) for _ in range(rng.randint(0, 2))}
     return out
