@@ -64,7 +64,7 @@ def train(train_set, *, mnist: bool, method: str, epochs: int, seed: int, progre
     table = answer_table("use digits.", clf, SUM_QUERY, ["x1", "x2"])
     augment = (lambda x, g: shift(x, g, 2)) if mnist else (lambda x, g: shift(x, g, 1))
     info = train_on_answers(clf, xs, sums, table, method=method, epochs=epochs, lr=lr, batch_size=batch_size,
-                            seed=seed, progress=progress, augment=augment)
+                            seed=seed, progress=progress, augment=augment, cosine=mnist)
     info["pairs"] = pairs
     return clf, info
 
@@ -129,7 +129,7 @@ def run(*, quick: bool = False, seed: int = 0, progress: bool = True, data_dir: 
     mnist = data_dir is not None
     if quick:
         train_set = (train_set[0][:600], train_set[1][:600])
-    epochs = epochs or (4 if mnist else 20)
+    epochs = epochs or (8 if mnist else 20)
     start = time.perf_counter()
     clf, info = train(train_set, mnist=mnist, method=method, epochs=epochs, seed=seed, progress=progress,
                       lr=2e-3 if mnist else 3e-3, batch_size=8 if quick else 16)

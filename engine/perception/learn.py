@@ -71,14 +71,17 @@ def answer_table(theory: str, classifier, query: str, inputs: list, answer_var: 
 
 def train_on_answers(classifier, xs: torch.Tensor, answers: list, table: AnswerTable, *, method: str = "exact",
                      epochs: int = 5, lr: float = 1e-3, batch_size: int = 32, seed: int = 0,
-                     progress: bool = True, augment=None) -> dict:
-    """Train on inputs xs [M, n, ...] (n = len(table.inputs)) labelled only with answers."""
+                     progress: bool = True, augment=None, cosine: bool = False) -> dict:
+    """Train on inputs xs [M, n, ...] (n = len(table.inputs)) labelled only with answers;
+    `cosine` warms the learning rate up and anneals it (one cycle) over the whole run."""
     if method not in ("exact", "abduce"):
         raise ValueError("method is 'exact' or 'abduce'")
     cand, mask, which = table.padded(answers)
     gen = seeded(seed)
     net = classifier.net
     opt = torch.optim.Adam(net.parameters(), lr=lr)
+    steps = epochs * ((len(xs) + batch_size - 1) // batch_size)
+    schedule = torch.optim.lr_scheduler.OneCycleLR(opt, max_lr=lr, total_steps=steps, pct_start=0.15) if cosine else None
     start, n = time.perf_counter(), xs.shape[1]
     for _ in progress_bar(range(epochs), progress, f"{classifier.name} ({method}, from answers)"):
         net.train()
@@ -90,6 +93,8 @@ def train_on_answers(classifier, xs: torch.Tensor, answers: list, table: AnswerT
             opt.zero_grad()
             loss.backward()
             opt.step()
+            if schedule is not None:
+                schedule.step()
     return {"method": method, "epochs": epochs, "lr": lr, "seconds": time.perf_counter() - start}
 
 
