@@ -32,6 +32,9 @@ def decide(theory, sig, query, text: str) -> tuple[Answer, Proof | None]:
     atom = ground_atom(query)
     if atom is not None:
         pred, values = atom
+        if (pred, values) in theory.fact_index:      # a stated fact: its proof is the premise
+            claim = S.show_atom(query)
+            return Answer(text, Verdict.TRUE), Proof((theory.premise_step(theory.fact_index[(pred, values)], 1, claim),))
         model = theory.point_model(pred, values)
         if model.contains(pred, values):
             return Answer(text, Verdict.TRUE), horn_proof(theory, model, pred, values)
