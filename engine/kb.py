@@ -174,11 +174,7 @@ class KnowledgeBase:
     def probability(self, query: str, limit: int = 4096) -> QueryProbability:
         """P(query) over the distributions of the perceived symbols whose input the query names:
         exact when their interpretations number at most `limit`, else best-first with bounds."""
-        formula = parse_formula(query)
-        names = sorted(free_vars(formula))
-        if names:
-            formula = S.Quant("exists", tuple((n, None) for n in names), formula)
-        typed, _, sig = check_query(formula, self._v.signature, self._v.sources)
+        typed, _, sig = check_query(_existential(parse_formula(query)), self._v.signature, self._v.sources)
         theory, involved = self._without_perceptions(typed)
         return query_probability(theory, sig, typed, query, involved, limit)
 
@@ -232,11 +228,7 @@ class KnowledgeBase:
     # ------------------------------------------------------------ ask
     def ask(self, query: str, timeout_ms: int | None = None) -> Answer:
         """A closed query: true, false or unknown. Free variables are read existentially."""
-        formula = parse_formula(query)
-        names = sorted(free_vars(formula))
-        if names:
-            formula = S.Quant("exists", tuple((n, None) for n in names), formula)
-        return self._closed(self._theory, self._v, formula, query)
+        return self._closed(self._theory, self._v, _existential(parse_formula(query)), query)
 
     def ask_all(self, query: str) -> list:
         """One Answer per binding of the free variables whose instance the KB entails."""
@@ -312,6 +304,12 @@ def _checked(make, view, instance):
         kernel.check(proof, view, instance)
         return proof
     return build
+
+
+def _existential(formula):
+    """A query's free variables read existentially."""
+    names = sorted(free_vars(formula))
+    return S.Quant("exists", tuple((n, None) for n in names), formula) if names else formula
 
 
 def _source(st) -> str:

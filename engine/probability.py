@@ -87,9 +87,7 @@ def best_first(perceptions: list):
 
 def query_probability(theory, sig, query, text: str, perceptions: list, limit: int = 4096) -> QueryProbability:
     """P(query) given the KB `theory` (which must not contain the perceptions' facts)."""
-    formulas = [f for p in perceptions for f in p.formulas]
-    problem = theory.problem(_relevant(theory, query, perceptions), sig,
-                             extra_formulas=[query] + formulas)
+    problem = _problem(theory, sig, query, perceptions, [query])
     goal = problem.formula(query)
     mass = {"true": 0.0, "false": 0.0, "unknown": 0.0, "inconsistent": 0.0}
     ranked, visited, total = [], 0, 1.0
@@ -98,7 +96,7 @@ def query_probability(theory, sig, query, text: str, perceptions: list, limit: i
             if visited >= limit:
                 break
             visited += 1
-            verdict = _decide(problem, goal, [problem.formula(p.formulas[k]) for p, k in zip(perceptions, labels)])
+            verdict = _decide(problem, goal, _given(problem, perceptions, labels))
             mass[verdict] += prob
             if verdict != "inconsistent" and len(ranked) < 2:
                 ranked.append((prob, labels, verdict))
@@ -114,22 +112,34 @@ def outcomes(theory, sig, query, var_sorts: dict, perceptions: list, limit: int 
     the query's variables that the KB entails under it). The table that learning from
     answers needs: which interpretations make the KB entail which answer."""
     from .prove import entailed_values
-    formulas = [f for p in perceptions for f in p.formulas]
-    problem = theory.problem(_relevant(theory, query, perceptions), sig,
-                             extra_formulas=formulas)
+    problem = _problem(theory, sig, query, perceptions)
     for visited, (prob, labels) in enumerate(best_first(perceptions)):
         if visited >= limit:
             return
-        given = [problem.formula(p.formulas[k]) for p, k in zip(perceptions, labels)]
-        if problem.check(extra=problem.conjoin(given), want_core=False).status == "unsat":
+        given = _given(problem, perceptions, labels)
+        if not _consistent(problem, given):
             continue
         yield prob, labels, [b for b, _, _ in entailed_values(problem, query, var_sorts, given)]
 
 
+def _problem(theory, sig, query, perceptions, extra=()):
+    """One grounded problem for every interpretation: the query's component and every label fact."""
+    formulas = [f for p in perceptions for f in p.formulas]
+    return theory.problem(_relevant(theory, query, perceptions), sig, extra_formulas=[*extra, *formulas])
+
+
+def _given(problem, perceptions, labels) -> list:
+    return [problem.formula(p.formulas[k]) for p, k in zip(perceptions, labels)]
+
+
+def _consistent(problem, given) -> bool:
+    return problem.check(extra=problem.conjoin(given), want_core=False).status != "unsat"
+
+
 def _decide(problem, goal, assignment) -> str:
-    given = problem.conjoin(assignment)
-    if problem.check(extra=given, want_core=False).status == "unsat":
+    if not _consistent(problem, assignment):
         return "inconsistent"
+    given = problem.conjoin(assignment)
     if problem.check(extra=problem.conjoin([given, problem.negate(goal)]), want_core=False).status == "unsat":
         return "true"
     if problem.check(extra=problem.conjoin([given, goal]), want_core=False).status == "unsat":

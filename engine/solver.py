@@ -48,6 +48,7 @@ class Problem:
         self.solver.set("core.minimize", True)
         self.trackers: dict = {}           # z3 tracker name -> key
         self.bounded: set = set()          # function values of range sorts, already bounded
+        self.ranged: set = set()           # functions whose range axiom is asserted
 
     # ------------------------------------------------------------ sorts and symbols
     def sort(self, name: str):
@@ -109,9 +110,9 @@ class Problem:
         keeps ground problems free of quantifiers)."""
         args, result = self.sig.funs[name]
         info = self.sig.sorts.get(result)
-        if ("range", name) in self.symbols or not args or info is None or info.kind != "range" or not info.elements:
+        if name in self.ranged or not args or info is None or info.kind != "range" or not info.elements:
             return
-        self.symbols[("range", name)] = True
+        self.ranged.add(name)
         xs = [z3.Const(f"{name}!arg{k}", self.sort(s)) for k, s in enumerate(args)]
         value = self.function(name)(*xs)
         self.solver.add(z3.ForAll(xs, z3.And(value >= info.elements[0], value <= info.elements[-1])))

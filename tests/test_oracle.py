@@ -38,24 +38,7 @@ SETTINGS = dict(deadline=None, suppress_health_check=[HealthCheck.too_slow, Heal
 
 PROP_PREDS = {"p": 0, "q": 0, "r": 0, "s": 0}
 
-# Engine bugs this file found (all fixed now; each has a regression test at the end of the file that
-# reproduces it; the random properties step around exactly that pattern while it is set,
-# so that they keep hunting for other bugs. When an engine fix lands, the xfail test
-# XPASSes (a failure under strict=True): then set the flag to False.
-KNOWN_BUG_CLOSED_ORDER = False       # unsettled closed predicates settled alphabetically
-KNOWN_BUG_OPEN_NEGATED_CLOSED = False  # ask_all misses bindings of `not p(X)`-style queries, p closed
-KNOWN_BUG_SETTLED_CONTRAPOSITIVE = False  # closed p negated in a rule body is "settled" by the least model
-                                         # even when non-Horn statements entail more p atoms
-KNOWN_BUG_EMPTY_DOMAIN_ASK_ALL = False    # ask_all crashes (KeyError) when the KB names no constants
-
-
-def settled_contrapositive_risk(statements) -> bool:
-    """The pattern of KNOWN_BUG_SETTLED_CONTRAPOSITIVE: a rule negates a closed predicate and the
-    KB has a statement that is neither a rule nor a ground positive fact."""
-    closed = {p for st in statements if st[0] == "closed" for p in st[1]}
-    negates = any(st[0] == "rule" and any(b[0] == "not" and b[1][1] in closed for b in st[2]) for st in statements)
-    hard = any(st[0] == "axiom" and not (st[1][0] == "atom" and not free_vars(st[1])) for st in statements)
-    return negates and hard
+# Engine bugs this file found (all fixed) each have a regression test at the end of the file.
 
 
 # ---------------------------------------------------------------- generators
@@ -220,11 +203,6 @@ def check_closed_query(kb: KnowledgeBase, oracle: Oracle, f):
 def check_open_query(kb: KnowledgeBase, oracle: Oracle, f):
     text = show(f)
     names = sorted(free_vars(f))
-    if KNOWN_BUG_OPEN_NEGATED_CLOSED and f[0] != "atom" and set(predicates_of(f)) & set(oracle.closed):
-        event("skipped open query: known bug (non-atomic open query over a closed predicate)")
-        return
-    if KNOWN_BUG_EMPTY_DOMAIN_ASK_ALL and not oracle.consts:
-        return
     expected = oracle.entailed_bindings(f)
     answers = kb.ask_all(text)
     got = set()
@@ -295,19 +273,13 @@ def run_case(draw, statements, preds, first_order, closed_n=6, open_n=2):
     if oracle.ambiguous:
         event("skipped: settling order of closed predicates not determined by LANGUAGE.md")
         return
-    if KNOWN_BUG_CLOSED_ORDER and oracle.alphabetical_differs:
-        event("skipped: known bug (closed predicates settled alphabetically)")
-        return
-    if KNOWN_BUG_SETTLED_CONTRAPOSITIVE and settled_contrapositive_risk(statements):
-        event("skipped: known bug (settled closed predicate, contrapositive)")
-        return
     event(f"consistent={oracle.consistent} closed={bool(oracle.closed)} e017={oracle.stratum_error}")
     kb = new_kb()
     # sometimes tell in two parts: the second tell must be atomic too
     split = draw(st.integers(0, len(statements)))
     if 0 < split < len(statements):
         first = Oracle(statements[:split])
-        if not first.ambiguous and not (KNOWN_BUG_CLOSED_ORDER and first.alphabetical_differs):
+        if not first.ambiguous:
             note(f"(told in two parts, the first {split} statement(s) first)")
             accepted = tell_expecting(kb, show_kb(statements[:split]), first)
             if accepted:

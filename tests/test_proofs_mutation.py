@@ -34,8 +34,7 @@ from engine.proof import KINDS, Proof
 from engine.terms import canonical
 
 from oracle import Oracle, free_vars, instance, parse, show, show_kb
-from test_oracle import (KNOWN_BUG_CLOSED_ORDER, KNOWN_BUG_EMPTY_DOMAIN_ASK_ALL, KNOWN_BUG_SETTLED_CONTRAPOSITIVE,
-                         settled_contrapositive_risk, SETTINGS, TIMEOUT_MS, fo_signature, gen_atom, gen_formula, gen_kb)
+from test_oracle import SETTINGS, TIMEOUT_MS, fo_signature, gen_atom, gen_formula, gen_kb
 
 def note(text):
     try:
@@ -102,7 +101,7 @@ def proofs_of(draw, kb: KnowledgeBase, oracle: Oracle, preds: dict, first_order:
         elif a.verdict is Verdict.FALSE:
             out.append((f"not ({q})", a.proof))
     unary = sorted(p for p, n in kb_preds.items() if n == 1)
-    if unary and (oracle.consts or not KNOWN_BUG_EMPTY_DOMAIN_ASK_ALL):
+    if unary:
         p = draw(st.sampled_from(unary))
         for a in kb.ask_all(f"{p}(X)"):
             out.append((f"{p}({a.bindings['X']})", a.proof))
@@ -309,12 +308,6 @@ def _run(draw, statements, preds, first_order, limit):
     oracle = Oracle(statements)
     if oracle.ambiguous or oracle.stratum_error or not oracle.consistent:
         event("skipped: no consistent, determined KB")
-        return
-    if KNOWN_BUG_CLOSED_ORDER and oracle.alphabetical_differs:
-        event("skipped: known bug (closed predicates settled alphabetically)")
-        return
-    if KNOWN_BUG_SETTLED_CONTRAPOSITIVE and settled_contrapositive_risk(statements):
-        event("skipped: known bug (settled closed predicate, contrapositive)")
         return
     kb = KnowledgeBase(timeout_ms=TIMEOUT_MS)
     kb.tell(text)
