@@ -1,5 +1,5 @@
 """Scientia: a neurosymbolic reasoning engine whose every answer comes with its reason."""
-from .answer import Answer, Verdict
+from .answer import Answer, Answers, Verdict
 from .kb import KnowledgeBase
 
-__all__ = ["Answer", "KnowledgeBase", "Verdict"]
+__all__ = ["Answer", "Answers", "KnowledgeBase", "Verdict"]

@@ -1,6 +1,7 @@
 """Verdicts and answers: what `ask` returns."""
 from __future__ import annotations
 
+from collections.abc import Sequence
 from enum import Enum
 
 
@@ -65,6 +66,54 @@ class Answer:
     def __repr__(self) -> str:
         b = ", ".join(f"{k}={_show_value(v)}" for k, v in self.bindings.items())
         return f"Answer({self.query!r}, {self.verdict.value}{', ' + b if b else ''})"
+
+
+class Answers(Sequence):
+    """The answers of an open query (`ask_all`), as a sequence made on access.
+
+    The engine finds every entailed binding at once and keeps them as value tuples
+    (`rows`); an `Answer`, its binding dict and its proof are built only when one is
+    read, so a closure of millions of answers costs what computing it costs.
+    `found(i)` gives (claim, proof maker) for the i-th row: the proof is built and
+    kernel-checked on first access to `Answer.proof`.
+    """
+
+    __slots__ = ("query", "names", "rows", "_positions", "_found")
+
+    def __init__(self, query: str, names: tuple, rows: list, positions: tuple, found):
+        self.query, self.names, self.rows = query, tuple(names), rows
+        self._positions, self._found = positions, found
+
+    def __len__(self) -> int:
+        return len(self.rows)
+
+    def __getitem__(self, i):
+        if isinstance(i, slice):
+            return [self._answer(j) for j in range(*i.indices(len(self.rows)))]
+        return self._answer(range(len(self.rows))[i])
+
+    def __iter__(self):
+        return (self._answer(i) for i in range(len(self.rows)))
+
+    def bindings(self) -> list[dict]:
+        """Every binding, without building Answers or proofs."""
+        names, pos = self.names, self._positions
+        return [dict(zip(names, (row[k] for k in pos))) for row in self.rows]
+
+    def _answer(self, i: int) -> Answer:
+        row = self.rows[i]
+        binding = dict(zip(self.names, (row[k] for k in self._positions)))
+        return Answer(self.query, Verdict.TRUE, binding, make_proof=lambda: self._found(i))
+
+    def __eq__(self, other) -> bool:
+        if isinstance(other, Answers):
+            return (self.query, self.names, self.rows) == (other.query, other.names, other.rows)
+        return list(self) == other if isinstance(other, Sequence) else NotImplemented
+
+    __hash__ = None
+
+    def __repr__(self) -> str:
+        return f"Answers({self.query!r}, {len(self)} answers)"
 
 
 def _show_value(v):

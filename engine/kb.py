@@ -8,12 +8,13 @@ from __future__ import annotations
 
 import os
 import tempfile
+from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from . import kernel
 from . import syntax as S
-from .answer import Answer, Verdict
+from .answer import Answer, Answers, Verdict
 from .check import check, check_query
 from .errors import Diagnostic, InconsistencyError, ScientiaError, Span, UsageError
 from .parse import parse_formula, parse_program
@@ -230,17 +231,18 @@ class KnowledgeBase:
         """A closed query: true, false or unknown. Free variables are read existentially."""
         return self._closed(self._theory, self._v, _existential(parse_formula(query)), query)
 
-    def ask_all(self, query: str) -> list:
-        """One Answer per binding of the free variables whose instance the KB entails."""
+    def ask_all(self, query: str) -> Sequence:
+        """One Answer per binding of the free variables whose instance the KB entails: an
+        `Answers` sequence whose Answers (and proofs) are built when read."""
         formula = parse_formula(query)
         if not free_vars(formula):
             return [self._closed(self._theory, self._v, formula, query)]
-        return list(self._open(self._theory, self._v, formula, query))
+        return self._open(self._theory, self._v, formula, query)
 
     def _answer_query(self, theory, version, st: S.Query):
         text = S.show_formula(st.formula)
         if free_vars(st.formula):
-            answers = list(self._open(theory, version, st.formula, text))
+            answers = self._open(theory, version, st.formula, text)
             return text, sorted(answers, key=lambda a: sorted((k, repr(v)) for k, v in a.bindings.items()))
         return text, [self._closed(theory, version, st.formula, text)]
 
@@ -253,11 +255,16 @@ class KnowledgeBase:
             answer._proof = proof
         return answer
 
-    def _open(self, theory, version, formula, text):
+    def _open(self, theory, version, formula, text) -> Answers:
         typed, var_sorts, sig = check_query(formula, version.signature, version.sources)
         view = _KernelView(theory, sig, self.perceptions)
-        for binding, instance, make in candidates(theory, sig, typed, var_sorts):
-            yield Answer(text, Verdict.TRUE, binding, make_proof=_checked(make, view, instance))
+        found = candidates(theory, sig, typed, var_sorts)
+
+        def checked(i):
+            instance, proof = found.proof(i)
+            kernel.check(proof, view, instance)
+            return proof
+        return Answers(text, found.names, found.rows, found.positions, checked)
 
     # ------------------------------------------------------------ retract, load, save
     def retract(self, text: str) -> int:
@@ -296,14 +303,6 @@ class KnowledgeBase:
         if claim is not None:
             expected, _, _ = check_query(parse_formula(claim), self._v.signature)
         kernel.check(proof, _KernelView(self._theory, self._v.signature, self.perceptions), expected)
-
-
-def _checked(make, view, instance):
-    def build():
-        proof = make()
-        kernel.check(proof, view, instance)
-        return proof
-    return build
 
 
 def _existential(formula):

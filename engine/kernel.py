@@ -31,7 +31,7 @@ from typing import Protocol
 
 from . import syntax as S
 from .errors import Diagnostic, ParseError, ProofError
-from .parse import parse_formula
+from .parse import parse_formula, parse_ground_literal
 from .proof import KINDS, Proof, Step
 from .signature import Signature
 from .solver import entails
@@ -78,6 +78,9 @@ def check(proof: Proof, ctx: Context, claim=None, timeout_ms: int = 10_000) -> N
 
 
 def _claim(text: str):
+    f = parse_ground_literal(text)
+    if f is not None:
+        return f
     try:
         f = parse_formula(text, "<claim>")
     except ParseError as e:

@@ -8,6 +8,7 @@ grammar and are told apart by context.
 """
 from __future__ import annotations
 
+import re
 from fractions import Fraction
 from functools import lru_cache
 from pathlib import Path
@@ -68,6 +69,25 @@ def parse_formula(text: str, file: str = "<query>"):
     if len(stmts) != 1 or not isinstance(stmts[0], (S.Axiom, S.Query)):
         raise ParseError([Diagnostic("E002", "expected exactly one formula", Span(file, 1, 1))], {file: text})
     return stmts[0].formula
+
+
+_PLAIN = r"[a-z][A-Za-z0-9_]*"
+_GROUND_ATOM = re.compile(rf"\s*(not\s+)?({_PLAIN})\s*\(\s*((?:{_PLAIN}|[0-9]+)(?:\s*,\s*(?:{_PLAIN}|[0-9]+))*)\s*\)\s*\.?\s*")
+_ARG_SPLIT = re.compile(r"\s*,\s*")
+
+
+def parse_ground_literal(text: str):
+    """The formula of `p(a, 3)` or `not p(a, 3)` over plain names and integers, read without
+    the LALR parser (proof claims are mostly such literals); None for anything else, which
+    then goes through parse_formula. Gives exactly what parse_formula gives, spans aside."""
+    m = _GROUND_ATOM.fullmatch(text)
+    if m is None:
+        return None
+    pred, args = m.group(2), _ARG_SPLIT.split(m.group(3))
+    if pred in S.KEYWORDS or any(a in S.KEYWORDS for a in args):
+        return None
+    atom = S.Atom(pred, tuple(S.Num(int(a)) if a[0].isdigit() else S.Const(a) for a in args))
+    return S.Not(atom) if m.group(1) else atom
 
 
 def parse_statement(text: str, file: str = "<input>"):

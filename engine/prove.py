@@ -8,6 +8,8 @@ gets two witness models restricted to the atoms that matter.
 from __future__ import annotations
 
 import itertools
+from collections.abc import Callable
+from dataclasses import dataclass
 
 from . import syntax as S
 from .answer import Answer, Verdict
@@ -112,38 +114,62 @@ def _preds(f) -> set:
 
 
 # ---------------------------------------------------------------- open queries
-def candidates(theory, sig, query, var_sorts: dict):
-    """Bindings of an open query that the KB entails, each with a (lazy) candidate proof."""
-    names = sorted(var_sorts)
+@dataclass(frozen=True)
+class Found:
+    """The entailed bindings of an open query: `rows` are value tuples, the binding of
+    names[j] is row[positions[j]]; `proof(i)` gives (instance, candidate proof) of row i."""
+    names: tuple
+    positions: tuple
+    rows: list
+    proof: Callable
+
+
+def candidates(theory, sig, query, var_sorts: dict) -> Found:
+    """Every binding of an open query that the KB entails, each with a lazy candidate proof."""
+    names = tuple(sorted(var_sorts))
     atom_shape = isinstance(query, S.Atom) and all(isinstance(a, (S.Var, S.Const, S.Num)) for a in query.args)
     chosen = theory.relevant_to(query)
     if atom_shape and not set(chosen) & set(theory.hard):
-        yield from _horn_candidates(theory, query)
-        return
+        return _horn_candidates(theory, query, names)
     domains = [sig.domain(var_sorts[n]) for n in names]
     if any(d is None for d in domains):
         if atom_shape:
-            yield from _horn_candidates(theory, query)
-        elif all(sig.is_numeric(var_sorts[n]) or var_sorts[n] in ("int", "real") for n in names):
-            yield from _model_candidates(theory, sig, query, var_sorts, chosen)
-        return
+            return _horn_candidates(theory, query, names)
+        if all(sig.is_numeric(var_sorts[n]) or var_sorts[n] in ("int", "real") for n in names):
+            return _listed(theory, query, names, _model_candidates(theory, sig, query, var_sorts, chosen))
+        return _listed(theory, query, names, [])
     bindings = [dict(zip(names, values)) for values in itertools.islice(itertools.product(*domains), MAX_CANDIDATES)]
     instances = [substitute(query, {k: value_term(v) for k, v in b.items()}) for b in bindings]
     problem = theory.problem(chosen, sig, extra_formulas=instances)
+    return _listed(theory, query, names, _entailed(problem, bindings, instances))
+
+
+def _entailed(problem, bindings, instances):
     for binding, instance in zip(bindings, instances):
         out = problem.check(extra=problem.negate(problem.formula(instance)))
         if out.status == "unsat":
-            core, claim = out.core, S.show_formula(instance)
-            yield binding, instance, (lambda core=core, claim=claim: smt_proof(theory, core, claim))
+            yield binding, out.core
+
+
+def _listed(theory, query, names, found) -> Found:
+    """Found for bindings given as (binding dict, unsat core) pairs: smt proofs."""
+    rows, cores = [], []
+    for binding, core in found:
+        rows.append(tuple(binding[n] for n in names))
+        cores.append(core)
+
+    def proof(i):
+        instance = substitute(query, {n: value_term(v) for n, v in zip(names, rows[i])})
+        return instance, smt_proof(theory, cores[i], S.show_formula(instance))
+    return Found(names, tuple(range(len(names))), rows, proof)
 
 
 def _model_candidates(theory, sig, query, var_sorts, chosen):
     try:
         problem = theory.problem(chosen, sig)
         refresh = lambda instance: theory.problem(chosen, sig, extra_formulas=[instance])
-        for binding, instance, core in entailed_values(problem, query, var_sorts, refresh=refresh):
-            claim = S.show_formula(instance)
-            yield binding, instance, (lambda core=core, claim=claim: smt_proof(theory, core, claim))
+        for binding, _, core in entailed_values(problem, query, var_sorts, refresh=refresh):
+            yield binding, core
     except Budget:
         return
 
@@ -170,20 +196,24 @@ def entailed_values(problem, query, var_sorts, given=(), refresh=None):
             yield binding, instance, refute.core
 
 
-def _horn_candidates(theory, query):
+def _horn_candidates(theory, query, names) -> Found:
+    """The least model's tuples matching the query atom (a repeated variable: equal columns)."""
     pattern = tuple(a.name if isinstance(a, S.Const) else a.value if isinstance(a, S.Num) else None
                     for a in query.args)
     model = theory.point_model(query.pred, pattern)
-    positions: dict = {}
+    columns: dict = {}
     for k, a in enumerate(query.args):
         if isinstance(a, S.Var) and a.name != "_":
-            positions.setdefault(a.name, []).append(k)
-    for tup in model.match(query.pred, pattern):
-        if any(len({tup[k] for k in ks}) > 1 for ks in positions.values()):
-            continue
-        binding = {n: tup[ks[0]] for n, ks in positions.items()}
-        instance = S.Atom(query.pred, tuple(value_term(v) for v in tup))
-        yield binding, instance, (lambda tup=tup: horn_proof(theory, model, query.pred, tup))
+            columns.setdefault(a.name, []).append(k)
+    rows = list(model.match(query.pred, pattern))
+    for ks in columns.values():
+        if len(ks) > 1:
+            rows = [t for t in rows if len({t[k] for k in ks}) == 1]
+
+    def proof(i):
+        tup = rows[i]
+        return S.Atom(query.pred, tuple(value_term(v) for v in tup)), horn_proof(theory, model, query.pred, tup)
+    return Found(names, tuple(columns[n][0] for n in names), rows, proof)
 
 
 # ---------------------------------------------------------------- proofs

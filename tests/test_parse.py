@@ -144,3 +144,33 @@ def test_rule_round_trip(head_body, body, p):
 
 def test_parse_formula_without_full_stop():
     assert parse_formula("p(a)") == A("p", (C("a"),))
+
+
+# ---------------------------------------------------------------- the kernel's fast path for claims
+_words = st.sampled_from(["a", "p", "n0", "bob_2", "zX9", "not", "type", "forall", "open", "x"])
+_args = st.one_of(_words, st.integers(0, 10 ** 6).map(str), st.sampled_from(["X", "'q r'", "-3", "1.5", "f(a)"]))
+_spaces = st.sampled_from(["", " ", "  ", "\t"])
+
+
+@settings(max_examples=400, deadline=None)
+@given(_spaces, st.booleans(), _words, st.lists(st.tuples(_args, _spaces), min_size=1, max_size=4),
+       st.sampled_from(["", ".", " . "]))
+def test_ground_literal_fast_path_agrees_with_the_parser(pad, negated, pred, args, stop):
+    """parse_ground_literal reads a literal exactly as parse_formula does, or declines (None)."""
+    from engine.parse import parse_ground_literal
+    text = f"{pad}{'not ' if negated else ''}{pred}({','.join(a + s for a, s in args)}){stop}"
+    fast = parse_ground_literal(text)
+    try:
+        slow = parse_formula(text)
+    except ParseError:
+        assert fast is None, text
+        return
+    assert fast is None or fast == slow, text
+
+
+def test_ground_literal_fast_path_takes_plain_literals_and_declines_the_rest():
+    from engine.parse import parse_ground_literal
+    assert parse_ground_literal("path(n0, n7999)") == S.Atom("path", (S.Const("n0"), S.Const("n7999")))
+    assert parse_ground_literal("not p(a, 12)") == S.Not(S.Atom("p", (S.Const("a"), S.Num(12))))
+    for text in ("p(X)", "p(a) & q(b)", "p('a b')", "p(f(a))", "p(-1)", "p(type)", "forall(a)", "p"):
+        assert parse_ground_literal(text) is None, text
