@@ -9,7 +9,7 @@ declarations, then the axioms in source order (includes expanded in place), then
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import lru_cache
 from itertools import combinations
 from pathlib import Path
@@ -23,6 +23,7 @@ from .errors import Diagnostic, ParseError, Span, UsageError
 
 GRAMMAR = Path(__file__).resolve().parent.parent / "grammar" / "tptp.lark"
 IOTA = "iota"
+MAX_ERRORS = 50
 AXIOM_ROLES = frozenset({"axiom", "hypothesis", "definition", "assumption", "lemma", "theorem",
                          "corollary", "plain"})
 ROLES = AXIOM_ROLES | {"conjecture", "negated_conjecture", "type"}
@@ -88,16 +89,36 @@ class _Reader:
         return out
 
     def parse(self, text: str, file: str) -> Tree | None:
+        """The file's tree; when it does not parse, every input (`fof(...).` and so on) is
+        parsed on its own so that each syntax error is reported, not only the first."""
         try:
             return _lark().parse(text)
+        except UnexpectedInput:
+            pass
+        before = len(self.diagnostics)
+        for start, end in _inputs(text):
+            line = text.count("\n", 0, start) + 1
+            col = start - (text.rfind("\n", 0, start) + 1) + 1
+            self._parse_input(text[start:end], file, line, col)
+            if len(self.diagnostics) - before >= MAX_ERRORS:
+                break
+        if len(self.diagnostics) == before:          # each input parses alone: report the whole
+            self._parse_input(text, file, 1, 1)
+        return None
+
+    def _parse_input(self, chunk: str, file: str, line: int, col: int) -> None:
+        """Parse one input whose first character is at (line, col); report its error there."""
+        try:
+            _lark().parse(chunk)
+            return
         except UnexpectedCharacters as e:
             hint = "distinct objects (\"...\") are not supported" if e.char == '"' else None
-            self.error("E001", f"unexpected character {e.char!r}", Span(file, e.line, e.column, e.line, e.column + 1), hint)
+            d = Diagnostic("E001", f"unexpected character {e.char!r}", Span(file, e.line, e.column, e.line, e.column + 1), hint)
         except UnexpectedToken as e:
-            self.diagnostics.append(_unexpected(e, text, file))
+            d = _unexpected(e, chunk, file)
         except UnexpectedInput as e:
-            self.error("E002", "unexpected input", Span(file, e.line, e.column))
-        return None
+            d = Diagnostic("E002", "unexpected input", Span(file, e.line, e.column))
+        self.diagnostics.append(_moved(d, line, col))
 
     def include(self, node: Tree, file: str, chain: tuple) -> list[Unit]:
         target, span = _unquote(node.children[0]), _span(node.meta, file)
@@ -134,6 +155,58 @@ class _Reader:
     def error(self, code: str, message: str, span: Span, hint: str | None = None) -> list:
         self.diagnostics.append(Diagnostic(code, message, span, hint))
         return []
+
+
+def _moved(d: Diagnostic, line: int, col: int) -> Diagnostic:
+    """A diagnostic found in a piece of text that starts at (line, col) of its file."""
+    sp = d.span
+    shift = lambda ln, c: (ln + line - 1, c + col - 1 if ln == 1 else c)
+    start, end = shift(sp.line, sp.col), shift(sp.end_line or sp.line, sp.end_col or sp.col)
+    return replace(d, span=Span(sp.file, *start, *end))
+
+
+def _inputs(text: str):
+    """(start, end) offsets of the top-level inputs: each ends at a '.' that follows its
+    closing ')' at bracket depth 0; quotes and comments are skipped. A trailing unfinished
+    input runs to the end of the text."""
+    i, n, depth, start, closed = 0, len(text), 0, None, False
+    while i < n:
+        c = text[i]
+        if c == "%":
+            i = text.find("\n", i)
+            i = n if i < 0 else i
+            continue
+        if text.startswith("/*", i):
+            j = text.find("*/", i + 2)
+            i = n if j < 0 else j + 2
+            continue
+        if c.isspace():
+            i += 1
+            continue
+        if start is None:
+            start, depth, closed = i, 0, False
+        if c in "'\"":
+            i = _quote_end(text, i)
+            closed = False
+            continue
+        if c in "([":
+            depth += 1
+        elif c in ")]":
+            depth -= 1
+        if c == "." and depth <= 0 and closed:
+            yield start, i + 1
+            start = None
+        closed = c == ")" and depth <= 0
+        i += 1
+    if start is not None:
+        yield start, n
+
+
+def _quote_end(text: str, i: int) -> int:
+    quote, j = text[i], i + 1
+    while j < len(text) and text[j] != quote and text[j] != "\n":
+        j += 2 if text[j] == "\\" else 1
+    return j + 1
 
 
 def _unexpected(e: UnexpectedToken, text: str, file: str) -> Diagnostic:

@@ -280,3 +280,25 @@ def test_no_lark_exception_escapes(data):
     else:
         for stmt in stmts:
             show(stmt)
+
+
+def test_every_syntax_error_is_reported_with_its_position():
+    text = ("% three inputs are broken\n"
+            "fof(a, axiom, p # q).\n"
+            "fof(b, axiom, 'x).y' => q).\n"
+            "fof(c, axiom, p(a) & q(b) | r(c)).   /* a comment ). */\n"
+            "fof(d, conjecture,\n"
+            "    ! X : p(X)).\n"
+            "cnf(e, axiom, p | q).\n")
+    with pytest.raises(ParseError) as e:
+        parse_tptp(text, "bad.p")
+    got = [(d.code, d.span.line, d.span.col) for d in e.value.diagnostics]
+    assert got == [("E001", 2, 17), ("E002", 4, 27), ("E002", 6, 7)]
+    rendered = e.value.render()
+    assert "bad.p:4:27" in rendered and "bad.p:6:7" in rendered
+
+
+def test_a_missing_full_stop_is_reported_once():
+    with pytest.raises(ParseError) as e:
+        parse_tptp("fof(a, axiom, p) fof(b, axiom, q).", "x.p")
+    assert len(e.value.diagnostics) == 1 and e.value.diagnostics[0].span.line == 1
