@@ -20,7 +20,7 @@ from collections import defaultdict
 from dataclasses import dataclass
 from operator import itemgetter
 
-from .horn_codegen import UNDEFINED, compile_join, evaluate, test
+from .horn_codegen import UNDEFINED, compile_derivation, compile_join, evaluate, test
 from .horn_compile import (Clause, HornError, HornRule, assignment, check_safe,
                            normalize, plan, strata)
 from .syntax import Var
@@ -123,7 +123,7 @@ class Model:
     def __init__(self, rels: dict, clauses: dict):
         self._rels = rels
         self._clauses = clauses  # pred -> clauses with that head
-        self._plans: dict = {}   # id(clause) -> body order with the head bound
+        self._plans: dict = {}   # id(clause) -> compiled derivation search (run, names)
 
     def contains(self, pred: str, tup: tuple) -> bool:
         rel = self._rels.get(pred)
@@ -161,47 +161,31 @@ class Model:
         if not stamp:
             return None
         for c in self._clauses.get(pred, ()):
-            found = derive(c, tup, stamp, self._rels, self._plans)
+            found = self._derive(c, tup, stamp)
             if found is not None:
                 return found
         raise AssertionError(f"no rule derives {pred}{tup}")  # pragma: no cover
 
-
-def derive(c: Clause, tup: tuple, stamp: int, rels: dict, plans: dict):
-    """A Derivation of tup by clause c from facts that appeared before `stamp`."""
-    env = _unify(c.args, tup, {})
-    if env is None:
-        return None
-    order = plans.get(id(c))
-    if order is None:
-        size = lambda p: len(rels[p].full) if p in rels else 0
-        order = plans[id(c)] = plan(c, bound=env, size=size)
-    for env in _search(c, order, 0, env, stamp, rels):
+    def _derive(self, c: Clause, tup: tuple, stamp: int):
+        """A Derivation of tup by clause c from facts that appeared before `stamp`."""
+        compiled = self._plans.get(id(c))
+        if compiled is None:
+            compiled = self._plans[id(c)] = self._compile(c)
+        run, names = compiled
+        values = run(tup, stamp)
+        if values is None:
+            return None
+        env = dict(zip(names, values))
         return Derivation(c.index, {n: env[n] for n in c.names if not n.startswith("_#")},
                           tuple((l.pred, _ground(l.args, env)) for l in c.body if l.kind == "pos"),
                           tuple((l.pred, _ground(l.args, env)) for l in c.body if l.kind == "neg"))
-    return None
 
-
-def _search(c: Clause, order: list, k: int, env: dict, stamp: int, rels: dict):
-    """Environments extending env that satisfy body literals order[k:]."""
-    if k == len(order):
-        yield env
-        return
-    lit = c.body[order[k]]
-    rel = rels.get(lit.pred) if lit.is_atom else None
-    if lit.kind == "pos":
-        pattern = tuple(env.get(a.name) if isinstance(a, Var) else a for a in lit.args)
-        for t in (rel.match(pattern) if rel is not None else ()):
-            bound = _unify(lit.args, t, env)
-            if bound is not None and rel.before(t, stamp):
-                yield from _search(c, order, k + 1, bound, stamp, rels)
-    elif lit.kind == "neg":
-        if rel is None or _ground(lit.args, env) not in rel.full:
-            yield from _search(c, order, k + 1, env, stamp, rels)
-    else:
-        for bound in _compare(lit, env):
-            yield from _search(c, order, k + 1, bound, stamp, rels)
+    def _compile(self, c: Clause):
+        empty = Relation()
+        relation = lambda p: self._rels.get(p, empty)
+        head = {a.name for a in c.args if isinstance(a, Var)}
+        order = plan(c, bound=head, size=lambda p: len(relation(p).full))
+        return compile_derivation(c, order, relation)
 
 
 def _compare(lit, env: dict):

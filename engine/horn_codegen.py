@@ -131,10 +131,30 @@ def compile_join(c: Clause, order: list, delta, full, index):
     return _build(src, f"{{{head} {' '.join(src.clauses)}}}.difference({fh})")
 
 
-def _build(src: _Source, expr: str):
+def compile_derivation(c: Clause, order: list, relation):
+    """A function run(H, S) -> the values of the clause's variables (in `names` order) in
+    one instance whose head is the tuple H and whose positive body facts all appeared
+    before round S, or None. `relation(pred)` gives a Relation (full, index, before).
+    Returns (run, names)."""
+    src, bound = _Source(), set()
+    _emit_loop(src, c, [None] * len(c.args), "(H,)", bound)
+    full = lambda p: relation(p).full
+    index = lambda p, cols: relation(p).index(cols)
+    for i in order:
+        lit = c.body[i]
+        _emit_literal(src, lit, False, bound, full, index)
+        if lit.kind == "pos":
+            before = src.slot(("before", lit.pred), relation(lit.pred).before, "B")
+            src.add(f"if {before}({_tuple([_expr(src, a) for a in lit.args])}, S)")
+    names = tuple(src.names)
+    values = _tuple([src.names[n] for n in names])
+    return _build(src, f"next(({values} {' '.join(src.clauses)}), None)", "H, S"), names
+
+
+def _build(src: _Source, expr: str, args: str = "D"):
     params = [name for name, _ in src.slots.values()]
     text = "\n".join([f"def _make({', '.join(params)}):",
-                      f"    def _run(D):",
+                      f"    def _run({args}):",
                       f"        return {expr}",
                       "    return _run"])
     namespace = dict(_HELPERS)

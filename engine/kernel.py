@@ -55,6 +55,7 @@ class Rejected(Exception):
 def check(proof: Proof, ctx: Context, claim=None, timeout_ms: int = 10_000) -> None:
     """Accept the proof or raise ProofError naming the first failing step."""
     proved: dict[int, object] = {}
+    memo: dict = {}                  # facts about the KB's statements, computed once per check
     for step in proof.steps:
         try:
             if step.id in proved:
@@ -66,7 +67,7 @@ def check(proof: Proof, ctx: Context, claim=None, timeout_ms: int = 10_000) -> N
                 if p not in proved:
                     raise Rejected(f"refers to step {p}, which does not come before it")
             premises = [proved[p] for p in step.premises]
-            CHECKS[step.by](step, formula, premises, ctx, timeout_ms)
+            CHECKS[step.by](step, formula, premises, ctx, timeout_ms, memo)
             proved[step.id] = formula
         except Rejected as e:
             raise ProofError([Diagnostic("E050", f"(kernel) step {step.id} ({step.by}) rejected: {e}")]) from None
@@ -90,24 +91,27 @@ def _claim(text: str):
     return f
 
 
-def check_premise(step: Step, claim, premises, ctx: Context, timeout_ms):
+def check_premise(step: Step, claim, premises, ctx: Context, timeout_ms, memo):
     """The claim is the sentence of the statement at `source`, up to renaming of bound variables."""
     checked = ctx.statement_at(step.source or "")
     if checked is None or checked.sentence is None:
         raise Rejected(f"no statement at {step.source}")
-    if canonical(checked.sentence) != canonical(claim):
+    if checked.sentence != claim and canonical(checked.sentence) != canonical(claim):
         raise Rejected(f"the statement at {step.source} is not {step.claim}")
 
 
-def check_rule(step: Step, claim, premises, ctx: Context, timeout_ms):
+def check_rule(step: Step, claim, premises, ctx: Context, timeout_ms, memo):
     """The rule at `rule`, instantiated by `subst`, has the premises as body and the claim as head."""
     checked = ctx.statement_at(step.rule or "")
     if checked is None or not isinstance(checked.statement, S.Rule):
         raise Rejected(f"no rule at {step.rule}")
     rule = checked.statement
     sub = step.subst or {}
-    if free_vars(rule) - set(sub):
-        raise Rejected(f"substitution leaves {', '.join(sorted(free_vars(rule) - set(sub)))} unbound")
+    variables = memo.get(("vars", step.rule))
+    if variables is None:
+        variables = memo[("vars", step.rule)] = free_vars(rule)
+    if variables - set(sub):
+        raise Rejected(f"substitution leaves {', '.join(sorted(variables - set(sub)))} unbound")
     terms = {k: value_term(v) for k, v in sub.items()}
     if substitute(rule.head, terms) != claim:
         raise Rejected("the claim is not the head of the rule under the substitution")
@@ -123,7 +127,7 @@ def check_rule(step: Step, claim, premises, ctx: Context, timeout_ms):
         raise Rejected("the premises are not the body of the rule under the substitution")
 
 
-def check_closed(step: Step, claim, premises, ctx: Context, timeout_ms):
+def check_closed(step: Step, claim, premises, ctx: Context, timeout_ms, memo):
     """`not p(c)` for a closed predicate p whose atom p(c) is not in the KB's closure."""
     if not (isinstance(claim, S.Not) and isinstance(claim.body, S.Atom)):
         raise Rejected("a closed step must claim `not p(...)`")
@@ -135,7 +139,7 @@ def check_closed(step: Step, claim, premises, ctx: Context, timeout_ms):
         raise Rejected(f"{S.show_atom(atom)} is derivable")
 
 
-def check_smt(step: Step, claim, premises, ctx: Context, timeout_ms):
+def check_smt(step: Step, claim, premises, ctx: Context, timeout_ms, memo):
     """The premises (or the listed instances of them) and the negated claim are unsatisfiable."""
     formulas = []
     for pid, f in zip(step.premises, premises):
@@ -147,7 +151,7 @@ def check_smt(step: Step, claim, premises, ctx: Context, timeout_ms):
                        (f" ({outcome.reason})" if outcome.reason else ""))
 
 
-def check_perceived(step: Step, claim, premises, ctx: Context, timeout_ms):
+def check_perceived(step: Step, claim, premises, ctx: Context, timeout_ms, memo):
     """The claim was registered in the KB as perceived, with this model, input and confidence."""
     record = ctx.perception(step.claim)
     if record is None or tuple(record) != (step.model, step.input, step.confidence):

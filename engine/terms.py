@@ -40,6 +40,9 @@ def term_value(t):
     return None
 
 
+_LEAVES = (S.Const, S.Num)
+
+
 def substitute(node, sub: dict):
     """Replace free variables by terms (sub maps names to terms); quantifiers shadow."""
     match node:
@@ -52,7 +55,8 @@ def substitute(node, sub: dict):
         case S.Op(op, args):
             return S.Op(op, tuple(substitute(a, sub) for a in args), node.span)
         case S.Atom(pred, args):
-            return S.Atom(pred, tuple(substitute(a, sub) for a in args), node.span)
+            return S.Atom(pred, tuple(sub.get(a.name, a) if type(a) is S.Var else
+                                      a if type(a) in _LEAVES else substitute(a, sub) for a in args), node.span)
         case S.Cmp(op, l, r):
             return S.Cmp(op, substitute(l, sub), substitute(r, sub), node.span)
         case S.Not(body):
