@@ -1,30 +1,35 @@
 """Neural sequence baselines shared by the evaluation tasks.
 
-`train_eval(kind, train, tests)` trains one classifier on (tokens, label) pairs and scores
-it on each test category. Three kinds:
+`train_eval(kind, train, tests, config=Config(...))` trains one classifier on (tokens,
+label) pairs and scores it on each test category. The networks (evals/baseline_models.py):
 
 - "lstm": token embedding, a 2-layer bidirectional LSTM, the last forward and first
-  backward states, and an MLP head;
+  backward states (or mean / max pooling), and an MLP head;
 - "transformer": a pre-norm Transformer encoder with learned absolute position
   embeddings (positions never seen in training keep their random initialisation);
 - "transformer_rel": the same encoder without position embeddings; instead each
   attention head adds a learned bias per clipped relative distance j - i.
 
-Training is the same for every kind: AdamW, batches of 64, the learning rate chosen
-from a small grid by accuracy (then loss) on a held-out 10% of the *training* split,
-then a fresh model trained on the whole split for a few epochs and on until its training
-accuracy reaches 99% (or the epoch budget runs out). Seeded: same seed, same numbers.
+Training (the defaults of `Config`): AdamW, batches of 64, the learning rate chosen from a
+small grid by accuracy (then loss) on a held-out 10% of the *training* split, then a fresh
+model trained on the whole split for a few epochs and on until its training accuracy
+reaches 99% (or the epoch budget runs out). `Config` sets the network's size, dropout and
+pooling, the batch, a learning-rate schedule (constant / cosine / one-cycle over the
+epoch budget), weight decay, gradient clipping and the stopping rule. Seeded: same seed,
+same numbers (on the CPU).
 """
 from __future__ import annotations
 
-import math
 import time
+from dataclasses import asdict, dataclass, replace
 
 import torch
 from torch import nn
 from tqdm import tqdm
 
-KINDS = ("lstm", "transformer", "transformer_rel")
+from evals.baseline_models import KINDS, LSTM_POOLS, TRANSFORMER_POOLS, build
+
+__all__ = ["KINDS", "Config", "build", "train_eval"]
 PAD, UNK = "<pad>", "<unk>"
 BATCH = 64
 TARGET_ACC = 0.99
@@ -33,6 +38,66 @@ EPOCHS, QUICK_EPOCHS = 40, 30          # budget of the final fit
 MIN_EPOCHS, QUICK_MIN = 5, 3           # the final fit runs at least this long
 SELECT_EPOCHS, QUICK_SELECT = 12, 10   # budget of each grid run (at least 2 epochs)
 SELECT_ROWS = 4000                     # grid runs fit at most this many of the other 90%
+SCHEDULES = ("constant", "cosine", "onecycle")
+
+
+@dataclass(frozen=True)
+class Config:
+    """How a baseline is built and trained. The defaults are the suite's original setting."""
+    dim: int = 64                   # embedding = hidden size (LSTM: per direction)
+    layers: int = 2
+    heads: int = 4                  # transformers
+    dropout: float = 0.0
+    pool: str | None = None         # None: "final" for the LSTM, "mean" for the transformers
+    clip: int = 6                   # transformer_rel: relative distances clipped to +-clip
+    pos_std: float = 1.0            # transformer: init std of the absolute position embeddings
+    batch: int = BATCH
+    lr: float | None = None         # None: chosen from the grid on held-out training rows
+    weight_decay: float = 0.01
+    schedule: str = "constant"      # constant / cosine / onecycle, over the epoch budget
+    grad_clip: float | None = None  # max gradient norm
+    epochs: int | None = None       # budget of the final fit; None: EPOCHS (quick: QUICK_EPOCHS)
+    min_epochs: int | None = None   # None: MIN_EPOCHS (quick: QUICK_MIN)
+    target_acc: float | None = TARGET_ACC   # stop once train accuracy >= this; None: the whole budget
+    target_loss: float | None = None        # ... and the epoch's mean training loss <= this
+    max_seconds: float | None = None        # stop the final fit after this long (wall clock)
+    patience: int | None = None     # with validation data: keep the epoch with the best validation
+                                    # accuracy, stop after this many epochs without a better one
+
+    def __post_init__(self):
+        checks = {"dim": self.dim >= 1, "layers": self.layers >= 1, "heads": self.heads >= 1,
+                  "dim % heads": self.dim % self.heads == 0, "dropout": 0.0 <= self.dropout < 1.0,
+                  "pool": self.pool in (None, *LSTM_POOLS, *TRANSFORMER_POOLS), "clip": self.clip >= 1,
+                  "pos_std": self.pos_std > 0, "batch": self.batch >= 1, "lr": self.lr is None or self.lr > 0,
+                  "weight_decay": self.weight_decay >= 0, "schedule": self.schedule in SCHEDULES,
+                  "grad_clip": self.grad_clip is None or self.grad_clip > 0,
+                  "epochs": self.epochs is None or self.epochs >= 1,
+                  "min_epochs": self.min_epochs is None or self.min_epochs >= 1,
+                  "target_acc": self.target_acc is None or 0 < self.target_acc <= 1,
+                  "target_loss": self.target_loss is None or self.target_loss > 0,
+                  "max_seconds": self.max_seconds is None or self.max_seconds > 0,
+                  "patience": self.patience is None or self.patience >= 1}
+        bad = [name for name, ok in checks.items() if not ok]
+        if bad:
+            raise ValueError(f"invalid baseline Config field(s) {bad}: {self}")
+
+    def pool_for(self, kind: str) -> str:
+        pool = self.pool or ("final" if kind == "lstm" else "mean")
+        if pool not in (LSTM_POOLS if kind == "lstm" else TRANSFORMER_POOLS):
+            raise ValueError(f"pool {pool!r} is not available for {kind}")
+        return pool
+
+    def budget(self, quick: bool) -> tuple[int, int]:
+        """(epoch budget, least epochs) of the final fit."""
+        epochs = self.epochs or (QUICK_EPOCHS if quick else EPOCHS)
+        return epochs, min(epochs, self.min_epochs or (QUICK_MIN if quick else MIN_EPOCHS))
+
+    def stops(self, epoch: int, least: int, acc: float, loss: float) -> bool:
+        return (self.target_acc is not None and epoch >= least and acc >= self.target_acc
+                and (self.target_loss is None or loss <= self.target_loss))
+
+    def as_dict(self) -> dict:
+        return asdict(self)
 
 
 # ------------------------------------------------------------------ encoding
@@ -56,129 +121,102 @@ def encode(data, tokens: dict, labels: dict, width: int):
     return x, y
 
 
-# ------------------------------------------------------------------ models
-class LSTMClassifier(nn.Module):
-    def __init__(self, n_tokens, n_labels, dim=64, hidden=64, layers=2):
-        super().__init__()
-        self.embed = nn.Embedding(n_tokens, dim, padding_idx=0)
-        self.lstm = nn.LSTM(dim, hidden, num_layers=layers, batch_first=True, bidirectional=True)
-        self.head = nn.Sequential(nn.Linear(2 * hidden, hidden), nn.ReLU(), nn.Linear(hidden, n_labels))
-
-    def forward(self, x):
-        lengths = (x != 0).sum(1).clamp(min=1)
-        packed = nn.utils.rnn.pack_padded_sequence(self.embed(x), lengths.cpu(), batch_first=True,
-                                                   enforce_sorted=False)
-        _, (h, _) = self.lstm(packed)
-        return self.head(torch.cat([h[-2], h[-1]], dim=1))    # last forward, first backward
-
-
-class Attention(nn.Module):
-    """Multi-head self-attention, optionally with a learned bias per head per clipped
-    relative distance: score(i, j) = q_i . k_j / sqrt(d) + bias[h, clip(j - i)]."""
-
-    def __init__(self, dim, heads, clip: int | None):
-        super().__init__()
-        self.heads, self.clip = heads, clip
-        self.qkv, self.out = nn.Linear(dim, 3 * dim), nn.Linear(dim, dim)
-        self.bias = nn.Parameter(torch.zeros(heads, 2 * clip + 1)) if clip else None
-
-    def forward(self, h, pad):
-        b, n, d = h.shape
-        q, k, v = self.qkv(h).view(b, n, 3, self.heads, d // self.heads).permute(2, 0, 3, 1, 4)
-        scores = q @ k.transpose(-1, -2) / math.sqrt(d // self.heads)
-        if self.bias is not None:
-            pos = torch.arange(n, device=h.device)
-            rel = (pos[None, :] - pos[:, None]).clamp(-self.clip, self.clip) + self.clip
-            scores = scores + self.bias[:, rel]
-        scores = scores.masked_fill(pad[:, None, None, :], float("-inf"))
-        return self.out((scores.softmax(-1) @ v).transpose(1, 2).reshape(b, n, d))
-
-
-class Block(nn.Module):
-    def __init__(self, dim, heads, clip):
-        super().__init__()
-        self.norm1, self.norm2 = nn.LayerNorm(dim), nn.LayerNorm(dim)
-        self.attn = Attention(dim, heads, clip)
-        self.ff = nn.Sequential(nn.Linear(dim, 2 * dim), nn.ReLU(), nn.Linear(2 * dim, dim))
-
-    def forward(self, h, pad):
-        h = h + self.attn(self.norm1(h), pad)
-        return h + self.ff(self.norm2(h))
-
-
-class TransformerClassifier(nn.Module):
-    """relative=False: learned absolute positions; relative=True: relative-position bias."""
-
-    def __init__(self, n_tokens, n_labels, max_len, relative: bool, dim=64, heads=4, layers=2, clip=6,
-                 pool="mean"):
-        super().__init__()
-        self.pool = pool
-        self.embed = nn.Embedding(n_tokens, dim, padding_idx=0)
-        self.pos = None if relative else nn.Embedding(max_len, dim)
-        self.blocks = nn.ModuleList(Block(dim, heads, clip if relative else None) for _ in range(layers))
-        width = 2 * dim if pool == "ends" else dim
-        self.norm, self.head = nn.LayerNorm(width), nn.Linear(width, n_labels)
-
-    def forward(self, x):
-        pad = x == 0
-        h = self.embed(x)
-        if self.pos is not None:
-            h = h + self.pos(torch.arange(x.shape[1], device=x.device))[None]
-        for block in self.blocks:
-            h = block(h, pad)
-        if self.pool == "ends":                       # the first and the last token
-            last = (~pad).sum(1).clamp(min=1) - 1
-            return self.head(self.norm(torch.cat([h[:, 0], h[torch.arange(len(h)), last]], dim=1)))
-        keep = (~pad).unsqueeze(-1).float()
-        return self.head(self.norm((h * keep).sum(1) / keep.sum(1).clamp(min=1)))   # mean pooling
-
-
-def build(kind: str, n_tokens: int, n_labels: int, max_len: int) -> nn.Module:
-    match kind:
-        case "lstm":
-            return LSTMClassifier(n_tokens, n_labels)
-        case "transformer":
-            return TransformerClassifier(n_tokens, n_labels, max_len, relative=False)
-        case "transformer_rel":
-            return TransformerClassifier(n_tokens, n_labels, max_len, relative=True)
-    raise ValueError(f"unknown baseline kind {kind!r}; expected one of {KINDS}")
-
-
 # ------------------------------------------------------------------ training
 def predict(model, x, batch: int = 512):
     model.eval()
     with torch.no_grad():
         return torch.cat([model(x[i:i + batch]).argmax(1) for i in range(0, len(x), batch)]) if len(x) \
-            else torch.zeros(0, dtype=torch.long)
+            else torch.zeros(0, dtype=torch.long, device=x.device)
 
 
 def accuracy(model, x, y) -> float:
     return float((predict(model, x) == y).float().mean()) if len(y) else 0.0
 
 
-def fit(model, x, y, lr, epochs, seed, desc="", progress=True, min_epochs=1) -> tuple[int, float]:
-    """Train for at least `min_epochs`, then until training accuracy >= TARGET_ACC, at most `epochs`;
-    returns (epochs run, train accuracy)."""
-    opt = torch.optim.AdamW(model.parameters(), lr=lr, weight_decay=0.01)
+def scheduler(opt, schedule: str, lr: float, steps: int):
+    """Per-step learning-rate schedule over `steps` optimizer steps (None: constant)."""
+    if schedule == "cosine":
+        return torch.optim.lr_scheduler.CosineAnnealingLR(opt, T_max=max(1, steps))
+    if schedule == "onecycle":
+        return torch.optim.lr_scheduler.OneCycleLR(opt, max_lr=lr, total_steps=max(2, steps))
+    return None
+
+
+def train_epoch(model, x, y, opt, sched, config: Config, order) -> tuple[float, float]:
+    """One pass over (x, y) in a seeded random order; returns (running accuracy, mean loss)."""
+    model.train()
+    right, loss_sum = torch.zeros((), device=x.device), torch.zeros((), device=x.device)
+    for idx in torch.randperm(len(x), generator=order).split(config.batch):
+        idx = idx.to(x.device)
+        logits = model(x[idx])
+        loss = nn.functional.cross_entropy(logits, y[idx])
+        opt.zero_grad()
+        loss.backward()
+        if config.grad_clip:
+            nn.utils.clip_grad_norm_(model.parameters(), config.grad_clip)
+        opt.step()
+        if sched is not None:
+            sched.step()
+        right += (logits.argmax(1) == y[idx]).sum()
+        loss_sum += loss.detach() * len(idx)
+    return float(right) / len(x), float(loss_sum) / len(x)      # one device sync per epoch
+
+
+def fit(model, x, y, lr, config: Config, epochs: int, least: int, seed: int, desc="", progress=True,
+        val=None) -> tuple[int, float, dict]:
+    """Train for at least `least` epochs, then until config.stops (training accuracy, loss), at most
+    `epochs` or config.max_seconds. With `val` (x, y) and config.patience, the weights of the epoch
+    with the best validation accuracy are kept, and training stops after `patience` epochs without
+    a better one. Returns (epochs run, train accuracy, {"best_epoch", "val_curve"})."""
+    start = time.time()
+    opt = torch.optim.AdamW(model.parameters(), lr=lr, weight_decay=config.weight_decay)
+    sched = scheduler(opt, config.schedule, lr, epochs * -(-len(x) // config.batch))
     order = torch.Generator().manual_seed(seed)
-    acc, epoch = 0.0, 0
+    watch = Watch(val if config.patience else None, config.patience)
+    acc, epoch = None, 0
     bar = tqdm(range(1, epochs + 1), desc=desc, disable=not progress, leave=False)
     for epoch in bar:
-        model.train()
-        right = 0
-        for idx in torch.randperm(len(x), generator=order).split(BATCH):
-            logits = model(x[idx])
-            loss = nn.functional.cross_entropy(logits, y[idx])
-            opt.zero_grad()
-            loss.backward()
-            opt.step()
-            right += int((logits.argmax(1) == y[idx]).sum())
-        bar.set_postfix(running_acc=f"{right / len(x):.3f}")
-        if epoch >= min_epochs and right / len(x) >= TARGET_ACC - 0.02:   # running check, then the real one
+        running, loss = train_epoch(model, x, y, opt, sched, config, order)
+        bar.set_postfix(running_acc=f"{running:.3f}", loss=f"{loss:.4f}")
+        acc = None
+        if watch.update(model, epoch):
+            break
+        if config.stops(epoch, least, running + 0.02, loss):        # running check, then the real one
             acc = accuracy(model, x, y)
-            if acc >= TARGET_ACC:
+            if config.stops(epoch, least, acc, loss):
                 break
-    return epoch, (acc if acc >= TARGET_ACC else accuracy(model, x, y))
+        if config.max_seconds and time.time() - start > config.max_seconds:
+            break
+    if watch.restore(model):
+        acc = None
+    return epoch, (acc if acc is not None else accuracy(model, x, y)), watch.info()
+
+
+class Watch:
+    """Validation early stopping: the best epoch's weights, and whether patience has run out."""
+
+    def __init__(self, val, patience):
+        self.val, self.patience = val, patience
+        self.best, self.best_epoch, self.state, self.curve = -1.0, 0, None, []
+
+    def update(self, model, epoch: int) -> bool:
+        if self.val is None:
+            return False
+        acc = accuracy(model, *self.val)
+        self.curve.append(round(acc, 4))
+        if acc > self.best:
+            self.best, self.best_epoch = acc, epoch
+            self.state = {k: v.detach().clone() for k, v in model.state_dict().items()}
+        return epoch - self.best_epoch >= self.patience
+
+    def restore(self, model) -> bool:
+        if self.state is not None and self.best_epoch != len(self.curve):
+            model.load_state_dict(self.state)
+            return True
+        return False
+
+    def info(self) -> dict:
+        return {"best_epoch": self.best_epoch, "val_curve": self.curve} if self.val is not None else {}
 
 
 def held_out_score(model, x, y) -> tuple[float, float]:
@@ -188,56 +226,78 @@ def held_out_score(model, x, y) -> tuple[float, float]:
     return float((logits.argmax(1) == y).float().mean()), -float(nn.functional.cross_entropy(logits, y))
 
 
-def select_lr(kind, x, y, dims, grid, epochs, seed, progress) -> tuple[float, dict]:
+def select_lr(kind, x, y, dims, config: Config, grid, epochs, seed, progress) -> tuple[float, dict]:
     """The grid's best learning rate by (accuracy, -loss) on a held-out 10% of the training split."""
-    perm = torch.randperm(len(x), generator=torch.Generator().manual_seed(seed + 1))
+    perm = torch.randperm(len(x), generator=torch.Generator().manual_seed(seed + 1)).to(x.device)
     cut = max(1, len(x) // 10)
     dev, fit_idx = perm[:cut], perm[cut:cut + SELECT_ROWS]
+    probe = replace(config, max_seconds=None, target_acc=config.target_acc or TARGET_ACC)
     scores = {}
     for lr in grid:
         torch.manual_seed(seed)
-        model = build(kind, *dims)
-        fit(model, x[fit_idx], y[fit_idx], lr, epochs, seed, f"{kind} lr={lr:g}", progress, min_epochs=2)
+        model = build(kind, *dims, config).to(x.device)
+        fit(model, x[fit_idx], y[fit_idx], lr, probe, epochs, min(2, epochs), seed, f"{kind} lr={lr:g}",
+            progress)
         scores[lr] = held_out_score(model, x[dev], y[dev])
     best = max(grid, key=lambda lr: scores[lr])
     return best, {f"{lr:g}": round(s[0], 4) for lr, s in scores.items()}
 
 
-def train_eval(kind: str, train: list[tuple[list[str], str]], tests: dict[str, list[tuple[list[str], str]]],
-               *, seed: int = 0, quick: bool = False, progress: bool = True,
-               max_epochs: int | None = None, lr: float | None = None) -> tuple[dict, dict]:
-    """Train a sequence classifier on (tokens, label) pairs; evaluate on each test category.
-    Returns ({category: {"accuracy": a, "n": n}, ..., "all": {...}}, info) where info has
-    lr, epochs, train_acc, seconds, params, kind. A given `lr` skips the grid search."""
-    start = time.time()
-    tokens, labels = vocabularies(train)
-    width = max(len(s) for s, _ in [*train, *(p for t in tests.values() for p in t)])
-    x, y = encode(train, tokens, labels, width)
-    dims = (len(tokens), len(labels), width)
-    grid = QUICK_GRID if quick else GRID
-    grid_scores = "lr given"
-    if lr is None:
-        lr, grid_scores = select_lr(kind, x, y, dims, grid, QUICK_SELECT if quick else SELECT_EPOCHS, seed,
-                                    progress)
-    torch.manual_seed(seed)
-    model = build(kind, *dims)
-    budget = max_epochs or (QUICK_EPOCHS if quick else EPOCHS)
-    least = min(budget, QUICK_MIN if quick else MIN_EPOCHS)
-    epochs, train_acc = fit(model, x, y, lr, budget, seed, f"{kind} final", progress, min_epochs=least)
+def evaluate(model, tests: dict, tokens, labels, width, device) -> dict:
+    """{category: {"accuracy", "n"}, ..., "all": ...}."""
     results, right, total = {}, 0, 0
     for name, data in tests.items():
         tx, ty = encode(data, tokens, labels, width)
-        hits = int((predict(model, tx) == ty).sum()) if data else 0
+        hits = int((predict(model, tx.to(device)).cpu() == ty).sum()) if data else 0
         results[name] = {"accuracy": hits / len(data) if data else 0.0, "n": len(data)}
         right, total = right + hits, total + len(data)
     results["all"] = {"accuracy": right / total if total else 0.0, "n": total}
+    return results
+
+
+def stop_rule(config: Config, budget: int, least: int, watched: bool) -> str:
+    rule = f"at least {least} epochs, then train accuracy >= {config.target_acc}" + \
+        (f" and mean loss <= {config.target_loss}" if config.target_loss else "") if config.target_acc else \
+        "the whole budget"
+    rule += f", at most {budget} epochs"
+    return rule + (f"; the epoch with the best validation accuracy, patience {config.patience}" if watched else "")
+
+
+def train_eval(kind: str, train: list[tuple[list[str], str]], tests: dict[str, list[tuple[list[str], str]]],
+               *, seed: int = 0, quick: bool = False, progress: bool = True, max_epochs: int | None = None,
+               lr: float | None = None, config: Config | None = None, device: str = "cpu",
+               val: list[tuple[list[str], str]] | None = None) -> tuple[dict, dict]:
+    """Train a sequence classifier on (tokens, label) pairs; evaluate on each test category.
+    Returns ({category: {"accuracy": a, "n": n}, ..., "all": {...}}, info) where info has
+    lr, epochs, train_acc, seconds, params, kind, config. A learning rate (`lr`, else
+    config.lr) skips the grid search; `max_epochs` overrides config.epochs. `val` pairs (with
+    config.patience) pick the final fit's epoch by validation accuracy (see `fit`)."""
+    start = time.time()
+    config = replace(config or Config(), **({"epochs": max_epochs} if max_epochs else {}),
+                     **({"lr": lr} if lr else {}))
+    tokens, labels = vocabularies(train)
+    width = max(len(s) for s, _ in [*train, *(val or []), *(p for t in tests.values() for p in t)])
+    x, y = (t.to(device) for t in encode(train, tokens, labels, width))
+    dims = (len(tokens), len(labels), width)
+    grid, grid_scores, lr = QUICK_GRID if quick else GRID, "lr given", config.lr
+    if lr is None:
+        lr, grid_scores = select_lr(kind, x, y, dims, config, grid, QUICK_SELECT if quick else SELECT_EPOCHS,
+                                    seed, progress)
+    torch.manual_seed(seed)
+    model = build(kind, *dims, config).to(device)
+    budget, least = config.budget(quick)
+    val_xy = tuple(t.to(device) for t in encode(val, tokens, labels, width)) if val else None
+    epochs, train_acc, watched = fit(model, x, y, lr, config, budget, least, seed, f"{kind} final", progress,
+                                     val_xy)
+    results = evaluate(model, tests, tokens, labels, width, device)
     info = {"kind": kind, "lr": lr, "epochs": epochs, "train_acc": round(train_acc, 4),
             "seconds": round(time.time() - start, 1), "params": sum(p.numel() for p in model.parameters()),
-            "lr_grid": grid_scores, "selection": f"held-out 10% of the training split (grid runs fit "
-                                                 f"<= {SELECT_ROWS} of the other 90%)",
-            "stop": f"at least {least} epochs, then train accuracy >= {TARGET_ACC}, at most {budget}",
-            "batch": BATCH,
-            "optimizer": "AdamW(weight_decay=0.01)"}
+            "lr_grid": grid_scores, "selection": f"held-out 10% of the training split (grid runs fit <= "
+                                                 f"{SELECT_ROWS} of the other 90%)" if config.lr is None else
+            "lr given", "stop": stop_rule(config, budget, least, bool(watched)), "batch": config.batch,
+            "schedule": config.schedule, "optimizer": f"AdamW(weight_decay={config.weight_decay})",
+            "config": config.as_dict(), **watched,
+            "device": torch.cuda.get_device_name() if str(device).startswith("cuda") else "cpu"}
     return results, info
 
 

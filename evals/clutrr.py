@@ -7,7 +7,10 @@ the chain's edges and genders are told as facts about fresh constants, and
 derive, with its proof (re-checked with kb.verify). One derived relation is the answer;
 none, or several (ambiguity), is `unknown`, counted wrong.
 
-Baselines (evals/baselines.py) read the chain as tokens g0 r0 g1 r1 ... gk.
+Baselines (evals/baselines.py) read the chain as tokens g0 r0 g1 r1 ... gk. Each is trained
+with its `CONFIGS` entry: a fixed learning rate, dropout, and the epoch with the best
+accuracy on generated *validation* chains k = 4..6 (a separate tag, test chains removed),
+chosen with evals/clutrr_sweep.py by validation accuracy, never by the test accuracy.
 
 Data: with `data_dir` (CLI --clutrr DIR), DIR/*train*.csv is the training split and
 DIR/1.k_test.csv the test set for each k; without test files (they are held out here)
@@ -36,6 +39,15 @@ BASELINES = ("lstm", "transformer", "transformer_rel")
 SIZES = {False: {"train": 5000, "test": 150, "real_train": None, "renamed_train": 2000, "renamed_test": 50},
          True: {"train": 500, "test": 20, "real_train": 1000, "renamed_train": 500, "renamed_test": 20}}
 BATCH = 250          # test items told to one KnowledgeBase
+VAL_PER_K = {False: 100, True: 20}      # generated validation chains per k = 4..6 (the baselines' early stop)
+# The baselines' training (evals.baselines.Config fields), CPU-feasible: at most 15 epochs, the epoch with the best
+# validation accuracy, stop after 3 epochs without a better one; quick: smaller models, 3x the lr on the small split.
+_STOP = {False: dict(target_acc=None, epochs=15, patience=3), True: dict(target_acc=None, epochs=25, patience=4)}
+_SCALE = {False: dict(dim=128, lr=1e-3), True: dict(dim=64, lr=3e-3)}
+CONFIGS = {quick: {"lstm": dict(dropout=0.3, **_SCALE[quick], **stop),
+                   "transformer": dict(dim=64, dropout=0.1, pos_std=0.02, lr=_SCALE[quick]["lr"], **stop),
+                   "transformer_rel": dict(dim=64, dropout=0.1, clip=3, lr=_SCALE[quick]["lr"], **stop)}
+           for quick, stop in _STOP.items()}
 
 
 @dataclass(frozen=True)
@@ -169,15 +181,16 @@ def scientia_run(train, test, people, progress) -> tuple[list[Outcome], dict]:
     return outcomes, {"induction": induction, "kb_text": text, "wall_s": time.perf_counter() - t0}
 
 
-def baseline_runs(train, tests: dict, *, seed, quick, progress, lrs=None) -> tuple[dict, dict]:
-    """Each baseline trained on `train` and scored on `tests`; `lrs` (kind -> lr) skips the grids."""
-    from evals.baselines import train_eval
+def baseline_runs(train, tests: dict, val: list, *, seed, quick, progress) -> tuple[dict, dict]:
+    """Each baseline trained on `train` with its CONFIGS entry (early stop on `val`), scored on `tests`."""
+    from evals.baselines import Config, train_eval
     pairs = lambda items: [(it.tokens(), it.target) for it in items]
     systems, training = {}, {}
     for kind in BASELINES:
         systems[kind], training[kind] = train_eval(kind, pairs(train), {c: pairs(v) for c, v in tests.items()},
-                                                   seed=seed, quick=quick, progress=progress,
-                                                   lr=(lrs or {}).get(kind))
+                                                   seed=seed, quick=quick, progress=progress, val=pairs(val),
+                                                   config=Config(**CONFIGS[quick][kind]))
+        training[kind]["validation"] = f"{len(val)} generated chains k=4..6 (tag 'validation', no test chain)"
     return systems, training
 
 
@@ -192,6 +205,13 @@ def renamed_relations(train, test, seed) -> tuple[list, list, dict]:
     rels = sorted(relations_of(train) | relations_of(test))
     mapping = dict(zip(rels, D.nonsense_names(len(rels), seed + 11)))
     return D.rename_relations(train, mapping), D.rename_relations(test, mapping), mapping
+
+
+def validation(test, seed, quick) -> list:
+    """The baselines' validation chains (k = 4..6, never a test chain), with relations the test set knows."""
+    from evals.clutrr_sweep import validation_items
+    known = relations_of(test)
+    return [it for it in validation_items(test, VAL_PER_K[quick], seed) if relations_of([it]) <= known]
 
 
 def subset_per_k(items, n: int) -> list:
@@ -219,13 +239,14 @@ def run(*, quick: bool = False, seed: int = 0, progress: bool = True, data_dir: 
                  "test (rules re-induced) and every person by a fresh nonsense constant; 'persons' = person "
                  "constants only, same rules")
     if baselines:
-        systems, training = baseline_runs(train, by_k(test), seed=seed, quick=quick, progress=progress)
+        val = validation(test, seed, quick)
+        systems, training = baseline_runs(train, by_k(test), val, seed=seed, quick=quick, progress=progress)
         result["systems"].update(systems)
         result["training"] = training
-        result["renamed"].update(_renamed_baselines(train, test, renamed_sets, training, seed, quick, progress))
+        result["renamed"].update(_renamed_baselines(train, test, val, renamed_sets, seed, quick, progress))
         size = SIZES[quick]
         notes.append(f"renamed, baselines (see no person names): relations renamed, retrained (reduced size: "
-                     f"{size['renamed_train']} training chains, the main run's learning rate, "
+                     f"{size['renamed_train']} training chains, validation chains renamed alike, "
                      f"{size['renamed_test']} test chains per k); 'control' = the same without renaming")
     result["wall_s"] = round(time.perf_counter() - t0, 2)
     return result
@@ -241,15 +262,15 @@ def _renamed_scientia(train, test, seed, progress) -> tuple[dict, tuple]:
                          "relations_and_persons": res}}, (r_train, r_test, mapping)
 
 
-def _renamed_baselines(train, test, renamed_sets, training, seed, quick, progress) -> dict:
+def _renamed_baselines(train, test, val, renamed_sets, seed, quick, progress) -> dict:
     """Baselines retrained on renamed relations (reduced size), and the same subset unrenamed."""
     size = SIZES[quick]
-    r_train, r_test, _ = renamed_sets
+    r_train, r_test, mapping = renamed_sets
+    r_val = D.rename_relations(val, mapping)
     pick = random.Random(f"clutrr-renamed:{seed}").sample(range(len(train)), min(len(train), size["renamed_train"]))
     keep = lambda items: by_k(subset_per_k(items, size["renamed_test"]))
-    lrs = {kind: training[kind]["lr"] for kind in BASELINES}
-    runs = [baseline_runs([t[i] for i in pick], keep(v), seed=seed, quick=quick, progress=progress, lrs=lrs)[0]
-            for t, v in ((r_train, r_test), (train, test))]
+    runs = [baseline_runs([t[i] for i in pick], keep(v), w, seed=seed, quick=quick, progress=progress)[0]
+            for t, v, w in ((r_train, r_test, r_val), (train, test, val))]
     return {kind: {"all": runs[0][kind]["all"], "control": runs[1][kind]["all"], "by_k": runs[0][kind]}
             for kind in BASELINES}
 

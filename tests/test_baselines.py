@@ -47,3 +47,61 @@ def test_seeded_and_unseen_symbols():
 def test_unknown_kind_is_refused():
     with pytest.raises(ValueError):
         B.build("gru", 5, 2, 4)
+
+
+def test_config_is_validated_and_frozen():
+    with pytest.raises(ValueError):
+        B.Config(schedule="linear")
+    with pytest.raises(ValueError):
+        B.Config(dim=30, heads=4)                      # dim must split into the heads
+    with pytest.raises(ValueError):
+        B.Config(dropout=1.0)
+    with pytest.raises(ValueError):
+        B.Config(pool="final").pool_for("transformer")  # an LSTM-only pooling
+    c = B.Config()
+    with pytest.raises(Exception):
+        c.dim = 8
+    assert c.pool_for("lstm") == "final" and c.pool_for("transformer_rel") == "mean"
+    assert c.budget(quick=False) == (B.EPOCHS, B.MIN_EPOCHS)
+
+
+@pytest.mark.parametrize("kind,fields", [("lstm", dict(dim=32, layers=1, pool="mean", dropout=0.2)),
+                                         ("lstm", dict(pool="max")),
+                                         ("transformer", dict(dim=32, heads=2, layers=3, pool="ends", pos_std=0.02)),
+                                         ("transformer_rel", dict(clip=2, pool="max"))])
+def test_config_reaches_the_network(kind, fields):
+    c = B.Config(**fields)
+    model = B.build(kind, 7, 3, 5, c)
+    x = torch.tensor([[2, 3, 4, 0, 0], [5, 6, 2, 3, 4]])
+    assert model(x).shape == (2, 3)
+    if kind == "lstm":
+        assert model.lstm.hidden_size == c.dim and model.lstm.num_layers == c.layers and model.pool == c.pool
+    else:
+        assert len(model.blocks) == c.layers and model.blocks[0].attn.heads == c.heads and model.pool == c.pool
+    if kind == "transformer":
+        assert float(model.pos.weight.detach().std()) < 0.1
+    if kind == "transformer_rel":
+        assert model.blocks[0].attn.bias.shape == (c.heads, 2 * c.clip + 1)
+
+
+def test_training_fields_are_used_and_recorded():
+    train, tests = task(200, 3, 0), {"len=3": task(50, 3, 1)}
+    c = B.Config(dim=16, heads=2, lr=3e-3, epochs=4, target_acc=None, schedule="onecycle", grad_clip=1.0, batch=32)
+    _, info = B.train_eval("lstm", train, tests, config=c, progress=False)
+    assert info["epochs"] == 4 and info["lr"] == 3e-3 and info["lr_grid"] == "lr given"   # the whole budget
+    assert info["config"]["schedule"] == "onecycle" and info["batch"] == 32 and info["device"] == "cpu"
+    _, info = B.train_eval("lstm", train, tests, config=c, max_epochs=2, lr=1e-3, progress=False)
+    assert info["epochs"] == 2 and info["lr"] == 1e-3                                    # the arguments win
+
+
+def test_validation_early_stopping_keeps_the_best_epoch():
+    train, tests = task(200, 3, 0), {"len=3": task(50, 3, 1)}
+    val = task(60, 4, 2)
+    c = B.Config(dim=16, heads=2, lr=3e-3, epochs=30, target_acc=None, patience=2)
+    res, info = B.train_eval("transformer_rel", train, tests, config=c, val=val, progress=False)
+    curve, best = info["val_curve"], info["best_epoch"]
+    assert len(curve) == info["epochs"] and curve[best - 1] == max(curve)
+    assert info["epochs"] == 30 or info["epochs"] - best == 2                      # patience ran out
+    assert curve.index(max(curve)) == best - 1                                     # the first best one
+    _, plain = B.train_eval("transformer_rel", train, tests, config=c, progress=False)
+    assert "val_curve" not in plain and plain["epochs"] == 30                      # no validation: no early stop

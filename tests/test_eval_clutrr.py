@@ -1,5 +1,8 @@
 """The kinship-chain task (CLUTRR protocol): generator, reader, rule induction, reasoning, run."""
+import json
 import random
+
+import pytest
 
 from evals import clutrr
 from evals import clutrr_data as D
@@ -150,3 +153,63 @@ def test_quick_run_scientia_and_result_shape(monkeypatch):
     assert set(r["training"]) == {"lstm", "transformer", "transformer_rel"}
     assert r["rules"] and all(v["rows"] for v in r["rules"].values())
     assert r["scientia"]["example"]["verdict"] == "true"
+
+
+# ---------------------------------------------------------------- the baselines' sweep (evals/clutrr_sweep.py)
+def csv_rows(items) -> str:
+    """Items in the CLUTRR csv format (as ROWS above)."""
+    out = []
+    for i, it in enumerate(items):
+        genders = ",".join(f"P{j}:{g}" for j, g in enumerate(it.genders))
+        pairs = ", ".join(f"({j}, {j + 1})" for j in range(it.k))
+        out.append(f'{i},x{i},story,"(\'P0\', \'P{it.k}\')",,{it.target},,,,x,task_1.{it.k},"[{pairs}]",'
+                   f'"{list(it.edges)}","(0, {it.k})","{genders}",,,train\n')
+    return "".join(out)
+
+
+def test_sweep_cli_writes_every_run_and_selects(tmp_path, capsys):
+    pytest.importorskip("torch")
+    from evals import clutrr_sweep as S
+    items = [it for k in (2, 3) for it in D.generate(k, 40, 5, tag="train")]
+    (tmp_path / "x_train.csv").write_text(HEADER + csv_rows(items))
+    out = tmp_path / "sweep.json"
+    S.main(["--clutrr", str(tmp_path), "--out", str(out), "--quick", "--workers", "2", "--seeds", "0",
+            "--kinds", "lstm", "transformer_rel", "--budget-s", "300"])
+    r = json.loads(out.read_text())
+    assert r["meta"]["train"] == 80 and r["meta"]["runs_planned"] == 4 and r["meta"]["not_started"] == 0
+    assert len(r["runs"]) == 4
+    for run in r["runs"]:
+        assert "error" not in run, run.get("error")
+        assert run["kind"] in ("lstm", "transformer_rel") and run["seed"] == 0 and run["device"] == "cpu"
+        assert set(run["test"]) == {f"k={k}" for k in range(2, 11)} and 0 <= run["val"] <= 1
+        assert run["config"]["epochs"] == 2 and run["epochs"] <= 2 and run["seconds"] >= 0
+        assert 0 <= run["train_acc"] <= 1
+    assert set(r["selected"]) == {"lstm", "transformer_rel"}
+    assert r["selected"]["lstm"] in r["summary"]["lstm"]
+    assert "selected (by validation)" in capsys.readouterr().out
+
+
+def test_sweep_validation_is_apart_from_the_test_chains():
+    pytest.importorskip("torch")
+    from evals import clutrr_sweep as S
+    test = [it for k in range(2, 11) for it in D.generate(k, 30, 0, tag="test")]
+    val = S.validation_items(test, 30, 0)
+    assert val and {it.k for it in val} <= {4, 5, 6}
+    assert not {(it.edges, it.genders) for it in val} & {(it.edges, it.genders) for it in test}
+
+
+def test_sweep_selects_by_validation_not_test():
+    pytest.importorskip("torch")
+    from evals import clutrr_sweep as S
+    run = lambda name, seed, val, k10: {"kind": "lstm", "name": name, "seed": seed, "config": {}, "device": "cpu",
+                                        "val": val, "train_acc": 1.0, "seconds": 1.0, "epochs": 3,
+                                        "test": {"k=4": k10, "k=10": k10}}
+    runs = [run("a", 0, 0.9, 0.1), run("a", 1, 0.8, 0.1), run("b", 0, 0.7, 0.9), run("b", 1, 0.7, 0.9),
+            {"kind": "lstm", "name": "c", "seed": 0, "config": {}, "error": "boom"}]
+    summary = S.summarize(runs)
+    assert set(summary["lstm"]) == {"a", "b"} and summary["lstm"]["a"]["val"] == 0.85
+    assert S.select(summary) == {"lstm": "a"}                 # b has the better test accuracy, a the better val
+    assert "*a" in S.table({"summary": summary, "selected": S.select(summary)}).replace(" ", "")
+    jobs = S.jobs(S.GRID, [0, 1])
+    assert jobs[0][:2] == ("lstm", S.GRID["lstm"][0][0]) and jobs[0][3] == 0 and jobs[1][3] == 1
+    assert 90 <= len(S.jobs(S.GRID, [0, 1, 2])) <= 200
