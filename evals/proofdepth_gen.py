@@ -115,7 +115,26 @@ def tokens(text: str) -> list[str]:
 
 
 def model_input(th: Theory, question: str) -> list[str]:
+    """The theory's text tokens, then [Q] and the question's (the plain encoding)."""
     return tokens(theory_text(th)) + ["[Q]"] + tokens(question)
+
+
+def lit_tokens(l: Lit) -> list[str]:
+    return (["not"] if not l.pos else []) + [l.pred, *l.args]
+
+
+def statement_tokens(s) -> list[str]:
+    """`not big anne .`; a rule always body first: `big X & not red X -> kind X .`"""
+    if isinstance(s, Lit):
+        return lit_tokens(s) + ["."]
+    body = [t for i, b in enumerate(s.body) for t in (["&"] if i else []) + lit_tokens(b)]
+    return body + ["->"] + lit_tokens(s.head) + ["."]
+
+
+def model_input_compact(th: Theory, question: Lit) -> list[str]:
+    """The question first (fixed positions), then the theory, every rule in one direction:
+    the same content as the text without brackets, commas and `forall X.`."""
+    return ["[Q]", *lit_tokens(question), "[T]"] + [t for s in th.statements for t in statement_tokens(s)]
 
 
 # ---------------------------------------------------------------- grounding

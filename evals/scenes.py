@@ -38,9 +38,9 @@ TASK = "scenes"
 CATEGORIES = ["seen", "new-combo", "new-template"]
 BASELINES = ("cnn_lstm", "cnn_transformer")
 SIZES = {True: {"train_scenes": 300, "per_category": 20, "clf_epochs": {"color": 3, "shape": 3},
-               "baseline": {"epochs": 10, "select_epochs": 2}},
-         False: {"train_scenes": 1500, "per_category": 120, "clf_epochs": {"color": 3, "shape": 3},
-                 "baseline": {"epochs": 20, "select_epochs": 3}}}
+               "baseline": {"epochs": 15, "select_epochs": 2}},
+         False: {"train_scenes": 2000, "per_category": 120, "clf_epochs": {"color": 3, "shape": 3},
+                 "baseline": {"epochs": 25, "select_epochs": 3}}}
 THRESHOLD = 0.5
 PROGRAM = """
 type color = {{{colors}}}.

@@ -155,6 +155,17 @@ def test_model_input_tokens():
     assert "(" not in toks and ":-" in toks
 
 
+def test_compact_model_input_keeps_every_literal_question_first():
+    th = theory("not kind(anne)", "likes(anne, bob)", "kind(X) :- big(X); not red(X)", "not big(X) :- cold(X)")
+    toks = G.model_input_compact(th, lit("not red(anne)"))
+    assert toks[:5] == ["[Q]", "not", "red", "anne", "[T]"]
+    assert " ".join(toks[5:]) == ("not kind anne . likes anne bob . big X & not red X -> kind X . "
+                                  "cold X -> not big X .")
+    # the baselines' items use it, with the oracle's labels
+    g = G.Group(th, (G.Question(lit("kind(anne)"), "false", "depth=0"),))
+    assert P.items([g]) == [(G.model_input_compact(th, lit("kind(anne)")), "false")]
+
+
 # ---------------------------------------------------------------- the task
 def test_quick_run_scientia(monkeypatch):
     monkeypatch.setitem(P.SIZES, True, {"train": 4, "test": 4, "classical": 10})
@@ -181,7 +192,8 @@ def test_quick_run_with_baselines(monkeypatch):
     for kind in P.BASELINES:
         assert set(systems[kind]) == set(P.CATEGORIES) | {"all"}
         assert 0.0 <= renamed[kind]["all"]["accuracy"] <= 1.0 and classical[kind]["n"] == 2
-        assert kind in training
+        assert {"lr", "epochs", "train_acc", "train_items", "in_distribution"} <= set(training[kind])
+        assert training[kind]["epochs"] == 1 and training[kind]["lr"] == P.LR[kind]
 
 
 def test_a_rejected_proof_is_counted_not_raised():

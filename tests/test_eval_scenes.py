@@ -188,3 +188,22 @@ def test_batched_perceptions_match_kb_perceive_many():
     direct.tell(S.scene_program(SCENE, D.COLORS, D.SHAPES))
     direct.perceive_many(crops, names, model=clf)
     assert batched.perceptions == direct.perceptions and len(direct.perceptions) == len(SCENE.objects)
+
+
+@pytest.mark.parametrize("kind", ["cnn_lstm", "cnn_transformer"])
+def test_baselines_fit_a_small_training_set(kind):
+    """The fusion and the training loop can fit what they are given: a baseline that cannot
+    memorise the questions of 24 scenes would never fit the full training split."""
+    torch = pytest.importorskip("torch")
+    from evals import scenes_baseline as B
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)
+    try:
+        ds = D.build(0, 24, 2)
+        images = B.to_tensor(S.render_all(ds, 0))
+        vocab = B.vocabulary(it.question.text for it in ds.train)
+        batches = B._batches(ds.train, images, vocab)
+        model, epochs, _ = B.train_model(kind, vocab, batches, 2e-3, 40, 0, False, kind)
+        assert B.accuracy(model, batches) >= 0.95, (kind, epochs)
+    finally:
+        torch.set_num_threads(threads)
