@@ -63,6 +63,7 @@ class Config:
     max_seconds: float | None = None        # stop the final fit after this long (wall clock)
     patience: int | None = None     # with validation data: keep the epoch with the best validation
                                     # accuracy, stop after this many epochs without a better one
+    fit_acc: float = 0.98           # ... counting only epochs whose training accuracy reaches this
 
     def __post_init__(self):
         checks = {"dim": self.dim >= 1, "layers": self.layers >= 1, "heads": self.heads >= 1,
@@ -76,7 +77,7 @@ class Config:
                   "target_acc": self.target_acc is None or 0 < self.target_acc <= 1,
                   "target_loss": self.target_loss is None or self.target_loss > 0,
                   "max_seconds": self.max_seconds is None or self.max_seconds > 0,
-                  "patience": self.patience is None or self.patience >= 1}
+                  "patience": self.patience is None or self.patience >= 1, "fit_acc": 0 <= self.fit_acc <= 1}
         bad = [name for name, ok in checks.items() if not ok]
         if bad:
             raise ValueError(f"invalid baseline Config field(s) {bad}: {self}")
@@ -166,8 +167,8 @@ def fit(model, x, y, lr, config: Config, epochs: int, least: int, seed: int, des
         val=None) -> tuple[int, float, dict]:
     """Train for at least `least` epochs, then until config.stops (training accuracy, loss), at most
     `epochs` or config.max_seconds. With `val` (x, y) and config.patience, the weights of the epoch
-    with the best validation accuracy are kept, and training stops after `patience` epochs without
-    a better one. Returns (epochs run, train accuracy, {"best_epoch", "val_curve"})."""
+    with the best validation accuracy among those that fit the training split (accuracy >=
+    config.fit_acc) are kept, and training stops after `patience` such epochs without a better one. Returns (epochs run, train accuracy, {"best_epoch", "val_curve"})."""
     start = time.time()
     opt = torch.optim.AdamW(model.parameters(), lr=lr, weight_decay=config.weight_decay)
     sched = scheduler(opt, config.schedule, lr, epochs * -(-len(x) // config.batch))
@@ -179,15 +180,17 @@ def fit(model, x, y, lr, config: Config, epochs: int, least: int, seed: int, des
         running, loss = train_epoch(model, x, y, opt, sched, config, order)
         bar.set_postfix(running_acc=f"{running:.3f}", loss=f"{loss:.4f}")
         acc = None
-        if watch.update(model, epoch):
-            break
+        if watch.val is not None and running + 0.02 >= config.fit_acc:   # the split is fitted: a candidate
+            acc = accuracy(model, x, y)
+            if watch.update(model, epoch, acc >= config.fit_acc):
+                break
         if config.stops(epoch, least, running + 0.02, loss):        # running check, then the real one
             acc = accuracy(model, x, y)
             if config.stops(epoch, least, acc, loss):
                 break
         if config.max_seconds and time.time() - start > config.max_seconds:
             break
-    if watch.restore(model):
+    if watch.restore(model, epoch):
         acc = None
     return epoch, (acc if acc is not None else accuracy(model, x, y)), watch.info()
 
@@ -197,20 +200,21 @@ class Watch:
 
     def __init__(self, val, patience):
         self.val, self.patience = val, patience
-        self.best, self.best_epoch, self.state, self.curve = -1.0, 0, None, []
+        self.best, self.best_epoch, self.state, self.curve = -1.0, 0, None, {}
 
-    def update(self, model, epoch: int) -> bool:
-        if self.val is None:
+    def update(self, model, epoch: int, fitted: bool) -> bool:
+        """Record a candidate epoch (fitted: it fits the training split); True when patience has run out."""
+        if not fitted:
             return False
         acc = accuracy(model, *self.val)
-        self.curve.append(round(acc, 4))
+        self.curve[epoch] = round(acc, 4)
         if acc > self.best:
             self.best, self.best_epoch = acc, epoch
             self.state = {k: v.detach().clone() for k, v in model.state_dict().items()}
-        return epoch - self.best_epoch >= self.patience
+        return len([e for e in self.curve if e > self.best_epoch]) >= self.patience
 
-    def restore(self, model) -> bool:
-        if self.state is not None and self.best_epoch != len(self.curve):
+    def restore(self, model, last_epoch: int) -> bool:
+        if self.state is not None and self.best_epoch != last_epoch:
             model.load_state_dict(self.state)
             return True
         return False
