@@ -8,6 +8,8 @@ quantified variable annotated with its sort.
 """
 from __future__ import annotations
 
+import itertools
+
 from dataclasses import dataclass
 
 from . import syntax as S
@@ -381,17 +383,19 @@ class _Checker:
             case S.Axiom(f):
                 return self.close(i, self.annotate(i, f))
             case S.Rule(head, body):
+                body, anonymous = _name_anonymous(body, free_vars(st), signature)
                 body_f = body[0] if len(body) == 1 else S.And(tuple(body))
-                return self.close(i, self.annotate(i, S.Implies(body_f, head)))
+                return self.close(i, self.annotate(i, S.Implies(body_f, head)), anonymous)
             case S.Query(f):
                 return self.annotate(i, f)
         return None
 
-    def close(self, i, f):
+    def close(self, i, f, known: dict | None = None):
         names = sorted(free_vars(f))
         if not names:
             return f
-        return S.Quant("forall", tuple((n, self.resolve(("v", i, n))) for n in names), f)
+        known = known or {}
+        return S.Quant("forall", tuple((n, known.get(n) or self.resolve(("v", i, n))) for n in names), f)
 
     def annotate(self, i, f):
         """Fill in the sort of every quantified variable."""
@@ -514,3 +518,25 @@ def _pretty(sort) -> str:
     if sort is None:
         return "?"
     return {NUM: "a number", REAL: "a real number"}.get(sort, sort[1:] if sort.startswith("@") else sort)
+
+
+def _name_anonymous(body: tuple, used: set, signature) -> tuple[tuple, dict]:
+    """Each `_` argument of a body atom becomes a fresh variable (`_1`, `_2`, ...; a rule's
+    sentence quantifies it universally, i.e. existentially over the body), with the sort of
+    its argument position. Returns the new body and {fresh name: sort}."""
+    fresh, sorts = (f"_{k}" for k in itertools.count(1)), {}
+
+    def rename(lit):
+        if isinstance(lit, S.Not):
+            return S.Not(rename(lit.body), lit.span)
+        if not isinstance(lit, S.Atom) or not any(isinstance(a, S.Var) and a.name == "_" for a in lit.args):
+            return lit
+        args, declared = [], signature.preds.get(lit.pred, ())
+        for k, a in enumerate(lit.args):
+            if isinstance(a, S.Var) and a.name == "_":
+                name = next(n for n in fresh if n not in used)
+                sorts[name] = declared[k] if k < len(declared) else None
+                a = S.Var(name, a.span)
+            args.append(a)
+        return S.Atom(lit.pred, tuple(args), lit.span)
+    return tuple(rename(b) for b in body), sorts

@@ -20,6 +20,7 @@ from .errors import Diagnostic, InconsistencyError, ScientiaError, Span, UsageEr
 from .parse import parse_formula, parse_program
 from .perceived import perception
 from .probability import Perception, QueryProbability, mentions, outcomes, query_probability
+from .denials import decidable, violation
 from .prove import candidates, decide
 from .signature import Signature
 from .terms import canonical, free_vars
@@ -216,6 +217,11 @@ class KnowledgeBase:
             return
         hard_syms = set().union(*(theory.symbols[i] for i in theory.hard))
         indices = theory.relevant(hard_syms)
+        if decidable(theory, indices):     # definite rules and denials: the least model decides
+            core = violation(theory, indices)
+            if core is not None:
+                raise InconsistencyError(_conflict(theory, core, self._perceived), sources)
+            return
         for extensions in ({}, None):      # first without, then with the closed-world literals
             problem = theory.problem(indices, extensions=extensions)
             outcome = problem.check()

@@ -123,8 +123,19 @@ def check_rule(step: Step, claim, premises, ctx: Context, timeout_ms, memo):
                 raise Rejected(f"the test {S.show_formula(inst)} is false")
         else:
             needed.append(inst)
-    if needed != list(premises):
+    if len(needed) != len(premises) or not all(map(_instance_of, needed, premises)):
         raise Rejected("the premises are not the body of the rule under the substitution")
+
+
+def _instance_of(literal, premise) -> bool:
+    """The premise is the body literal, where each anonymous `_` of a positive atom may stand
+    for any value (`q(X) :- p(X, _)` reads: for all X, Y, p(X, Y) implies q(X))."""
+    if literal == premise:
+        return True
+    return (isinstance(literal, S.Atom) and isinstance(premise, S.Atom) and literal.pred == premise.pred
+            and len(literal.args) == len(premise.args)
+            and all(a == b or (isinstance(a, S.Var) and a.name == "_" and isinstance(b, (S.Const, S.Num)))
+                    for a, b in zip(literal.args, premise.args)))
 
 
 def check_closed(step: Step, claim, premises, ctx: Context, timeout_ms, memo):

@@ -13,6 +13,8 @@ from dataclasses import dataclass
 
 from . import syntax as S
 from .answer import Answer, Verdict
+from .denials import decidable, violation
+from .positive import NotPositive, extension, is_positive, refutation, support
 from .proof import Proof, Step
 from .solver import Budget
 from .terms import free_vars, substitute, value_term
@@ -44,10 +46,51 @@ def decide(theory, sig, query, text: str) -> tuple[Answer, Proof | None]:
             claim = S.show_formula(S.Not(query))
             return Answer(text, Verdict.FALSE), Proof((Step(1, claim, "closed", predicate=pred),))
         if _open_horn(theory, query):
-            shown = S.show_atom(query)
-            return Answer(text, Verdict.UNKNOWN, reason="open world",
-                          witnesses={"holds": {shown: True}, "fails": {shown: False}}), None
+            return _open_world(query, text), None
+        chosen = theory.relevant_to(query)
+        if decidable(theory, chosen):
+            core = violation(theory, chosen, [(pred, values)])
+            if core is None:
+                return _open_world(query, text), None
+            return Answer(text, Verdict.FALSE), smt_proof(theory, core, S.show_formula(S.Not(query)))
+    elif is_positive(query):      # true in the least model: entailed (else z3 settles it)
+        try:
+            atoms = support(query, theory.model, sig)
+        except NotPositive:
+            atoms = None
+        if atoms is not None:
+            return Answer(text, Verdict.TRUE), positive_proof(theory, atoms, S.show_formula(query))
+        chosen = theory.relevant_to(query)
+        if decidable(theory, chosen):
+            found = _positive_false_or_unknown(theory, sig, query, text, chosen)
+            if found is not None:
+                return found
     return decide_smt(theory, sig, query, text)
+
+
+def _positive_false_or_unknown(theory, sig, query, text, chosen):
+    """A positive formula false in the least model: false when each way of making it true
+    violates a denial, unknown when some way does not (both models shown); else None."""
+    try:
+        core = refutation(query, theory, chosen, sig)
+        if core is not None:
+            return Answer(text, Verdict.FALSE), smt_proof(theory, core, S.show_formula(S.Not(query)))
+        added = extension(query, theory, chosen, sig)
+    except NotPositive:
+        return None
+    if added is None:
+        return None
+    # holds: the least model of KB + added; fails: the least model, where these atoms are false
+    shown = lambda atom: S.show_atom(S.Atom(atom[0], tuple(value_term(v) for v in atom[1])))
+    holds = {shown(a): True for a in added[:MAX_WITNESS_ATOMS]}
+    fails = {shown(a): False for a in added[:MAX_WITNESS_ATOMS]}
+    return Answer(text, Verdict.UNKNOWN, reason="open world", witnesses={"holds": holds, "fails": fails}), None
+
+
+def _open_world(atom, text) -> Answer:
+    """Unknown: the atom can be added (a model where it holds) and left out (one where it fails)."""
+    shown = S.show_atom(atom)
+    return Answer(text, Verdict.UNKNOWN, reason="open world", witnesses={"holds": {shown: True}, "fails": {shown: False}})
 
 
 def _open_horn(theory, query) -> bool:
@@ -129,7 +172,7 @@ def candidates(theory, sig, query, var_sorts: dict) -> Found:
     names = tuple(sorted(var_sorts))
     atom_shape = isinstance(query, S.Atom) and all(isinstance(a, (S.Var, S.Const, S.Num)) for a in query.args)
     chosen = theory.relevant_to(query)
-    if atom_shape and not set(chosen) & set(theory.hard):
+    if atom_shape and (not set(chosen) & set(theory.hard) or decidable(theory, chosen)):
         return _horn_candidates(theory, query, names)
     domains = [sig.domain(var_sorts[n]) for n in names]
     if any(d is None for d in domains):
@@ -219,13 +262,20 @@ def _horn_candidates(theory, query, names) -> Found:
 # ---------------------------------------------------------------- proofs
 def horn_proof(theory, model, pred: str, values: tuple) -> Proof:
     """Rule-by-rule derivation of a fact of the least model; shared subproofs appear once."""
+    steps, _ = horn_steps(theory, model, [(pred, values)])
+    return Proof(tuple(steps))
+
+
+def horn_steps(theory, model, roots: list) -> tuple[list, dict]:
+    """The steps deriving every root fact (pred, values) of the least model, and the step id
+    of each derived fact; subproofs shared between roots appear once."""
     steps, ids = [], {}
 
     def add(**kw) -> int:
         steps.append(Step(len(steps) + 1, **kw))
         return len(steps)
 
-    stack = [((pred, values), False)]
+    stack = [(root, False) for root in reversed(roots)]
     while stack:
         key, expanded = stack.pop()
         if key in ids:
@@ -250,6 +300,14 @@ def horn_proof(theory, model, pred: str, values: tuple) -> Proof:
                 neg = S.show_formula(S.Not(S.Atom(p, tuple(value_term(v) for v in vals))))
                 used.append(add(claim=neg, by="closed", predicate=p))
         ids[key] = add(claim=claim, by="rule", rule=rule.source, subst=dict(d.subst), premises=tuple(used))
+    return steps, ids
+
+
+def positive_proof(theory, atoms: list, claim: str) -> Proof:
+    """Horn derivations of the supporting atoms, then one smt step concluding the claim."""
+    roots = list(dict.fromkeys(atoms))
+    steps, ids = horn_steps(theory, theory.model, roots)
+    steps.append(Step(len(steps) + 1, claim, "smt", premises=tuple(ids[a] for a in roots)))
     return Proof(tuple(steps))
 
 

@@ -14,7 +14,9 @@ from dataclasses import dataclass
 from functools import cached_property
 
 from . import syntax as S
-from .horn import HornRule, saturate, solve
+from .denials import denial_rule
+from .horn import HornRule, Program, saturate, solve
+from .horn_compile import HornError
 from .signature import Signature
 from .solver import Budget, Problem
 from .terms import free_vars
@@ -42,6 +44,7 @@ class Theory:
         self.hard: list = []                # entry indices for z3
         self.symbols: dict = {}             # entry index -> symbols it mentions
         self._problems: dict = {}           # relevant entry indices -> grounded Problem (reused)
+        self._denials: dict = {}            # entry index -> violation rule or None (see `denials`)
         self._classify()
 
     # ------------------------------------------------------------ classification
@@ -63,6 +66,9 @@ class Theory:
         while True:   # rules that negate an unsettled closed predicate are hard
             settled = self._settled(candidates)
             moved = [i for i in candidates if any(p not in settled for p in _negated(self.entries[i].statement))]
+            if not moved and not _stratified([_horn_rule(self.entries[i].statement, i) for i in candidates]):
+                # a cycle through negation (q :- not p. p :- q.): z3 reads those rules classically
+                moved = [i for i in candidates if _negated(self.entries[i].statement)]
             if not moved:
                 break
             self.hard.extend(moved)
@@ -74,6 +80,10 @@ class Theory:
         """Closed predicates whose rule-connected neighbourhood (upstream and downstream)
         touches no hard statement: for them the least model is exactly what the KB entails."""
         hard_preds = set().union(*(self.symbols[i] for i in self.hard)) if self.hard else set()
+        blocking = [i for i in self.hard if self._denial(i) is None]
+        blocking_preds = set().union(*(self.symbols[i] for i in blocking)) if blocking else set()
+        negating = {e.statement.head.pred for e in self.entries
+                    if isinstance(e.statement, S.Rule) and any(isinstance(b, S.Not) for b in e.statement.body)}
         links = self._links()
         settled = set()
         for p in self.sig.closed:
@@ -83,9 +93,22 @@ class Theory:
                     if q not in cone:
                         cone.add(q)
                         stack.append(q)
-            if not cone & hard_preds:
+            # denials add no atom to a definite cone (engine/denials.py); through a negated body
+            # literal they can (q :- not p with `not q` entails p), so then they count
+            if not cone & (hard_preds if cone & negating else blocking_preds):
                 settled.add(p)
         return settled
+
+    def _denial(self, i: int):
+        """The violation rule of entry i when it is a denial (engine/denials.py), else None."""
+        if i not in self._denials:
+            self._denials[i] = denial_rule(self.entries[i].sentence, i)
+        return self._denials[i]
+
+    @cached_property
+    def denials(self) -> dict:
+        """Entry index -> violation rule, for the hard entries that are denials."""
+        return {i: r for i in self.hard if (r := self._denial(i)) is not None}
 
     def _links(self) -> dict:
         """Predicates linked by rules, in both directions."""
@@ -379,6 +402,14 @@ def _no_functions(t) -> bool:
             return False
         case S.Op(_, args):
             return all(map(_no_functions, args))
+    return True
+
+
+def _stratified(rules: list) -> bool:
+    try:
+        Program(rules)
+    except HornError:
+        return False
     return True
 
 
