@@ -51,7 +51,7 @@ def parse_program(text: str, file: str = "<input>") -> list:
     tokens = _tokens(text, file, diagnostics)
     statements = []
     for chunk in _statements(tokens, file, diagnostics):
-        node = _parse_statement(chunk, file, diagnostics)
+        node = _ground_fact(chunk, file) or _parse_statement(chunk, file, diagnostics)
         if node is not None:
             statements.append(node)
         if len(diagnostics) >= MAX_ERRORS:
@@ -148,6 +148,29 @@ def _token_span(tok: Token, file: str) -> Span:
 
 
 # ---------------------------------------------------------------- parsing one statement
+def _ground_fact(chunk: list[Token], file: str):
+    """`p(a, 3).` read straight off its tokens (most of a large KB is such facts), with the
+    spans the parser gives; None for any other statement."""
+    if len(chunk) < 5 or chunk[0].type != "LNAME" or chunk[1].type != "LPAR" \
+            or chunk[-2].type != "RPAR" or chunk[-1].type != "DOT" or len(chunk) % 2 == 0:
+        return None
+    args = []
+    for k in range(2, len(chunk) - 2):
+        tok = chunk[k]
+        if k % 2:
+            if tok.type != "COMMA":
+                return None
+        elif tok.type == "LNAME":
+            args.append(S.Const(tok.value, _token_span(tok, file)))
+        elif tok.type == "NUMBER":
+            args.append(S.Num(_number(tok.value), _token_span(tok, file)))
+        else:
+            return None
+    first, close = chunk[0], chunk[-2]
+    span = Span(file, first.line, first.column, close.end_line or close.line, close.end_column or close.column + 1)
+    return S.Axiom(S.Atom(first.value, tuple(args), span), span)
+
+
 def _parse_statement(chunk: list[Token], file: str, diagnostics: list):
     ip = _lark().parse_interactive(start="statement")
     previous = None

@@ -174,3 +174,21 @@ def test_ground_literal_fast_path_takes_plain_literals_and_declines_the_rest():
     assert parse_ground_literal("not p(a, 12)") == S.Not(S.Atom("p", (S.Const("a"), S.Num(12))))
     for text in ("p(X)", "p(a) & q(b)", "p('a b')", "p(f(a))", "p(-1)", "p(type)", "forall(a)", "p"):
         assert parse_ground_literal(text) is None, text
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.tuples(_args, _spaces), min_size=1, max_size=4), _words, _spaces, st.sampled_from([".", ").", ""]))
+def test_ground_fact_fast_path_agrees_with_the_parser_spans_included(args, pred, pad, tail):
+    """Facts read off their tokens equal the LALR parser's statements, spans included."""
+    from engine.parse import _ground_fact, _parse_statement, _statements, _tokens
+    text = f"{pad}{pred}({','.join(a + s for a, s in args)}){tail}\n"
+    diags: list = []
+    tokens = _tokens(text, "f.kb", diags)
+    for chunk in _statements(tokens, "f.kb", diags):
+        fast = _ground_fact(chunk, "f.kb")
+        if fast is None:
+            continue
+        slow = _parse_statement(chunk, "f.kb", [])
+        assert fast == slow, text
+        spans = lambda st: [st.span, st.formula.span] + [a.span for a in st.formula.args]
+        assert spans(fast) == spans(slow), text
