@@ -8,14 +8,13 @@ quantified variable annotated with its sort.
 """
 from __future__ import annotations
 
-import itertools
-
 from dataclasses import dataclass
 
 from . import syntax as S
-from .errors import Diagnostic, Span, TypeCheckError
+from .errors import Diagnostic, TypeCheckError
 from .signature import BUILTIN_SORTS, Signature, Sort
 from .terms import free_vars
+from . import walks
 
 NUM, REAL = "#num", "#real"   # the sorts of numeric literals before resolution
 
@@ -325,7 +324,7 @@ class _Checker:
                            "numbers are written as digits; a name always denotes an individual")
 
     def check_numeric(self, f):
-        for cmp in _comparisons(f):
+        for cmp in walks.comparisons(f):
             if cmp.op in ("<", "<=", ">", ">=") and not self.is_numeric_term(cmp.left):
                 self.error("E013", f"comparison {cmp.op} needs numbers", cmp.span,
                            "order comparisons work on int, real and range sorts")
@@ -366,12 +365,12 @@ class _Checker:
         for r in rules:
             for b in r.body:
                 neg = isinstance(b, S.Not) and isinstance(b.body, S.Atom)
-                for p in _preds(b):
+                for p in walks.preds(b):
                     graph.setdefault(r.head.pred, set()).add((p, neg, r.span))
         for head, edges in graph.items():
             for p, neg, span in edges:
                 if neg and p in signature.closed and head in signature.closed:
-                    path = _path(graph, p, head)
+                    path = walks.path(graph, p, head)
                     if path is not None:
                         cycle = " -> ".join([head, p] + path[1:])
                         self.error("E017", f"cycle through negation between closed predicates: {cycle}", span,
@@ -383,7 +382,7 @@ class _Checker:
             case S.Axiom(f):
                 return self.close(i, self.annotate(i, f))
             case S.Rule(head, body):
-                body, anonymous = _name_anonymous(body, free_vars(st), signature)
+                body, anonymous = walks.name_anonymous(body, free_vars(st), signature)
                 body_f = body[0] if len(body) == 1 else S.And(tuple(body))
                 return self.close(i, self.annotate(i, S.Implies(body_f, head)), anonymous)
             case S.Query(f):
@@ -422,7 +421,7 @@ class _Checker:
 def check_query(formula, signature: Signature, sources: dict | None = None):
     """Check a query; return (typed formula, {free variable: sort})."""
     checker = _Checker(signature, sources or {})
-    names = _names(formula)
+    names = walks.names(formula)
     checker.seed_from_base(names)
     query = S.Query(formula, formula.span)
     checker.infer_statement(0, query)
@@ -441,64 +440,12 @@ def check_query(formula, signature: Signature, sources: dict | None = None):
     return checker.annotate(0, formula), checker.query_var_sorts(0, formula), checker.signature()
 
 
-def _names(node) -> set:
-    """Every predicate, function and constant name in a formula."""
-    match node:
-        case S.Atom(name, args) | S.Fn(name, args):
-            return {name}.union(*map(_names, args)) if args else {name}
-        case S.Const(name):
-            return {name}
-        case S.Op(_, args):
-            return set().union(*map(_names, args))
-        case S.Cmp(_, l, r) | S.Implies(l, r) | S.Iff(l, r):
-            return _names(l) | _names(r)
-        case S.Not(body) | S.Quant(_, _, body):
-            return _names(body)
-        case S.And(items) | S.Or(items):
-            return set().union(*map(_names, items))
-    return set()
 
 
-def _comparisons(f):
-    match f:
-        case S.Cmp():
-            yield f
-        case S.Not(body) | S.Quant(_, _, body):
-            yield from _comparisons(body)
-        case S.And(items) | S.Or(items):
-            for x in items:
-                yield from _comparisons(x)
-        case S.Implies(l, r) | S.Iff(l, r):
-            yield from _comparisons(l)
-            yield from _comparisons(r)
 
 
-def _preds(f):
-    match f:
-        case S.Atom(pred):
-            yield pred
-        case S.Not(body) | S.Quant(_, _, body):
-            yield from _preds(body)
-        case S.And(items) | S.Or(items):
-            for x in items:
-                yield from _preds(x)
-        case S.Implies(l, r) | S.Iff(l, r):
-            yield from _preds(l)
-            yield from _preds(r)
 
 
-def _path(graph, start, goal):
-    """A path of predicates from start to goal in the dependency graph, or None."""
-    stack, seen = [(start, [start])], {start}
-    while stack:
-        node, path = stack.pop()
-        if node == goal:
-            return path
-        for nxt, _, _ in graph.get(node, ()):
-            if nxt not in seen:
-                seen.add(nxt)
-                stack.append((nxt, path + [nxt]))
-    return None
 
 
 def _describe(slot) -> str:
@@ -519,24 +466,3 @@ def _pretty(sort) -> str:
         return "?"
     return {NUM: "a number", REAL: "a real number"}.get(sort, sort[1:] if sort.startswith("@") else sort)
 
-
-def _name_anonymous(body: tuple, used: set, signature) -> tuple[tuple, dict]:
-    """Each `_` argument of a body atom becomes a fresh variable (`_1`, `_2`, ...; a rule's
-    sentence quantifies it universally, i.e. existentially over the body), with the sort of
-    its argument position. Returns the new body and {fresh name: sort}."""
-    fresh, sorts = (f"_{k}" for k in itertools.count(1)), {}
-
-    def rename(lit):
-        if isinstance(lit, S.Not):
-            return S.Not(rename(lit.body), lit.span)
-        if not isinstance(lit, S.Atom) or not any(isinstance(a, S.Var) and a.name == "_" for a in lit.args):
-            return lit
-        args, declared = [], signature.preds.get(lit.pred, ())
-        for k, a in enumerate(lit.args):
-            if isinstance(a, S.Var) and a.name == "_":
-                name = next(n for n in fresh if n not in used)
-                sorts[name] = declared[k] if k < len(declared) else None
-                a = S.Var(name, a.span)
-            args.append(a)
-        return S.Atom(lit.pred, tuple(args), lit.span)
-    return tuple(rename(b) for b in body), sorts

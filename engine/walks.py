@@ -1,0 +1,88 @@
+"""Walks over formulas and the rule graph that the static checks (engine/check.py) use."""
+from __future__ import annotations
+
+import itertools
+
+from . import syntax as S
+
+
+def names(node) -> set:
+    """Every predicate, function and constant name in a formula."""
+    match node:
+        case S.Atom(name, args) | S.Fn(name, args):
+            return {name}.union(*map(names, args)) if args else {name}
+        case S.Const(name):
+            return {name}
+        case S.Op(_, args):
+            return set().union(*map(names, args))
+        case S.Cmp(_, l, r) | S.Implies(l, r) | S.Iff(l, r):
+            return names(l) | names(r)
+        case S.Not(body) | S.Quant(_, _, body):
+            return names(body)
+        case S.And(items) | S.Or(items):
+            return set().union(*map(names, items))
+    return set()
+
+
+def comparisons(f):
+    match f:
+        case S.Cmp():
+            yield f
+        case S.Not(body) | S.Quant(_, _, body):
+            yield from comparisons(body)
+        case S.And(items) | S.Or(items):
+            for x in items:
+                yield from comparisons(x)
+        case S.Implies(l, r) | S.Iff(l, r):
+            yield from comparisons(l)
+            yield from comparisons(r)
+
+
+def preds(f):
+    match f:
+        case S.Atom(pred):
+            yield pred
+        case S.Not(body) | S.Quant(_, _, body):
+            yield from preds(body)
+        case S.And(items) | S.Or(items):
+            for x in items:
+                yield from preds(x)
+        case S.Implies(l, r) | S.Iff(l, r):
+            yield from preds(l)
+            yield from preds(r)
+
+
+def path(graph, start, goal):
+    """A path of predicates from start to goal in the dependency graph, or None."""
+    stack, seen = [(start, [start])], {start}
+    while stack:
+        node, path = stack.pop()
+        if node == goal:
+            return path
+        for nxt, _, _ in graph.get(node, ()):
+            if nxt not in seen:
+                seen.add(nxt)
+                stack.append((nxt, path + [nxt]))
+    return None
+
+
+def name_anonymous(body: tuple, used: set, signature) -> tuple[tuple, dict]:
+    """Each `_` argument of a body atom becomes a fresh variable (`_1`, `_2`, ...; a rule's
+    sentence quantifies it universally, i.e. existentially over the body), with the sort of
+    its argument position. Returns the new body and {fresh name: sort}."""
+    fresh, sorts = (f"_{k}" for k in itertools.count(1)), {}
+
+    def rename(lit):
+        if isinstance(lit, S.Not):
+            return S.Not(rename(lit.body), lit.span)
+        if not isinstance(lit, S.Atom) or not any(isinstance(a, S.Var) and a.name == "_" for a in lit.args):
+            return lit
+        args, declared = [], signature.preds.get(lit.pred, ())
+        for k, a in enumerate(lit.args):
+            if isinstance(a, S.Var) and a.name == "_":
+                name = next(n for n in fresh if n not in used)
+                sorts[name] = declared[k] if k < len(declared) else None
+                a = S.Var(name, a.span)
+            args.append(a)
+        return S.Atom(lit.pred, tuple(args), lit.span)
+    return tuple(rename(b) for b in body), sorts
