@@ -24,32 +24,27 @@ def names(node) -> set:
     return set()
 
 
-def comparisons(f):
+def leaves(f):
+    """The atoms and comparisons of a formula, through connectives and quantifiers."""
     match f:
-        case S.Cmp():
-            yield f
         case S.Not(body) | S.Quant(_, _, body):
-            yield from comparisons(body)
+            yield from leaves(body)
         case S.And(items) | S.Or(items):
             for x in items:
-                yield from comparisons(x)
+                yield from leaves(x)
         case S.Implies(l, r) | S.Iff(l, r):
-            yield from comparisons(l)
-            yield from comparisons(r)
+            yield from leaves(l)
+            yield from leaves(r)
+        case _:
+            yield f
+
+
+def comparisons(f):
+    return (x for x in leaves(f) if isinstance(x, S.Cmp))
 
 
 def preds(f):
-    match f:
-        case S.Atom(pred):
-            yield pred
-        case S.Not(body) | S.Quant(_, _, body):
-            yield from preds(body)
-        case S.And(items) | S.Or(items):
-            for x in items:
-                yield from preds(x)
-        case S.Implies(l, r) | S.Iff(l, r):
-            yield from preds(l)
-            yield from preds(r)
+    return (x.pred for x in leaves(f) if isinstance(x, S.Atom))
 
 
 def path(graph, start, goal):
