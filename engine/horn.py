@@ -20,8 +20,8 @@ from collections import defaultdict
 from dataclasses import dataclass
 from operator import itemgetter
 
-from .horn_codegen import UNDEFINED, compile_derivation, compile_join, evaluate, test
-from .horn_compile import (Clause, HornError, HornRule, assignment, check_safe,
+from .horn_codegen import compile_derivation, compile_join
+from .horn_compile import (Clause, HornError, HornRule, check_safe,
                            normalize, plan, strata)
 from .syntax import Var
 
@@ -172,13 +172,11 @@ class Model:
         if compiled is None:
             compiled = self._plans[id(c)] = self._compile(c)
         run, names = compiled
-        values = run(tup, stamp)
-        if values is None:
+        found = run(tup, stamp)
+        if found is None:
             return None
-        env = dict(zip(names, values))
-        return Derivation(c.index, {n: env[n] for n in c.names if not n.startswith("_#")},
-                          tuple((l.pred, _ground(l.args, env)) for l in c.body if l.kind == "pos"),
-                          tuple((l.pred, _ground(l.args, env)) for l in c.body if l.kind == "neg"))
+        values, premises, absent = found
+        return Derivation(c.index, dict(zip(names, values)), premises, absent)
 
     def _compile(self, c: Clause):
         empty = Relation()
@@ -186,31 +184,6 @@ class Model:
         head = {a.name for a in c.args if isinstance(a, Var)}
         order = plan(c, bound=head, size=lambda p: len(relation(p).full))
         return compile_derivation(c, order, relation)
-
-
-def _compare(lit, env: dict):
-    assign = assignment(lit, set(env))
-    if assign is None:
-        return [env] if test(lit, env) else []
-    value = evaluate(assign[1], env)
-    return [] if value is UNDEFINED else [{**env, assign[0]: value}]
-
-
-def _unify(args: tuple, tup: tuple, env: dict):
-    if len(args) != len(tup):
-        return None
-    env = dict(env)
-    for a, v in zip(args, tup):
-        if isinstance(a, Var):
-            if env.setdefault(a.name, v) != v:
-                return None
-        elif a != v:
-            return None
-    return env
-
-
-def _ground(args: tuple, env: dict) -> tuple:
-    return tuple(env[a.name] if isinstance(a, Var) else a for a in args)
 
 
 # ---------------------------------------------------------------- evaluation

@@ -8,8 +8,7 @@ would write the loop by hand. The source is exec'd once per evaluation; every
 set, index and constant it touches is bound as a default argument, so the hot
 loop reads only fast locals.
 
-The arithmetic helpers here also serve the interpreter in `horn.py`, so both
-agree on the semantics: exact numbers (`/` gives a Fraction), `=`/`!=` compare
+The arithmetic helpers give the semantics: exact numbers (`/` gives a Fraction), `=`/`!=` compare
 any values, ordering compares numbers only, and a comparison whose arithmetic is
 undefined (a constant in a sum, division by zero) is false.
 Undefined arithmetic yields the value UNDEFINED rather than raising, so that
@@ -70,27 +69,10 @@ def holds(op: str, a, b) -> bool:
     return {"<": a < b, "<=": a <= b, ">": a > b, ">=": a >= b}[op]
 
 
-_BINARY = {"+": _add, "-": _sub, "*": _mul, "/": _div}
 _FN = {"+": "_add", "-": "_sub", "*": "_mul", "/": "_div"}
 _HELPERS = {"_add": _add, "_sub": _sub, "_mul": _mul, "_div": _div, "_neg": _neg,
             "_U": UNDEFINED, "_holds": holds, "_ONCE": (None,)}
 _ORDER = {"<": "<", "<=": "<=", ">": ">", ">=": ">="}
-
-
-def evaluate(t, env: dict):
-    """The value of a normalized term under env (possibly UNDEFINED)."""
-    if isinstance(t, Var):
-        return env[t.name]
-    if isinstance(t, Op):
-        if len(t.args) == 1:
-            return _neg(evaluate(t.args[0], env))
-        return _BINARY[t.op](evaluate(t.args[0], env), evaluate(t.args[1], env))
-    return t
-
-
-def test(lit: Lit, env: dict) -> bool:
-    """A comparison literal under env."""
-    return holds(lit.pred, evaluate(lit.args[0], env), evaluate(lit.args[1], env))
 
 
 # ---------------------------------------------------------------- code generation
@@ -132,10 +114,10 @@ def compile_join(c: Clause, order: list, delta, full, index):
 
 
 def compile_derivation(c: Clause, order: list, relation):
-    """A function run(H, S) -> the values of the clause's variables (in `names` order) in
-    one instance whose head is the tuple H and whose positive body facts all appeared
-    before round S, or None. `relation(pred)` gives a Relation (full, index, before).
-    Returns (run, names)."""
+    """A function run(H, S) -> (values of the clause's named variables, positive body facts,
+    negated body atoms) of one instance whose head is the tuple H and whose positive body
+    facts all appeared before round S, or None. `relation(pred)` gives a Relation (full,
+    index, before). Returns (run, the variable names)."""
     src, bound = _Source(), set()
     _emit_loop(src, c, [None] * len(c.args), "(H,)", bound)
     full = lambda p: relation(p).full
@@ -146,9 +128,12 @@ def compile_derivation(c: Clause, order: list, relation):
         if lit.kind == "pos":
             before = src.slot(("before", lit.pred), relation(lit.pred).before, "B")
             src.add(f"if {before}({_tuple([_expr(src, a) for a in lit.args])}, S)")
-    names = tuple(src.names)
+    names = tuple(n for n in c.names if not n.startswith("_#"))
     values = _tuple([src.names[n] for n in names])
-    return _build(src, f"next(({values} {' '.join(src.clauses)}), None)", "H, S"), names
+    ground = lambda kind: _tuple([f"({lit.pred!r}, {_tuple([_expr(src, a) for a in lit.args])})"
+                                  for lit in c.body if lit.kind == kind])
+    found = f"({values}, {ground('pos')}, {ground('neg')})"
+    return _build(src, f"next(({found} {' '.join(src.clauses)}), None)", "H, S"), names
 
 
 def _build(src: _Source, expr: str, args: str = "D"):
