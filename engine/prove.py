@@ -243,19 +243,21 @@ def _horn_candidates(theory, query, names) -> Found:
     """The least model's tuples matching the query atom (a repeated variable: equal columns)."""
     pattern = tuple(a.name if isinstance(a, S.Const) else a.value if isinstance(a, S.Num) else None
                     for a in query.args)
-    model = theory.point_model(query.pred, pattern)
     columns: dict = {}
     for k, a in enumerate(query.args):
         if isinstance(a, S.Var) and a.name != "_":
             columns.setdefault(a.name, []).append(k)
-    rows = list(model.match(query.pred, pattern))
+    found = theory.factored(query.pred, pattern)
+    model = theory.point_model(query.pred, pattern) if found is None else None
+    rows = list(model.match(query.pred, pattern) if found is None else found)
     for ks in columns.values():
         if len(ks) > 1:
             rows = [t for t in rows if len({t[k] for k in ks}) == 1]
 
     def proof(i):
         tup = rows[i]
-        return S.Atom(query.pred, tuple(value_term(v) for v in tup)), horn_proof(theory, model, query.pred, tup)
+        source = model if model is not None else theory.point_model(query.pred, tup)
+        return S.Atom(query.pred, tuple(value_term(v) for v in tup)), horn_proof(theory, source, query.pred, tup)
     return Found(names, tuple(columns[n][0] for n in names), rows, proof)
 
 

@@ -15,10 +15,11 @@ from functools import cached_property
 
 from . import syntax as S
 from .denials import denial_rule
+from .factoring import factored
 from .horn import HornRule, Program, saturate, solve
 from .horn_compile import HornError
 from .signature import Signature
-from .solver import Budget, Problem
+from .solver import Problem
 from .terms import free_vars
 
 
@@ -167,6 +168,13 @@ class Theory:
         if "model" in self.__dict__:
             return self.model
         return solve(self.rules, self.facts, pred, pattern)
+
+    def factored(self, pred: str, pattern: tuple):
+        """The tuples of a linear recursive binary predicate with one bound argument, without
+        the whole relation (engine/factoring.py); None where that does not apply."""
+        if "model" in self.__dict__:
+            return None
+        return factored(self.rules, self.facts, pred, pattern)
 
     @cached_property
     def extensions(self) -> dict:
