@@ -277,20 +277,20 @@ def horn_steps(theory, model, roots: list) -> tuple[list, dict]:
         steps.append(Step(len(steps) + 1, **kw))
         return len(steps)
 
-    stack = [(root, False) for root in reversed(roots)]
+    claim = lambda key: S.show_atom(S.Atom(key[0], tuple(value_term(v) for v in key[1])))
+    stack = [(root, None) for root in reversed(roots)]     # (fact, its derivation once expanded)
     while stack:
-        key, expanded = stack.pop()
+        key, d = stack.pop()
         if key in ids:
             continue
-        d = model.derivation(*key)
-        claim = S.show_atom(S.Atom(key[0], tuple(value_term(v) for v in key[1])))
         if d is None:
-            steps.append(theory.premise_step(theory.fact_index[key], len(steps) + 1, claim))
-            ids[key] = len(steps)
-            continue
-        if not expanded:
-            stack.append((key, True))
-            stack.extend((p, False) for p in reversed(d.premises) if p not in ids)
+            d = model.derivation(*key)
+            if d is None:
+                steps.append(theory.premise_step(theory.fact_index[key], len(steps) + 1, claim(key)))
+                ids[key] = len(steps)
+                continue
+            stack.append((key, d))
+            stack.extend((p, None) for p in reversed(d.premises) if p not in ids)
             continue
         rule = theory.entries[d.rule_index]
         premises, absent, used = iter(d.premises), iter(d.absent), []
@@ -301,7 +301,7 @@ def horn_steps(theory, model, roots: list) -> tuple[list, dict]:
                 p, vals = next(absent)
                 neg = S.show_formula(S.Not(S.Atom(p, tuple(value_term(v) for v in vals))))
                 used.append(add(claim=neg, by="closed", predicate=p))
-        ids[key] = add(claim=claim, by="rule", rule=rule.source, subst=dict(d.subst), premises=tuple(used))
+        ids[key] = add(claim=claim(key), by="rule", rule=rule.source, subst=dict(d.subst), premises=tuple(used))
     return steps, ids
 
 
