@@ -123,7 +123,7 @@ class Model:
     def __init__(self, rels: dict, clauses: dict):
         self._rels = rels
         self._clauses = clauses  # pred -> clauses with that head
-        self._plans: dict = {}   # id(clause) -> compiled derivation search (run, names)
+        self._finders: dict = {}   # id(clause) -> compiled derivation search (run, names)
 
     def contains(self, pred: str, tup: tuple) -> bool:
         rel = self._rels.get(pred)
@@ -168,9 +168,9 @@ class Model:
 
     def _derive(self, c: Clause, tup: tuple, stamp: int):
         """A Derivation of tup by clause c from facts that appeared before `stamp`."""
-        compiled = self._plans.get(id(c))
+        compiled = self._finders.get(id(c))
         if compiled is None:
-            compiled = self._plans[id(c)] = self._compile(c)
+            compiled = self._finders[id(c)] = self._compile(c)
         run, names = compiled
         found = run(tup, stamp)
         if found is None:

@@ -11,6 +11,7 @@ when it fails in LM (then the formula is not entailed; whether its negation is, 
 from __future__ import annotations
 
 from . import syntax as S
+from .denials import violation
 from .terms import substitute, value_term
 
 MAX_INSTANCES = 100_000
@@ -52,33 +53,14 @@ def _support(f, model, sig, budget):
         case S.Cmp(op, l, r):
             return [] if _compare(op, l, r, sig) else None
         case S.And(items):
-            out = []
-            for x in items:
-                got = _support(x, model, sig, budget)
-                if got is None:
-                    return None
-                out += got
-            return out
+            return _all_cores(_support(x, model, sig, budget) for x in items)
         case S.Or(items):
-            for x in items:
-                got = _support(x, model, sig, budget)
-                if got is not None:
-                    return got
-            return None
-        case S.Quant(kind, vars_, body):
-            name, sort = vars_[0]
-            rest = S.Quant(kind, vars_[1:], body) if len(vars_) > 1 else body
-            values = _candidates(kind, name, sort, rest, model, sig)
-            out = []
-            for v in values:
-                got = _support(substitute(rest, {name: value_term(v)}), model, sig, budget)
-                if kind == "exists" and got is not None:
-                    return got
-                if kind == "forall":
-                    if got is None:
-                        return None
-                    out += got
-            return out if kind == "forall" else None
+            return _first(_support(x, model, sig, budget) for x in items)
+        case S.Quant(kind, _, _):
+            name, sort, rest = _split(f)
+            parts = (substitute(rest, {name: value_term(v)}) for v in _candidates(kind, name, sort, rest, model, sig))
+            found = (_support(x, model, sig, budget) for x in parts)
+            return _all_cores(found) if kind == "forall" else _first(found)
     raise NotPositive(f"not a positive formula: {S.show_formula(f)}")
 
 
@@ -118,12 +100,12 @@ def refutation(f, theory, indices, sig) -> list | None:
     """For a positive formula in a definite-with-denials part of the KB (engine/denials.py):
     a core showing that the KB entails `not f` (each atom that f would need leads to a
     violation), or None when no such core is found."""
-    from .denials import violation
     memo: dict = {}
+    spent: dict = {}
 
     def refuted(atom):
         if atom not in memo:
-            _spend(memo)
+            _spend(spent)
             memo[atom] = violation(theory, indices, [atom])
         return memo[atom]
 
@@ -134,7 +116,7 @@ def refutation(f, theory, indices, sig) -> list | None:
             case S.Cmp(op, l, r):
                 return None if _compare(op, l, r, sig) else []
             case S.And(items):
-                return next((c for c in map(walk, items) if c is not None), None)
+                return _first(map(walk, items))
             case S.Or(items):
                 return _all_cores(map(walk, items))
             case S.Quant(kind, _, _):
@@ -142,14 +124,20 @@ def refutation(f, theory, indices, sig) -> list | None:
                 if parts is None:
                     return None
                 cores = map(walk, parts)
-                return _all_cores(cores) if kind == "exists" else next((c for c in cores if c is not None), None)
+                return _all_cores(cores) if kind == "exists" else _first(cores)
         return None
     return walk(f)
 
 
+def _split(q: S.Quant) -> tuple:
+    """(first variable, its sort, the formula quantified over the others)."""
+    (name, sort), rest = q.vars[0], (S.Quant(q.kind, q.vars[1:], q.body) if len(q.vars) > 1 else q.body)
+    return name, sort, rest
+
+
 def _instances(q: S.Quant, sig):
     """The instances of a quantifier's first variable over its finite sort (None if infinite)."""
-    (name, sort), rest = q.vars[0], (S.Quant(q.kind, q.vars[1:], q.body) if len(q.vars) > 1 else q.body)
+    name, sort, rest = _split(q)
     domain = sig.domain(sort)
     return None if domain is None else (substitute(rest, {name: value_term(v)}) for v in domain)
 
@@ -158,6 +146,11 @@ def _spend(counter: dict) -> None:
     counter["n"] = counter.get("n", 0) + 1
     if counter["n"] > MAX_HYPOTHESES:
         raise NotPositive("too many hypotheses to check by forward chaining")
+
+
+def _first(cores) -> list | None:
+    """The first that is not None (a disjunction's or an existential's witness)."""
+    return next((c for c in cores if c is not None), None)
 
 
 def _all_cores(cores) -> list | None:
@@ -172,7 +165,6 @@ def _all_cores(cores) -> list | None:
 def extension(f, theory, indices, sig) -> list | None:
     """Atoms whose addition to the KB makes the positive formula f true without any violation
     (found greedily, left to right), or None: a model of the KB where f holds."""
-    from .denials import violation
     chosen: list = []
     spent: dict = {}
 
@@ -181,7 +173,7 @@ def extension(f, theory, indices, sig) -> list | None:
             return True
         _spend(spent)
         chosen.append(atom)
-        if _violated(theory, indices, chosen, violation):
+        if violation(theory, indices, chosen) is not None:
             chosen.pop()
             return False
         return True
@@ -213,7 +205,3 @@ def _try(walk, g, chosen: list) -> bool:
     del chosen[mark:]
     return False
 
-
-def _violated(theory, indices, atoms: list, violation) -> bool:
-    """Whether LM(KB + atoms) violates a denial or a closed predicate."""
-    return violation(theory, indices, atoms) is not None

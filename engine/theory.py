@@ -16,11 +16,10 @@ from functools import cached_property
 from . import syntax as S
 from .denials import denial_rule
 from .factoring import factored
-from .horn import HornRule, Program, saturate, solve
-from .horn_compile import HornError
+from .horn import saturate, solve
+from .horn_shape import ground_fact, horn_rule, horn_shape, negated, plain_value, stratified
 from .signature import Signature
 from .solver import Problem
-from .terms import free_vars
 
 
 @dataclass(frozen=True)
@@ -56,26 +55,26 @@ class Theory:
             if e.sentence is None:
                 continue
             self.symbols[i] = _symbols(e.sentence)
-            fact = _ground_fact(st)
+            fact = ground_fact(st)
             if fact is not None:
                 self.facts.setdefault(fact[0], set()).add(fact[1])
                 self.fact_index.setdefault(fact, i)
-            elif isinstance(st, S.Rule) and _horn_shape(st):
+            elif isinstance(st, S.Rule) and horn_shape(st):
                 candidates.append(i)
             else:
                 self.hard.append(i)
         while True:   # rules that negate an unsettled closed predicate are hard
             settled = self._settled(candidates)
-            moved = [i for i in candidates if any(p not in settled for p in _negated(self.entries[i].statement))]
-            if not moved and not _stratified([_horn_rule(self.entries[i].statement, i) for i in candidates]):
-                # a cycle through negation (q :- not p. p :- q.): z3 reads those rules classically
-                moved = [i for i in candidates if _negated(self.entries[i].statement)]
+            moved = [i for i in candidates if any(p not in settled for p in negated(self.entries[i].statement))]
+            negating = [i for i in candidates if negated(self.entries[i].statement)]
+            if not moved and negating and not stratified([horn_rule(self.entries[i].statement, i) for i in candidates]):
+                moved = negating    # a cycle through negation (q :- not p. p :- q.): z3 reads them classically
             if not moved:
                 break
             self.hard.extend(moved)
             candidates = [i for i in candidates if i not in moved]
         self.settled = settled
-        self.rules = [_horn_rule(self.entries[i].statement, i) for i in candidates]
+        self.rules = [horn_rule(self.entries[i].statement, i) for i in candidates]
 
     def _settled(self, horn_candidates) -> set:
         """Closed predicates whose rule-connected neighbourhood (upstream and downstream)
@@ -363,7 +362,7 @@ def _collect_keys(node, sig, out):
     match node:
         case S.Atom(name, args) | S.Fn(name, args):
             symbol = name if isinstance(node, S.Atom) else "fn:" + name
-            values = tuple(_plain_value(a) for a in args)
+            values = tuple(plain_value(a) for a in args)
             out.add(("a", symbol, values) if all(v is not None for v in values) else ("s", symbol))
             for a in args:
                 _collect_keys(a, sig, out)
@@ -382,86 +381,3 @@ def _collect_keys(node, sig, out):
         case S.And(items) | S.Or(items):
             for x in items:
                 _collect_keys(x, sig, out)
-
-
-def _ground_fact(st):
-    if isinstance(st, S.Axiom) and isinstance(st.formula, S.Atom):
-        values = tuple(_plain_value(a) for a in st.formula.args)
-        if all(v is not None for v in values):
-            return st.formula.pred, values
-    return None
-
-
-def _plain_value(t):
-    if isinstance(t, S.Const):
-        return t.name
-    if isinstance(t, S.Num):
-        return t.value
-    return None
-
-
-def _simple_args(args) -> bool:
-    return all(isinstance(a, (S.Var, S.Const, S.Num)) for a in args)
-
-
-def _no_functions(t) -> bool:
-    match t:
-        case S.Fn():
-            return False
-        case S.Op(_, args):
-            return all(map(_no_functions, args))
-    return True
-
-
-def _stratified(rules: list) -> bool:
-    try:
-        Program(rules)
-    except HornError:
-        return False
-    return True
-
-
-def _horn_shape(rule: S.Rule) -> bool:
-    """Definite clause, no function symbols, range-restricted."""
-    if not _simple_args(rule.head.args):
-        return False
-    bound: set = set()
-    tests = []
-    for b in rule.body:
-        match b:
-            case S.Atom(_, args) if _simple_args(args):
-                bound |= free_vars(b)
-            case S.Not(S.Atom(_, args)) if _simple_args(args):
-                tests.append(b)
-            case S.Cmp(_, l, r) if _no_functions(l) and _no_functions(r):
-                tests.append(b)
-            case _:
-                return False
-    changed = True
-    while changed:     # X = expr binds X once expr is bound
-        changed = False
-        for t in tests:
-            if isinstance(t, S.Cmp) and t.op == "=":
-                for a, other in ((t.left, t.right), (t.right, t.left)):
-                    if isinstance(a, S.Var) and a.name not in bound and free_vars(other) <= bound:
-                        bound.add(a.name)
-                        changed = True
-    needed = free_vars(rule.head).union(*(free_vars(t) for t in tests)) if tests else free_vars(rule.head)
-    return needed <= bound
-
-
-def _negated(rule: S.Rule):
-    return [b.body.pred for b in rule.body if isinstance(b, S.Not)]
-
-
-def _horn_rule(rule: S.Rule, index: int) -> HornRule:
-    body = []
-    for b in rule.body:
-        match b:
-            case S.Atom(pred, args):
-                body.append(("pos", pred, args))
-            case S.Not(S.Atom(pred, args)):
-                body.append(("neg", pred, args))
-            case S.Cmp(op, l, r):
-                body.append(("cmp", op, l, r))
-    return HornRule((rule.head.pred, rule.head.args), tuple(body), index)

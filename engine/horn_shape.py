@@ -1,0 +1,91 @@
+"""Which statements the forward chainer takes, and as what: ground facts, and definite rules
+(negation only as a body test) that are range-restricted and free of function symbols."""
+from __future__ import annotations
+
+from . import syntax as S
+from .horn import HornRule, Program
+from .horn_compile import HornError
+from .terms import free_vars
+
+
+def ground_fact(st):
+    if isinstance(st, S.Axiom) and isinstance(st.formula, S.Atom):
+        values = tuple(plain_value(a) for a in st.formula.args)
+        if all(v is not None for v in values):
+            return st.formula.pred, values
+    return None
+
+
+def plain_value(t):
+    if isinstance(t, S.Const):
+        return t.name
+    if isinstance(t, S.Num):
+        return t.value
+    return None
+
+
+def simple_args(args) -> bool:
+    return all(isinstance(a, (S.Var, S.Const, S.Num)) for a in args)
+
+
+def no_functions(t) -> bool:
+    match t:
+        case S.Fn():
+            return False
+        case S.Op(_, args):
+            return all(map(no_functions, args))
+    return True
+
+
+def stratified(rules: list) -> bool:
+    try:
+        Program(rules)
+    except HornError:
+        return False
+    return True
+
+
+def horn_shape(rule: S.Rule) -> bool:
+    """Definite clause, no function symbols, range-restricted."""
+    if not simple_args(rule.head.args):
+        return False
+    bound: set = set()
+    tests = []
+    for b in rule.body:
+        match b:
+            case S.Atom(_, args) if simple_args(args):
+                bound |= free_vars(b)
+            case S.Not(S.Atom(_, args)) if simple_args(args):
+                tests.append(b)
+            case S.Cmp(_, l, r) if no_functions(l) and no_functions(r):
+                tests.append(b)
+            case _:
+                return False
+    changed = True
+    while changed:     # X = expr binds X once expr is bound
+        changed = False
+        for t in tests:
+            if isinstance(t, S.Cmp) and t.op == "=":
+                for a, other in ((t.left, t.right), (t.right, t.left)):
+                    if isinstance(a, S.Var) and a.name not in bound and free_vars(other) <= bound:
+                        bound.add(a.name)
+                        changed = True
+    needed = free_vars(rule.head).union(*(free_vars(t) for t in tests)) if tests else free_vars(rule.head)
+    return needed <= bound
+
+
+def negated(rule: S.Rule):
+    return [b.body.pred for b in rule.body if isinstance(b, S.Not)]
+
+
+def horn_rule(rule: S.Rule, index: int) -> HornRule:
+    body = []
+    for b in rule.body:
+        match b:
+            case S.Atom(pred, args):
+                body.append(("pos", pred, args))
+            case S.Not(S.Atom(pred, args)):
+                body.append(("neg", pred, args))
+            case S.Cmp(op, l, r):
+                body.append(("cmp", op, l, r))
+    return HornRule((rule.head.pred, rule.head.args), tuple(body), index)
