@@ -5,22 +5,14 @@ from __future__ import annotations
 from . import syntax as S
 from .horn import HornRule, Program
 from .horn_compile import HornError
-from .terms import free_vars
+from .terms import free_vars, term_value
 
 
 def ground_fact(st):
     if isinstance(st, S.Axiom) and isinstance(st.formula, S.Atom):
-        values = tuple(plain_value(a) for a in st.formula.args)
+        values = tuple(term_value(a) for a in st.formula.args)
         if all(v is not None for v in values):
             return st.formula.pred, values
-    return None
-
-
-def plain_value(t):
-    if isinstance(t, S.Const):
-        return t.name
-    if isinstance(t, S.Num):
-        return t.value
     return None
 
 

@@ -17,9 +17,10 @@ from . import syntax as S
 from .denials import denial_rule
 from .factoring import factored
 from .horn import saturate, solve
-from .horn_shape import ground_fact, horn_rule, horn_shape, negated, plain_value, stratified
+from .horn_shape import ground_fact, horn_rule, horn_shape, negated, stratified
 from .signature import Signature
 from .solver import Problem
+from .terms import term_value
 
 
 @dataclass(frozen=True)
@@ -362,7 +363,7 @@ def _collect_keys(node, sig, out):
     match node:
         case S.Atom(name, args) | S.Fn(name, args):
             symbol = name if isinstance(node, S.Atom) else "fn:" + name
-            values = tuple(plain_value(a) for a in args)
+            values = tuple(term_value(a) for a in args)
             out.add(("a", symbol, values) if all(v is not None for v in values) else ("s", symbol))
             for a in args:
                 _collect_keys(a, sig, out)
