@@ -54,28 +54,38 @@ class Rejected(Exception):
 
 def check(proof: Proof, ctx: Context, claim=None, timeout_ms: int = 10_000) -> None:
     """Accept the proof or raise ProofError naming the first failing step."""
-    proved: dict[int, object] = {}
+    texts: dict[int, str] = {}       # step id -> claim text, for every accepted step
+    proved: dict[int, object] = {}   # step id -> claim as a formula, once it has been read
     memo: dict = {}                  # facts about the KB's statements, computed once per check
     for step in proof.steps:
         try:
-            if step.id in proved:
+            if step.id in texts:
                 raise Rejected(f"duplicate step id {step.id}")
             if step.by not in KINDS:
                 raise Rejected(f"unknown justification '{step.by}'")
-            formula = _claim(step.claim)
             for p in step.premises:
-                if p not in proved:
+                if p not in texts:
                     raise Rejected(f"refers to step {p}, which does not come before it")
-            premises = [proved[p] for p in step.premises]
-            CHECKS[step.by](step, formula, premises, ctx, timeout_ms, memo)
-            proved[step.id] = formula
+            if not (step.by == "rule" and _rule_by_text(step, texts, ctx, memo)):
+                formula = _claim(step.claim)
+                premises = [_read(p, texts, proved) for p in step.premises]
+                CHECKS[step.by](step, formula, premises, ctx, timeout_ms, memo)
+                proved[step.id] = formula
+            texts[step.id] = step.claim
         except Rejected as e:
             raise ProofError([Diagnostic("E050", f"(kernel) step {step.id} ({step.by}) rejected: {e}")]) from None
     if not proof.steps:
         raise ProofError([Diagnostic("E050", "(kernel) empty proof")])
-    if claim is not None and proved[proof.conclusion.id] != claim:
+    if claim is not None and _read(proof.conclusion.id, texts, proved) != claim:
         raise ProofError([Diagnostic("E050", f"(kernel) the proof concludes {proof.conclusion.claim}, "
                                              f"not {S.show_formula(claim)}")])
+
+
+def _read(step_id: int, texts: dict, proved: dict):
+    """The claim of an accepted step as a formula."""
+    if step_id not in proved:
+        proved[step_id] = _claim(texts[step_id])
+    return proved[step_id]
 
 
 def _claim(text: str):
@@ -89,6 +99,58 @@ def _claim(text: str):
     if free_vars(f):
         raise Rejected("claim has free variables")
     return f
+
+
+def _rule_by_text(step: Step, texts: dict, ctx: Context, memo: dict) -> bool:
+    """Accept a rule step whose claim and premises read exactly as the printer writes the
+    rule's head and body atoms under the substitution (printed text parses back to the
+    formula printed: tests/test_parse.py). False leaves the step to `check_rule`: a rule with
+    tests, negation, functions or `_`, or texts that differ in any way."""
+    key = ("text", step.rule)
+    if key not in memo:
+        checked = ctx.statement_at(step.rule or "")
+        memo[key] = _atom_formats(checked.statement) if checked is not None else None
+    shape = memo[key]
+    if shape is None or len(step.premises) != len(shape[1]) - 1:
+        return False
+    variables, formats = shape
+    sub, values = step.subst or {}, memo.setdefault("values", {})
+    shown = {}
+    try:
+        for name in variables:
+            v = sub[name]
+            text = values.get(v)
+            if text is None:
+                text = values[v] = S.show_term(value_term(v))
+            shown[name] = text
+    except (KeyError, TypeError, ValueError):
+        return False
+    return (formats[0].format_map(shown) == step.claim
+            and all(texts[p] == f.format_map(shown) for p, f in zip(step.premises, formats[1:])))
+
+
+def _atom_formats(statement) -> tuple | None:
+    """The rule's variables, and its head and body atoms as format strings with one field
+    per variable (`path({X}, {Z})`); None unless every literal is an atom over variables
+    and ground values."""
+    if not isinstance(statement, S.Rule) or not all(isinstance(lit, S.Atom) for lit in statement.body):
+        return None
+    variables, formats = set(), []
+    for atom in (statement.head, *statement.body):
+        if not isinstance(atom, S.Atom):
+            return None
+        parts = []
+        for a in atom.args:
+            if isinstance(a, S.Var) and a.name != "_" and a.name.isidentifier():
+                variables.add(a.name)
+                parts.append("{" + a.name + "}")
+            elif isinstance(a, (S.Const, S.Num)):
+                parts.append(S.show_term(a).replace("{", "{{").replace("}", "}}"))
+            else:
+                return None
+        pred = S.show_name(atom.pred).replace("{", "{{").replace("}", "}}")
+        formats.append(f"{pred}({', '.join(parts)})" if parts else pred)
+    return tuple(sorted(variables)), tuple(formats)
 
 
 def check_premise(step: Step, claim, premises, ctx: Context, timeout_ms, memo):

@@ -181,11 +181,16 @@ class GoalModel:
         tup = tuple(tup)
         if tup in self._facts.get(pred, ()):
             return None
-        stamps = [(self._inner.stamp(v, tup), v) for v in self._names.get(pred, ())]
-        stamps = [(s, v) for s, v in stamps if s]
-        if not stamps:
-            return None
-        d = self._inner.derivation(min(stamps)[1], tup)
+        versions = self._names.get(pred, ())
+        if len(versions) == 1:
+            d = self._inner.derivation(versions[0], tup)
+            if d is None:
+                return None
+        else:
+            stamps = [(s, v) for s, v in ((self._inner.stamp(v, tup), v) for v in versions) if s]
+            if not stamps:
+                return None
+            d = self._inner.derivation(min(stamps)[1], tup)
         origin, magic = self._rw.origin[d.rule_index]
         premises = tuple((self._rw.original.get(p, p), t) for p, t in d.premises[magic:])
         return Derivation(origin.index, d.subst, premises, d.absent)

@@ -17,7 +17,7 @@ from .denials import decidable, violation
 from .positive import NotPositive, extension, is_positive, refutation, support
 from .proof import Proof, Step
 from .solver import Budget
-from .terms import free_vars, substitute, value_term
+from .terms import free_vars, show_ground_atom, substitute, value_term
 
 MAX_CANDIDATES = 20_000
 MAX_WITNESS_ATOMS = 12
@@ -271,13 +271,8 @@ def horn_proof(theory, model, pred: str, values: tuple) -> Proof:
 def horn_steps(theory, model, roots: list) -> tuple[list, dict]:
     """The steps deriving every root fact (pred, values) of the least model, and the step id
     of each derived fact; subproofs shared between roots appear once."""
-    steps, ids = [], {}
-
-    def add(**kw) -> int:
-        steps.append(Step(len(steps) + 1, **kw))
-        return len(steps)
-
-    claim = lambda key: S.show_atom(S.Atom(key[0], tuple(value_term(v) for v in key[1])))
+    steps, ids, texts = [], {}, {}
+    negations = {}                       # rule index -> does its body negate?
     stack = [(root, None) for root in reversed(roots)]     # (fact, its derivation once expanded)
     while stack:
         key, d = stack.pop()
@@ -286,23 +281,39 @@ def horn_steps(theory, model, roots: list) -> tuple[list, dict]:
         if d is None:
             d = model.derivation(*key)
             if d is None:
-                steps.append(theory.premise_step(theory.fact_index[key], len(steps) + 1, claim(key)))
+                steps.append(theory.premise_step(theory.fact_index[key], len(steps) + 1,
+                                                 show_ground_atom(key[0], key[1], texts)))
                 ids[key] = len(steps)
                 continue
             stack.append((key, d))
             stack.extend((p, None) for p in reversed(d.premises) if p not in ids)
             continue
         rule = theory.entries[d.rule_index]
-        premises, absent, used = iter(d.premises), iter(d.absent), []
-        for lit in rule.statement.body:
-            if isinstance(lit, S.Atom):
-                used.append(ids[next(premises)])
-            elif isinstance(lit, S.Not):
-                p, vals = next(absent)
-                neg = S.show_formula(S.Not(S.Atom(p, tuple(value_term(v) for v in vals))))
-                used.append(add(claim=neg, by="closed", predicate=p))
-        ids[key] = add(claim=claim(key), by="rule", rule=rule.source, subst=dict(d.subst), premises=tuple(used))
+        if d.rule_index not in negations:
+            negations[d.rule_index] = any(isinstance(lit, S.Not) for lit in rule.statement.body)
+        if negations[d.rule_index]:
+            used = _body_steps(rule.statement.body, d, ids, steps)
+        else:
+            used = tuple(ids[p] for p in d.premises)
+        steps.append(Step(len(steps) + 1, show_ground_atom(key[0], key[1], texts), "rule", rule=rule.source,
+                          subst=dict(d.subst), premises=used))
+        ids[key] = len(steps)
     return steps, ids
+
+
+def _body_steps(body, d, ids: dict, steps: list) -> tuple:
+    """The step ids for a rule body with negation: derived atoms, and a new `closed` step for
+    each negated atom."""
+    premises, absent, used = iter(d.premises), iter(d.absent), []
+    for lit in body:
+        if isinstance(lit, S.Atom):
+            used.append(ids[next(premises)])
+        elif isinstance(lit, S.Not):
+            p, vals = next(absent)
+            neg = S.show_formula(S.Not(S.Atom(p, tuple(value_term(v) for v in vals))))
+            steps.append(Step(len(steps) + 1, neg, "closed", predicate=p))
+            used.append(len(steps))
+    return tuple(used)
 
 
 def positive_proof(theory, atoms: list, claim: str) -> Proof:

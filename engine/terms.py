@@ -31,6 +31,23 @@ def value_term(v) -> S.Const | S.Num:
     return S.Const(v) if isinstance(v, str) else S.Num(v)
 
 
+def show_ground_atom(pred: str, values: tuple, texts: dict) -> str:
+    """`show_atom` of pred(values) for ground values; `texts` keeps the text of each value
+    and (under the key `(pred,)`) of each predicate."""
+    name = texts.get((pred,))
+    if name is None:
+        name = texts[(pred,)] = S.show_name(pred)
+    if not values:
+        return name
+    parts = []
+    for v in values:
+        text = texts.get(v)
+        if text is None:
+            text = texts[v] = S.show_term(value_term(v))
+        parts.append(text)
+    return f"{name}({', '.join(parts)})"
+
+
 def term_value(t):
     """The ground value of a Const or Num term, else None."""
     if isinstance(t, S.Const):

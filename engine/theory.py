@@ -149,7 +149,7 @@ class Theory:
         """The step that cites entry `index`: a premise, or a perceived fact with its provenance."""
         from .proof import Step
         source = self.entries[index].source
-        if source in self.perceptions:
+        if self.perceptions and source in self.perceptions:
             model, input_id, confidence = self.perceptions[source]
             return Step(step_id, claim, "perceived", model=model, input=input_id, confidence=confidence)
         return Step(step_id, claim, "premise", source=source)

@@ -97,6 +97,26 @@ def test_rule_rejected(kb, bad, word):
     reject(kb, P1, P2, R1, bad, word=word)
 
 
+def test_rule_claims_in_other_spelling_are_read_not_compared(kb):
+    """The kernel compares a rule step's texts with the printer's; a claim spelled otherwise
+    (no spaces, a quoted plain name) is read and checked as a formula instead."""
+    p1 = Step(1, "parent(alice,bob)", "premise", source="k.kb:1:1")
+    p2 = Step(2, "parent( bob , 'carol' )", "premise", source="k.kb:2:1")
+    r1 = Step(3, "ancestor('bob',carol)", "rule", rule="k.kb:3:1", subst={"X": "bob", "Y": "carol"}, premises=(2,))
+    r2 = Step(4, "ancestor(alice,  carol)", "rule", rule="k.kb:4:1",
+              subst={"X": "alice", "Y": "bob", "Z": "carol"}, premises=(1, 3))
+    accept(kb, p1, p2, r1, r2, claim="ancestor(alice, carol)")
+
+
+@pytest.mark.parametrize("subst,claim", [
+    ({"X": "bob, carol", "Y": "carol"}, "ancestor(bob, carol)"),      # a value that would print as two
+    ({"X": "bob", "Y": "carol", "W": "x"}, "ancestor(bob, bob)"),        # the text differs from the head
+    ({"X": 1, "Y": "carol"}, "ancestor(1, carol)"),                      # a number is not the constant
+])
+def test_rule_text_comparison_cannot_be_fooled(kb, subst, claim):
+    reject(kb, P1, P2, Step(3, claim, "rule", rule="k.kb:3:1", subst=subst, premises=(2,)))
+
+
 # ---------------------------------------------------------------- closed
 def test_closed_accepted_and_used_by_a_rule(kb):
     age = Step(1, "age(bob, 40)", "premise", source="k.kb:7:1")

@@ -10,6 +10,7 @@ from hypothesis import given, settings, strategies as st
 from engine import syntax as S
 from engine.errors import ParseError
 from engine.parse import parse_program, parse_formula
+from engine.terms import show_ground_atom, value_term
 
 A, V, C, N = S.Atom, S.Var, S.Const, S.Num
 
@@ -192,3 +193,21 @@ def test_ground_fact_fast_path_agrees_with_the_parser_spans_included(args, pred,
         assert fast == slow, text
         spans = lambda st: [st.span, st.formula.span] + [a.span for a in st.formula.args]
         assert spans(fast) == spans(slow), text
+
+
+_values = st.one_of(st.sampled_from(["a", "n0", "bob_2", "Upper", "q r", "not", "it's", "{x}", "", "é"]),
+                    st.integers(-10 ** 6, 10 ** 6),
+                    st.integers(-999, 999).map(lambda n: Fraction(n, 7)),
+                    st.integers(-999, 999).map(lambda n: Fraction(n, 100)))
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.sampled_from(["p", "parent", "Pred", "not", "a b", "r2"]), st.lists(_values, max_size=4))
+def test_ground_atom_text_is_the_printers(pred, values):
+    """The proof builder's and the kernel's texts of ground atoms are show_atom's, and parse
+    back (a number without a finite decimal prints as a quotient: it parses as one)."""
+    atom = A(pred, tuple(value_term(v) for v in values))
+    text = show_ground_atom(pred, tuple(values), {})
+    assert text == S.show_atom(atom)
+    if all(not isinstance(v, Fraction) or 10 ** 6 % v.denominator == 0 for v in values):
+        assert parse_formula(text) == atom
