@@ -142,13 +142,20 @@ def _atom_texts(problem, query):
 
 def _witnesses(problem, holds, fails, query_atoms) -> dict:
     keys = list(dict.fromkeys(query_atoms))
-    for text, (_, _, expr) in problem.atoms.items():
+    texts = list(problem.atoms)
+    for start in range(0, len(texts), 256):
         if len(keys) >= MAX_WITNESS_ATOMS:
             break
-        if text not in keys and problem.holds_in(holds, expr) != problem.holds_in(fails, expr):
-            keys.append(text)
-    return {"holds": {k: problem.holds_in(holds, problem.atoms[k][2]) for k in keys if k in problem.atoms},
-            "fails": {k: problem.holds_in(fails, problem.atoms[k][2]) for k in keys if k in problem.atoms}}
+        chunk = texts[start:start + 256]
+        for text, expr in zip(chunk, problem.atom_exprs(chunk)):
+            if len(keys) >= MAX_WITNESS_ATOMS:
+                break
+            if text not in keys and problem.holds_in(holds, expr) != problem.holds_in(fails, expr):
+                keys.append(text)
+    known = [k for k in keys if k in problem.atoms]
+    exprs = problem.atom_exprs(known)
+    return {"holds": {k: problem.holds_in(holds, e) for k, e in zip(known, exprs)},
+            "fails": {k: problem.holds_in(fails, e) for k, e in zip(known, exprs)}}
 
 
 def _preds(f) -> set:

@@ -16,6 +16,11 @@ import z3
 from . import syntax as S
 from .signature import Signature
 from .syntax import show_atom
+from .terms import show_ground_atom
+
+
+class _NoText(Exception):
+    """A formula outside the SMT-LIB text path: it is translated through the API."""
 
 
 class Budget(Exception):
@@ -49,6 +54,12 @@ class Problem:
         self.trackers: dict = {}           # z3 tracker name -> key
         self.bounded: set = set()          # function values of range sorts, already bounded
         self.ranged: set = set()           # functions whose range axiom is asserted
+        self.smt_atoms: dict = {}          # printed ground atom -> its SMT-LIB text (text path)
+        self.aliases: dict = {}            # z3 declaration id -> SMT-LIB name in our texts
+        self.decls: dict = {}              # that name -> the z3 constant or function
+        self.shown: dict = {}              # ground value or (pred,) -> printed text
+        self.value_texts: dict = {}        # (value, sort, type) -> its SMT-LIB text
+        self._assumed = None               # the trackers as a z3 array, for checks
 
     # ------------------------------------------------------------ sorts and symbols
     def sort(self, name: str):
@@ -205,6 +216,174 @@ class Problem:
             self.bounded.add(value.get_id())
             self.solver.add(value >= info.elements[0], value <= info.elements[-1])
 
+    def atom_expr(self, text: str):
+        """The z3 expression of a ground atom recorded in `atoms`."""
+        return self.atom_exprs([text])[0]
+
+    def atom_exprs(self, texts: list) -> list:
+        """The z3 expressions of ground atoms recorded in `atoms`; those that reached z3 as
+        SMT-LIB text are read back from their texts, all in one parse."""
+        missing = [t for t in dict.fromkeys(texts) if self.atoms[t][2] is None]
+        if missing:
+            parsed = z3.parse_smt2_string("\n".join(f"(assert {self.smt_atoms[t]})" for t in missing),
+                                          decls=self.decls, ctx=self.ctx)
+            for t, expr in zip(missing, parsed):
+                pred, values, _ = self.atoms[t]
+                self.atoms[t] = (pred, values, expr)
+        return [self.atoms[t][2] for t in texts]
+
+    # ------------------------------------------------------------ SMT-LIB text, in bulk
+    def assert_tracked_many(self, items) -> None:
+        """Assert tracked (key, formula, ground substitution or None) items: the same
+        assertions as `assert_tracked(key, formula(f, env))`, but written as one SMT-LIB text
+        that z3 parses in one call. Building z3 terms through the Python API costs ~20 µs a
+        node, more than solving a grounded problem; a text costs a few. A formula the text
+        does not cover (functions, arithmetic, quantifiers over open or infinite sorts, `<`
+        on constants) goes through the API."""
+        texts, api = [], []
+        for key, body, sub in items:
+            counted = self.instances
+            try:
+                texts.append((key, self._text(body, sub or {}), (body, sub)))
+            except _NoText:
+                self.instances = counted
+                api.append((key, body, sub))
+        if not self._assert_texts([(key, text) for key, text, _ in texts]):
+            api.extend((key, body, sub) for key, _, (body, sub) in texts)
+        for key, body, sub in api:
+            self.assert_tracked(key, self.formula(body, sub and {n: (self.value(v), v) for n, v in sub.items()}))
+
+    def assert_negated_atoms(self, items) -> None:
+        """Assert tracked (key, printed ground atom) items: the atom is false."""
+        texts = [(key, f"(not {self.smt_atoms[text]})") for key, text in items if text in self.smt_atoms]
+        api = [(key, text) for key, text in items if text not in self.smt_atoms]
+        if not self._assert_texts(texts):
+            api = list(items)
+        for key, text in api:
+            self.assert_tracked(key, z3.Not(self.atom_expr(text)))
+
+    def _assert_texts(self, items: list) -> bool:
+        """Assert tracked (key, SMT-LIB formula) items in one parse; False (nothing asserted)
+        if z3 does not accept the text, so that the caller can take the API instead."""
+        if not items:
+            return True
+        start = len(self.trackers)
+        names = [f"t!{start + k}" for k in range(len(items))]
+        text = "".join(f"(declare-const {n} Bool)" for n in names) + \
+            "(assert (and " + " ".join(f"(=> {n} {t})" for n, (_, t) in zip(names, items)) + "))"
+        try:
+            parsed = z3.parse_smt2_string(text, decls=self.decls, ctx=self.ctx)
+        except z3.Z3Exception:
+            return False
+        boolean = z3.BoolSort(self.ctx).ast
+        for name, (key, _) in zip(names, items):    # z3.Bool(name) without its per-call checks
+            ast = z3.Z3_mk_const(self.ctx.ref(), z3.to_symbol(name, self.ctx), boolean)
+            self.trackers[name] = (key, z3.BoolRef(ast, self.ctx))
+        self.solver.add(*parsed)
+        return True
+
+    def _alias(self, expr) -> str:
+        """A plain SMT-LIB name standing for a z3 constant or function in our texts."""
+        decl = expr if isinstance(expr, z3.FuncDeclRef) else expr.decl()
+        key = decl.get_id()
+        if key not in self.aliases:
+            self.aliases[key] = f"s!{len(self.aliases)}"
+            self.decls[self.aliases[key]] = expr
+        return self.aliases[key]
+
+    def _text(self, f, sub: dict) -> str:
+        """SMT-LIB text of a formula under a ground substitution, or _NoText."""
+        match f:
+            case S.Atom(pred, args):
+                return self._atom_text(pred, args, sub)
+            case S.Not(body):
+                return f"(not {self._text(body, sub)})"
+            case S.And(items):
+                return f"(and {' '.join(self._text(x, sub) for x in items)})" if items else "true"
+            case S.Or(items):
+                return f"(or {' '.join(self._text(x, sub) for x in items)})" if items else "false"
+            case S.Implies(l, r):
+                return f"(=> {self._text(l, sub)} {self._text(r, sub)})"
+            case S.Iff(l, r):
+                return f"(= {self._text(l, sub)} {self._text(r, sub)})"
+            case S.Cmp(op, l, r):
+                return self._cmp_text(op, self._ground(l, sub), self._ground(r, sub))
+            case S.Quant(kind, vars_, body):
+                (name, sort), rest = vars_[0], vars_[1:]
+                domain = self.sig.domain(sort)
+                if domain is None:
+                    raise _NoText
+                self.instances += len(domain)
+                if self.instances > self.max_instances:
+                    raise Budget(f"grounding exceeded {self.max_instances} instances")
+                inner = S.Quant(kind, rest, body) if rest else body
+                parts = [self._text(inner, {**sub, name: e}) for e in domain]
+                if not parts:
+                    return "true" if kind == "forall" else "false"
+                return f"({'and' if kind == 'forall' else 'or'} {' '.join(parts)})"
+        raise _NoText
+
+    def _atom_text(self, pred: str, args: tuple, sub: dict) -> str:
+        values = tuple(self._ground(a, sub) for a in args)
+        shown = show_ground_atom(pred, values, self.shown)
+        text = self.smt_atoms.get(shown)
+        if text is None:
+            sorts = self.sig.preds.get(pred, ())
+            if len(sorts) != len(values):
+                raise _NoText
+            name = self._alias(self.predicate(pred))
+            text = f"({name} {' '.join(map(self._value_text, values, sorts))})" if values else name
+            self.smt_atoms[shown] = text
+            self.atoms.setdefault(shown, (pred, values, None))
+        return text
+
+    def _value_text(self, v, sort: str) -> str:
+        """A ground value at a position of the given sort."""
+        key = (v, sort, type(v))
+        text = self.value_texts.get(key)
+        if text is None:
+            text = self.value_texts[key] = self._new_value_text(v, sort)
+        return text
+
+    def _new_value_text(self, v, sort: str) -> str:
+        kind = self.sig.sorts[sort].kind if sort in self.sig.sorts else "closed"
+        if isinstance(v, str):
+            expr = self.constant(v)
+            if kind in ("int", "range", "real") or expr.sort() != self.sort(sort):
+                raise _NoText
+            return self._alias(expr)
+        if kind == "real":
+            return _real_numeral(Fraction(v))
+        if kind not in ("int", "range") or Fraction(v).denominator != 1:
+            raise _NoText
+        return f"(- {abs(int(v))})" if v < 0 else str(int(v))
+
+    def _cmp_text(self, op: str, a, b) -> str:
+        """A comparison of two ground values, decided here as `_compare` decides it in z3:
+        numbers exactly; constants of one sort by z3 (`=`, `!=`); different kinds are unequal."""
+        if isinstance(a, str) and isinstance(b, str):
+            x, y = self.constant(a), self.constant(b)
+            if op not in ("=", "!=") or x.sort() != y.sort():
+                raise _NoText
+            eq = f"(= {self._alias(x)} {self._alias(y)})"
+            return eq if op == "=" else f"(not {eq})"
+        if isinstance(a, str) or isinstance(b, str):
+            raise _NoText
+        a, b = Fraction(a), Fraction(b)
+        holds = {"=": a == b, "!=": a != b, "<": a < b, "<=": a <= b, ">": a > b, ">=": a >= b}[op]
+        return "true" if holds else "false"
+
+    @staticmethod
+    def _ground(t, sub: dict):
+        """The ground value of a constant, a number or a substituted variable, else _NoText."""
+        if isinstance(t, S.Const):
+            return t.name
+        if isinstance(t, S.Num):
+            return t.value
+        if isinstance(t, S.Var) and t.name in sub:
+            return sub[t.name]
+        raise _NoText
+
     # ------------------------------------------------------------ assertions and checks
     def assert_tracked(self, key, expr):
         name = f"t!{len(self.trackers)}"
@@ -216,12 +395,11 @@ class Problem:
         self.solver.add(expr)
 
     def check(self, extra=None, want_core: bool = True) -> Outcome:
-        assumptions = [tr for _, tr in self.trackers.values()]
         self.solver.push()
         try:
             if extra is not None:
                 self.solver.add(extra)
-            result = self.solver.check(*assumptions)
+            result = self._check_trackers()
             if result == z3.sat:
                 return Outcome("sat", model=self.solver.model())
             if result == z3.unknown:
@@ -230,6 +408,14 @@ class Problem:
             return Outcome("unsat", core=tuple(core))
         finally:
             self.solver.pop()
+
+    def _check_trackers(self):
+        """solver.check(*trackers), with the trackers' array kept between checks (z3's
+        Python check re-casts every assumption on every call)."""
+        if self._assumed is None or len(self._assumed) != len(self.trackers):
+            self._assumed = (z3.Ast * len(self.trackers))(*(tr.as_ast() for _, tr in self.trackers.values()))
+        return z3.CheckSatResult(z3.Z3_solver_check_assumptions(
+            self.ctx.ref(), self.solver.solver, len(self._assumed), self._assumed))
 
     def negate(self, expr):
         return z3.Not(expr)
@@ -259,6 +445,24 @@ class Problem:
     def holds_in(self, model, expr) -> bool | None:
         val = model.eval(expr, model_completion=True)
         return True if z3.is_true(val) else False if z3.is_false(val) else None
+
+
+def _real_numeral(v: Fraction) -> str:
+    """SMT-LIB text of a real number: a decimal numeral where one is exact (the term z3's
+    RealVal makes), else a quotient of numerals."""
+    sign, v = ("-" if v < 0 else ""), abs(v)
+    d, twos, fives = v.denominator, 0, 0
+    while d % 2 == 0:
+        d, twos = d // 2, twos + 1
+    while d % 5 == 0:
+        d, fives = d // 5, fives + 1
+    if d != 1:
+        text = f"(/ {v.numerator}.0 {v.denominator}.0)"
+    else:
+        places = max(twos, fives, 1)
+        scaled = v.numerator * 10 ** places // v.denominator
+        text = f"{scaled // 10 ** places}.{scaled % 10 ** places:0{places}d}"
+    return f"(- {text})" if sign else text
 
 
 def _reason(text: str) -> str:

@@ -275,23 +275,22 @@ class Theory:
         if problem is None:
             problem = Problem(sig, self.timeout_ms)
             problem.closed_done = set()
-            for i in indices:
-                sentence = self.entries[i].sentence
-                for sub, body in _instances(sentence, sig):
-                    problem.assert_tracked((i, sub), problem.formula(body, sub and _env(problem, sub)))
+            problem.assert_tracked_many(((i, sub), body, sub) for i in indices
+                                        for sub, body in _instances(self.entries[i].sentence, sig))
             if reusable:
                 self._problems[key] = problem
         for f in extra_formulas:
             problem.formula(f)
         known = self.extensions if extensions is None else extensions
-        for text, (pred, values, expr) in list(problem.atoms.items()):
+        false = []
+        for text, (pred, values, _) in list(problem.atoms.items()):
             if text in problem.closed_done:
                 continue
             problem.closed_done.add(text)
             if pred in sig.closed and (pred in self.settled or pred in known):
-                false = (not self.model.contains(pred, values)) if pred in self.settled else values not in known[pred]
-                if false:
-                    problem.assert_tracked(("closed", pred, values), _negation(problem, expr))
+                if (not self.model.contains(pred, values)) if pred in self.settled else values not in known[pred]:
+                    false.append((("closed", pred, values), text))
+        problem.assert_negated_atoms(false)
         return problem
 
 
@@ -310,10 +309,6 @@ def _instances(sentence, sig: Signature):
                 yield dict(zip(names, values)), sentence.body
             return
     yield None, sentence
-
-
-def _env(problem, sub: dict) -> dict:
-    return {n: (problem.value(v), v) for n, v in sub.items()}
 
 
 def _term(v):
