@@ -64,17 +64,21 @@ def _safe(lits: list, names: set) -> bool:
     return everywhere <= names and names <= in_atoms
 
 
-def decidable(theory, indices) -> bool:
+def decidable(theory, indices, query_preds=()) -> bool:
     """Every hard entry among `indices` is a denial, every rule among them is definite (no
-    negated body literal), and every predicate they mention has only finite or numeric
-    argument sorts."""
+    negated body literal), every predicate they or the query mention has only finite or
+    numeric argument sorts, and every closed one is settled by the least model (a closed
+    predicate that a statement outside `indices` makes unsettled, such as `p(3) | p(4)`
+    against the query p(5), is left to z3)."""
     hard, denials, sig = set(theory.hard), theory.denials, theory.sig
     if any(i in hard and i not in denials for i in indices):
         return False
     chosen = set(indices)
     if any(lit[0] == "neg" for r in theory.rules if r.index in chosen for lit in r.body):
         return False          # `q :- not p` with `not q` entails p: not a definite theory
-    preds = set().union(*(theory.symbols[i] for i in indices)) if indices else set()
+    preds = set().union(*(theory.symbols[i] for i in indices), query_preds)
+    if any(p in sig.closed and p not in theory.settled for p in preds):
+        return False
     for p in preds:
         sorts = sig.preds.get(p)
         if sorts is None or any(sig.domain(s) is None and s not in ("int", "real") for s in sorts):

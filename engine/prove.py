@@ -49,7 +49,7 @@ def decide(theory, sig, query, text: str) -> tuple[Answer, Proof | None]:
         if _open_horn(theory, query):
             return _open_world(query, text), None
         chosen = theory.relevant_to(query)
-        if decidable(theory, chosen):
+        if decidable(theory, chosen, {pred}):
             core = violation(theory, chosen, [(pred, values)])
             if core is None:
                 return _open_world(query, text), None
@@ -62,7 +62,7 @@ def decide(theory, sig, query, text: str) -> tuple[Answer, Proof | None]:
         if atoms is not None:
             return Answer(text, Verdict.TRUE), positive_proof(theory, atoms, S.show_formula(query))
         chosen = theory.relevant_to(query)
-        if decidable(theory, chosen):
+        if decidable(theory, chosen, _preds(query)):
             found = _positive_false_or_unknown(theory, sig, query, text, chosen)
             if found is not None:
                 return found

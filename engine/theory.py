@@ -184,20 +184,38 @@ class Theory:
             out[p] = self._entailed_atoms(p, out)
         return out
 
-    def _entailed_atoms(self, pred: str, known: dict) -> set:
+    def _entailed_atoms(self, pred: str, known: dict) -> set | None:
+        """The atoms of a closed predicate that the KB entails; None where that cannot be
+        decided (an argument sort without a finite set of named candidates, or z3 answers
+        unknown): then none of its atoms is closed-false and no closed-world literal of it
+        is asserted (weaker than LANGUAGE.md asks, never a wrong verdict)."""
         sorts = self.sig.preds.get(pred)
         if sorts is None:
             return set()
-        domains = [self.sig.domain(s) for s in sorts]
+        domains = [self._candidates(s) for s in sorts]
         if any(d is None for d in domains):
-            return set(self.model.tuples(pred))
+            return None
         problem = self.problem(self.relevant({pred}), extensions=known)
         found = set()
         for values in itertools.product(*domains):
             atom = problem.formula(S.Atom(pred, tuple(_term(v) for v in values)))
-            if problem.check(extra=_negation(problem, atom), want_core=False).status == "unsat":
+            status = problem.check(extra=_negation(problem, atom), want_core=False).status
+            if status == "unknown":
+                return None
+            if status == "unsat":
                 found.add(values)
         return found
+
+    def _candidates(self, sort: str):
+        """The ground values an atom may take at a position of this sort: a finite sort's
+        elements, or the named constants of an open sort that no function maps into; else None."""
+        domain = self.sig.domain(sort)
+        if domain is not None:
+            return domain
+        info = self.sig.sorts.get(sort)
+        if info is None or info.kind != "open" or any(result == sort for _, result in self.sig.funs.values()):
+            return None
+        return self.sig.constants_of(sort)
 
     def is_closed_false(self, pred: str, values: tuple) -> bool:
         """Closed-world: the atom is false when the KB does not entail it."""
@@ -205,7 +223,8 @@ class Theory:
             return False
         if pred in self.settled:
             return not self.model.contains(pred, values)
-        return values not in self.extensions.get(pred, set())
+        extension = self.extensions.get(pred, set())
+        return extension is not None and values not in extension
 
     # ------------------------------------------------------------ relevance and grounding
     def relevant(self, symbols: set) -> list:
@@ -287,7 +306,7 @@ class Theory:
             if text in problem.closed_done:
                 continue
             problem.closed_done.add(text)
-            if pred in sig.closed and (pred in self.settled or pred in known):
+            if pred in sig.closed and (pred in self.settled or known.get(pred) is not None):
                 if (not self.model.contains(pred, values)) if pred in self.settled else values not in known[pred]:
                     false.append((("closed", pred, values), text))
         problem.assert_negated_atoms(false)
