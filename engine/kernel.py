@@ -35,7 +35,7 @@ from .parse import parse_formula, parse_ground_literal
 from .proof import KINDS, Proof, Step
 from .signature import Signature
 from .solver import entails
-from .terms import canonical, free_vars, substitute, value_term
+from .terms import canonical, free_vars, show_ground_atom, substitute, value_term
 
 
 class Context(Protocol):
@@ -66,7 +66,8 @@ def check(proof: Proof, ctx: Context, claim=None, timeout_ms: int = 10_000) -> N
             for p in step.premises:
                 if p not in texts:
                     raise Rejected(f"refers to step {p}, which does not come before it")
-            if not (step.by == "rule" and _rule_by_text(step, texts, ctx, memo)):
+            if not (step.by == "rule" and _rule_by_text(step, texts, ctx, memo)
+                    or step.by == "premise" and _fact_by_text(step, ctx, memo)):
                 formula = _claim(step.claim)
                 premises = [_read(p, texts, proved) for p in step.premises]
                 CHECKS[step.by](step, formula, premises, ctx, timeout_ms, memo)
@@ -127,6 +128,17 @@ def _rule_by_text(step: Step, texts: dict, ctx: Context, memo: dict) -> bool:
         return False
     return (formats[0].format_map(shown) == step.claim
             and all(texts[p] == f.format_map(shown) for p, f in zip(step.premises, formats[1:])))
+
+
+def _fact_by_text(step: Step, ctx: Context, memo: dict) -> bool:
+    """Accept a premise step whose claim reads exactly as the printer writes the ground fact
+    at its source; False leaves the step to `check_premise`."""
+    checked = ctx.statement_at(step.source or "")
+    sentence = checked.sentence if checked is not None else None
+    if not isinstance(sentence, S.Atom) or not all(type(a) in (S.Const, S.Num) for a in sentence.args):
+        return False
+    values = tuple(a.name if type(a) is S.Const else a.value for a in sentence.args)
+    return show_ground_atom(sentence.pred, values, memo.setdefault("values", {})) == step.claim
 
 
 def _atom_formats(statement) -> tuple | None:
