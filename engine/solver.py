@@ -36,7 +36,11 @@ class Outcome:
 
 
 class Problem:
-    """A set of tracked sentences over one signature, ready for satisfiability checks."""
+    """A set of tracked sentences over one signature, ready for satisfiability checks.
+
+    z3 names: predicates `p:name`, functions `f:name`, constants of open sorts `c:name`,
+    elements of named sorts `sort!name`, trackers `t!n`, open-query unknowns `?X`; a user's
+    name (any text, when quoted) never meets one of ours."""
 
     def __init__(self, signature: Signature, timeout_ms: int = 5000, max_instances: int = 200_000):
         self.sig = signature
@@ -87,7 +91,7 @@ class Problem:
         srt = self.sort(sort)
         key = (sort, name)
         if key not in self.elements:
-            self.elements[key] = z3.Const(name, srt)
+            self.elements[key] = z3.Const(f"c:{name}", srt)
         return self.elements[key]
 
     def value(self, v, sort_hint: str | None = None):
@@ -103,16 +107,16 @@ class Problem:
         key = ("p", name)
         if key not in self.symbols:
             sorts = self.sig.preds.get(name, ())
-            self.symbols[key] = z3.Function(name, *[self.sort(s) for s in sorts], z3.BoolSort(self.ctx)) \
-                if sorts else z3.Bool(name, self.ctx)
+            self.symbols[key] = z3.Function(f"p:{name}", *[self.sort(s) for s in sorts], z3.BoolSort(self.ctx)) \
+                if sorts else z3.Bool(f"p:{name}", self.ctx)
         return self.symbols[key]
 
     def function(self, name: str):
         key = ("f", name)
         if key not in self.symbols:
             args, result = self.sig.funs[name]
-            self.symbols[key] = z3.Function(name, *[self.sort(s) for s in args], self.sort(result)) \
-                if args else z3.Const(name, self.sort(result))
+            self.symbols[key] = z3.Function(f"f:{name}", *[self.sort(s) for s in args], self.sort(result)) \
+                if args else z3.Const(f"f:{name}", self.sort(result))
         return self.symbols[key]
 
     def range_axiom(self, name: str):
