@@ -53,6 +53,7 @@ class Config:
     grad_clip: float = 1.0
     target_acc: float = 0.99      # stop once the training accuracy reaches this
     max_seconds: float | None = None
+    anonymise: bool = True        # names -> #1, #2, ... by first occurrence in each item (question first)
 
     def as_dict(self) -> dict:
         return asdict(self)
@@ -72,6 +73,17 @@ def segments(tokens: list[str]) -> list[list[str]]:
     if cur:
         out.append(cur)
     return out
+
+
+SYNTAX = frozenset({"[Q]", "[T]", "not", "&", "->", "."})
+
+
+def anonymise(tokens: list[str]) -> list[str]:
+    """Every name (constant or predicate: not syntax, not a variable) replaced by `#k`, k its
+    order of first occurrence in this item, the question first: the same name gets the same
+    token throughout the item, and names carry no meaning across items."""
+    names: dict[str, str] = {}
+    return [t if t in SYNTAX or t[0].isupper() else names.setdefault(t, f"#{len(names) + 1}") for t in tokens]
 
 
 def vocabulary(train) -> dict:
@@ -230,6 +242,9 @@ def train_eval(kind: str, train, tests: dict, *, config: Config | None = None, s
     Returns ({name: {"accuracy", "n"}}, info: config, lr, epochs, train_acc, seconds, ...)."""
     start = time.time()
     config = config or Config()
+    if config.anonymise:
+        anon = lambda split: [(anonymise(seq), label) for seq, label in split]
+        train, val, tests = anon(train), val and anon(val), {k: anon(v) for k, v in tests.items()}
     vocab = vocabulary(train)
     labels = {lab: i for i, lab in enumerate(sorted({lab for _, lab in train}))}
     n_seg, seg_len = widths(train, *(val or [],), *tests.values())
@@ -243,7 +258,7 @@ def train_eval(kind: str, train, tests: dict, *, config: Config | None = None, s
         tx, ty = encode(data, vocab, labels, n_seg, seg_len)
         hits = int((predict(model, tx) == ty).sum()) if data else 0
         results[name] = {"accuracy": hits / len(data) if data else 0.0, "n": len(data)}
-    info = {"kind": kind, "encoding": ENCODING, "lr": config.lr, "epochs": fitted["epochs"],
+    info = {"kind": kind, "encoding": ENCODING + (", names anonymised per item" if config.anonymise else ""), "lr": config.lr, "epochs": fitted["epochs"],
             "train_acc": fitted["train_acc"], "seconds": round(time.time() - start, 1),
             "params": sum(p.numel() for p in model.parameters()), "batch": config.batch,
             "schedule": f"linear warm-up ({config.warmup:.0%} of the steps), cosine decay over "
