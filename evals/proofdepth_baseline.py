@@ -113,18 +113,24 @@ def widths(*splits) -> tuple[int, int]:
 
 # ------------------------------------------------------------------ networks
 class SegmentEncoder(nn.Module):
-    """A segment's tokens -> one vector: (token + in-segment position) embeddings, flattened, MLP."""
+    """A segment's tokens -> one vector: the token embeddings laid out in slots twice, aligned
+    at the segment's start and at its end (so a rule's head, a fact and the question line up),
+    each with its own slot embedding, flattened, then a two-layer MLP."""
 
     def __init__(self, n_tokens: int, seg_len: int, tok_dim: int, dim: int):
         super().__init__()
+        self.len = seg_len
         self.embed = nn.Embedding(n_tokens, tok_dim, padding_idx=0)
-        self.pos = nn.Parameter(torch.randn(seg_len, tok_dim) * 0.1)
-        self.mlp = nn.Sequential(nn.Linear(seg_len * tok_dim, 2 * dim), nn.ReLU(), nn.Linear(2 * dim, dim))
+        self.pos = nn.Parameter(torch.randn(2, seg_len, tok_dim) * 0.1)
+        self.mlp = nn.Sequential(nn.Linear(2 * seg_len * tok_dim, 2 * dim), nn.ReLU(), nn.Linear(2 * dim, dim))
 
     def forward(self, x):                       # (B, S, L) -> (B, S, dim)
-        e = (self.embed(x) + self.pos[:x.shape[2]]) * (x != 0).unsqueeze(-1)
-        e = nn.functional.pad(e, (0, 0, 0, len(self.pos) - x.shape[2]))     # trimmed batches
-        return self.mlp(e.flatten(2))
+        x = nn.functional.pad(x, (0, self.len - x.shape[2]))                # trimmed batches
+        n = (x != 0).sum(2, keepdim=True)                                   # tokens per segment
+        src = torch.arange(self.len, device=x.device) - (self.len - n)      # right-aligned slot -> token
+        right = x.gather(2, src.clamp(min=0)) * (src >= 0)
+        parts = [(self.embed(t) + self.pos[i]) * (t != 0).unsqueeze(-1) for i, t in enumerate((x, right))]
+        return self.mlp(torch.cat(parts, -1).flatten(2))
 
 
 class Hierarchical(nn.Module):
