@@ -129,8 +129,12 @@ class SegmentEncoder(nn.Module):
         n = (x != 0).sum(2, keepdim=True)                                   # tokens per segment
         src = torch.arange(self.len, device=x.device) - (self.len - n)      # right-aligned slot -> token
         right = x.gather(2, src.clamp(min=0)) * (src >= 0)
+        used = n.squeeze(2) > 0                                             # non-empty segments only
+        x, right = x[used], right[used]
         parts = [(self.embed(t) + self.pos[i]) * (t != 0).unsqueeze(-1) for i, t in enumerate((x, right))]
-        return self.mlp(torch.cat(parts, -1).flatten(2))
+        out = torch.zeros(*used.shape, self.mlp[-1].out_features, device=x.device)
+        out[used] = self.mlp(torch.cat(parts, -1).flatten(1))
+        return out
 
 
 class Hierarchical(nn.Module):
