@@ -9,7 +9,8 @@ of the token's position inside its segment, flattened and put through a two-laye
 sequence model then reads the segment vectors, the question's first, with a learned
 question/statement type embedding:
 
-    lstm             a 2-layer bidirectional LSTM; the last forward and first backward states
+    lstm             a 2-layer bidirectional LSTM whose input at every step is the segment's
+                     vector and the question's; the last forward and first backward states
                      and the question's output feed an MLP head;
     transformer      a pre-norm Transformer encoder (evals.baseline_models.Block) with learned
                      absolute positions over the segment index; the head reads the question's
@@ -145,7 +146,7 @@ class Hierarchical(nn.Module):
         self.role = nn.Embedding(2, c.dim)                      # question / statement
         self.drop = nn.Dropout(c.dropout)
         if kind == "lstm":
-            self.lstm = nn.LSTM(c.dim, c.dim, num_layers=c.layers, batch_first=True, bidirectional=True,
+            self.lstm = nn.LSTM(2 * c.dim, c.dim, num_layers=c.layers, batch_first=True, bidirectional=True,
                                 dropout=c.dropout if c.layers > 1 else 0.0)
             width = 4 * c.dim
         elif kind in ("transformer", "transformer_rel"):
@@ -165,7 +166,8 @@ class Hierarchical(nn.Module):
         kinds = torch.ones(x.shape[1], dtype=torch.long, device=x.device)
         kinds[0] = 0
         h = self.drop(self.segment(x) + self.role(kinds))
-        if self.kind == "lstm":
+        if self.kind == "lstm":                                 # every step also sees the question
+            h = torch.cat([h, h[:, :1].expand_as(h)], 2)
             lengths = (~pad).sum(1).clamp(min=1)
             packed = nn.utils.rnn.pack_padded_sequence(h, lengths.cpu(), batch_first=True, enforce_sorted=False)
             out, (hn, _) = self.lstm(packed)
