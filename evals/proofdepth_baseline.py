@@ -10,8 +10,8 @@ sequence model then reads the segment vectors, the question's first, with a lear
 question/statement type embedding:
 
     lstm             a 2-layer bidirectional LSTM whose input at every step is the segment's
-                     vector and the question's; the last forward and first backward states
-                     and the question's output feed an MLP head;
+                     vector and the question's; the last forward and first backward states,
+                     the question's output and the max over all outputs feed an MLP head;
     transformer      a pre-norm Transformer encoder (evals.baseline_models.Block) with learned
                      absolute positions over the segment index; the head reads the question's
                      output;
@@ -148,7 +148,7 @@ class Hierarchical(nn.Module):
         if kind == "lstm":
             self.lstm = nn.LSTM(2 * c.dim, c.dim, num_layers=c.layers, batch_first=True, bidirectional=True,
                                 dropout=c.dropout if c.layers > 1 else 0.0)
-            width = 4 * c.dim
+            width = 6 * c.dim
         elif kind in ("transformer", "transformer_rel"):
             self.pos = nn.Embedding(n_seg, c.dim) if kind == "transformer" else None
             if self.pos is not None:
@@ -172,7 +172,8 @@ class Hierarchical(nn.Module):
             packed = nn.utils.rnn.pack_padded_sequence(h, lengths.cpu(), batch_first=True, enforce_sorted=False)
             out, (hn, _) = self.lstm(packed)
             out, _ = nn.utils.rnn.pad_packed_sequence(out, batch_first=True, total_length=x.shape[1])
-            return self.head(torch.cat([hn[-2], hn[-1], out[:, 0]], 1))
+            top = out.masked_fill(pad.unsqueeze(-1), float("-inf")).max(1).values
+            return self.head(torch.cat([hn[-2], hn[-1], out[:, 0], top], 1))
         if self.pos is not None:
             h = h + self.pos(torch.arange(x.shape[1], device=x.device))[None]
         for block in self.blocks:
