@@ -46,7 +46,7 @@ CONFIGS = {"lstm": {"layers": 1, "lr": 1e-3},
            "transformer": {"layers": 3, "lr": 1e-3},
            "transformer_rel": {"layers": 3, "lr": 1e-3}}
 LR = {kind: c["lr"] for kind, c in CONFIGS.items()}
-EPOCHS = {False: {kind: 20 for kind in CONFIGS}, True: {kind: 10 for kind in CONFIGS}}
+EPOCHS = {False: {kind: 20 for kind in CONFIGS}, True: {kind: 20 for kind in CONFIGS}}
 MAX_SECONDS = 170
 ENCODING = "compact"    # the token sequence the baselines' segments are cut from
 BASELINES = ("lstm", "transformer", "transformer_rel")
