@@ -194,6 +194,57 @@ def test_quick_run_with_baselines(monkeypatch):
         assert 0.0 <= renamed[kind]["all"]["accuracy"] <= 1.0 and classical[kind]["n"] == 2
         assert {"lr", "epochs", "train_acc", "train_items", "in_distribution"} <= set(training[kind])
         assert training[kind]["epochs"] == 1 and training[kind]["lr"] == P.LR[kind]
+        assert {"config", "seconds", "encoding", "train_items", "curve"} <= set(training[kind])
+        assert training[kind]["config"]["layers"] == P.CONFIGS[kind]["layers"]
+
+
+# ---------------------------------------------------------------- the baselines' encoding
+def test_statement_segments_and_per_item_names():
+    PB = pytest.importorskip("evals.proofdepth_baseline")
+    th = theory("not kind(anne)", "likes(anne, bob)", "kind(X) :- big(X); not red(X)")
+    toks = G.model_input_compact(th, lit("not red(anne)"))
+    segs = PB.segments(toks)
+    assert segs == [["not", "red", "anne"], ["not", "kind", "anne", "."], ["likes", "anne", "bob", "."],
+                    ["big", "X", "&", "not", "red", "X", "->", "kind", "X", "."]]
+    anon = PB.anonymise(toks)
+    assert anon[:5] == ["[Q]", "not", "#1", "#2", "[T]"]          # the question's names come first
+    assert " ".join(anon[5:]) == "not #3 #2 . #4 #2 #5 . #6 X & not #1 X -> #3 X ."
+    # renaming every name consistently gives the same anonymised input
+    ren = G.rename_group(random.Random(0), G.Group(th, (G.Question(lit("not red(anne)"), "true", "depth=0"),)))
+    assert PB.anonymise(G.model_input_compact(ren.theory, ren.questions[0].lit)) == anon
+
+
+def test_segment_encoder_aligns_both_ends_and_ignores_padding():
+    torch = pytest.importorskip("torch")
+    PB = pytest.importorskip("evals.proofdepth_baseline")
+    torch.manual_seed(0)
+    enc = PB.SegmentEncoder(n_tokens=10, seg_len=6, tok_dim=4, dim=8)
+    x = torch.tensor([[[2, 3, 4, 0, 0, 0], [0] * 6], [[2, 3, 4, 0, 0, 0], [5, 6, 0, 0, 0, 0]]])
+    out = enc(x)
+    assert out.shape == (2, 2, 8)
+    assert torch.allclose(out[0, 0], out[1, 0]) and torch.all(out[0, 1] == 0)   # empty segment: zeros
+    assert torch.allclose(enc(x[:, :, :3]), out, atol=1e-6)                     # trimmed batches
+
+
+def test_hierarchical_baselines_learn_a_toy_task():
+    """label = whether the question's name occurs in a fact: every kind learns it."""
+    pytest.importorskip("torch")
+    PB = pytest.importorskip("evals.proofdepth_baseline")
+    rng = random.Random(0)
+
+    def item():
+        names = rng.sample("abcdefgh", 4)
+        facts = [t for n in names[1:] for t in (n, ".")]
+        hit = rng.random() < 0.5
+        if hit:
+            facts[2 * rng.randrange(3)] = names[0]
+        return ["[Q]", names[0], "[T]", *facts], "true" if hit else "unknown"
+
+    train, test = [item() for _ in range(300)], [item() for _ in range(100)]
+    for kind in PB.KINDS:
+        res, info = PB.train_eval(kind, train, {"test": test}, config=PB.Config(dim=32, tok_dim=8, epochs=30,
+                                                                                  lr=3e-3, target_acc=0.98))
+        assert info["train_acc"] >= 0.95 and res["test"]["accuracy"] >= 0.9, (kind, info["train_acc"], res)
 
 
 def test_a_rejected_proof_is_counted_not_raised():
