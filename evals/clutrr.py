@@ -9,7 +9,7 @@ none, or several (ambiguity), is `unknown`, counted wrong.
 
 Baselines (evals/baselines.py) read the chain as tokens g0 r0 g1 r1 ... gk. Each is trained
 with its `CONFIGS` entry: a fixed learning rate, dropout, and the epoch with the best
-accuracy on generated *validation* chains k = 4..6 (a separate tag, test chains removed),
+accuracy on generated *validation* chains k = 4..7 (a separate tag, test chains removed),
 chosen with evals/clutrr_sweep.py by validation accuracy, never by the test accuracy.
 
 Data: with `data_dir` (CLI --clutrr DIR), DIR/*train*.csv is the training split and
@@ -36,10 +36,10 @@ TEST_KS = range(2, 11)
 BASELINES = ("lstm", "transformer", "transformer_rel")
 # train: generated training chains per k (2, 3); test: generated test chains per k; real_train: rows of a
 # real training file used (None: all); renamed_*: the baselines' renamed-relation variant (reduced size)
-SIZES = {False: {"train": 5000, "test": 150, "real_train": None, "renamed_train": 2000, "renamed_test": 50},
+SIZES = {False: {"train": 5000, "test": 300, "real_train": None, "renamed_train": 2000, "renamed_test": 50},
          True: {"train": 500, "test": 20, "real_train": 1000, "renamed_train": 500, "renamed_test": 20}}
 BATCH = 250          # test items told to one KnowledgeBase
-VAL_PER_K = {False: 100, True: 20}      # generated validation chains per k = 4..6 (the baselines' early stop)
+VAL_PER_K = {False: 250, True: 20}      # generated validation chains per k = 4..7 (the baselines' early stop)
 # The baselines' training (evals.baselines.Config fields), CPU-feasible: at most 15 epochs, the epoch with the best
 # validation accuracy, stop after 3 epochs without a better one; quick: smaller models, 3x the lr on the small split.
 _STOP = {False: dict(target_acc=None, epochs=15, patience=3), True: dict(target_acc=None, epochs=25, patience=4)}
@@ -190,7 +190,7 @@ def baseline_runs(train, tests: dict, val: list, *, seed, quick, progress) -> tu
         systems[kind], training[kind] = train_eval(kind, pairs(train), {c: pairs(v) for c, v in tests.items()},
                                                    seed=seed, quick=quick, progress=progress, val=pairs(val),
                                                    config=Config(**CONFIGS[quick][kind]))
-        training[kind]["validation"] = f"{len(val)} generated chains k=4..6 (tag 'validation', no test chain)"
+        training[kind]["validation"] = f"{len(val)} generated chains k=4..7 (tag 'validation', no test chain)"
     return systems, training
 
 
@@ -208,7 +208,7 @@ def renamed_relations(train, test, seed) -> tuple[list, list, dict]:
 
 
 def validation(test, seed, quick) -> list:
-    """The baselines' validation chains (k = 4..6, never a test chain), with relations the test set knows."""
+    """The baselines' validation chains (k = 4..7, never a test chain), with relations the test set knows."""
     from evals.clutrr_sweep import validation_items
     known = relations_of(test)
     return [it for it in validation_items(test, VAL_PER_K[quick], seed) if relations_of([it]) <= known]

@@ -3,7 +3,7 @@
 Each run trains one baseline (evals/baselines.py) with one `Config` and seed on the CLUTRR
 training file (chains k = 2, 3), and scores it on generated test chains k = 2..10 (the
 suite's recipe and tag, more chains per k) and on a separate *validation* set of generated
-chains k = 4..6 (another tag, test chains removed). A configuration is selected per kind by
+chains k = 4..7 (another tag, test chains removed). A configuration is selected per kind by
 its mean validation accuracy over seeds, never by the test accuracy; both are reported.
 
 Runs go to parallel worker processes (spawn; one torch thread each; all share one GPU with
@@ -30,7 +30,7 @@ from dataclasses import asdict, replace
 from evals import clutrr_data as D
 from evals.baselines import Config
 
-TEST_KS, VAL_KS = range(2, 11), range(4, 7)
+TEST_KS, VAL_KS = range(2, 11), range(4, 8)
 SIZES = {False: {"test": 500, "val": 300}, True: {"test": 40, "val": 30}}
 SEED = 0            # generator seed of the test and validation chains
 _E = dict(target_acc=None, patience=3, epochs=20)     # stop: the best validation epoch, patience 3
@@ -76,7 +76,7 @@ def pairs(items) -> list:
 
 
 def make_data(clutrr_dir: str, quick: bool) -> dict:
-    """Training pairs (the real file), test pairs by k, validation pairs (k = 4..6, no test chain)."""
+    """Training pairs (the real file), test pairs by k, validation pairs (k = 4..7, no test chain)."""
     train, _, notes = D.load_dir(clutrr_dir)
     if not train:
         raise SystemExit(f"no *train*.csv under {clutrr_dir}")
@@ -87,13 +87,14 @@ def make_data(clutrr_dir: str, quick: bool) -> dict:
     val = validation_items([it for v in tests.values() for it in v], size["val"], SEED)
     return {"train": pairs(train), "tests": {k: pairs(v) for k, v in tests.items()}, "val": pairs(val),
             "notes": notes + [f"test: {size['test']} generated chains per k (tag 'test', seed {SEED}); validation: "
-                              f"{len(val)} generated chains k=4..6 (tag 'validation'), test chains removed"]}
+                              f"{len(val)} generated chains k={VAL_KS[0]}..{VAL_KS[-1]} (tag 'validation'), "
+                              "test chains removed"]}
 
 
-def validation_items(test: list, per_k: int, seed: int) -> list:
-    """Generated chains k = 4..6 (tag 'validation'), less any chain of the test items."""
+def validation_items(test: list, per_k: int, seed: int, ks=VAL_KS) -> list:
+    """Generated chains k = 4..7 (`ks`, tag 'validation'), less any chain of the test items."""
     seen = {(it.edges, it.genders) for it in test}
-    return [it for k in VAL_KS for it in D.generate(k, per_k, seed, tag="validation")
+    return [it for k in ks for it in D.generate(k, per_k, seed, tag="validation")
             if (it.edges, it.genders) not in seen]
 
 
@@ -248,7 +249,7 @@ def main(argv=None) -> dict:
     todo = jobs(grid, args.seeds)
     meta = {"device": args.device, "workers": args.workers, "seeds": args.seeds, "quick": args.quick,
             "runs_planned": len(todo), "train": len(data["train"]), "val": len(data["val"]), "notes": data["notes"],
-            "selection": "per kind, the best mean validation accuracy (k=4..6, not the test chains)"}
+            "selection": "per kind, the best mean validation accuracy (k=4..7, not the test chains)"}
     print(f"{len(todo)} runs planned on {args.workers} workers ({args.device})", flush=True)
     results = sweep(data, todo, device=args.device, workers=args.workers, budget_s=args.budget_s,
                     hard_s=args.hard_s, out=args.out, meta=meta)
