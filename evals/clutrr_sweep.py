@@ -47,20 +47,34 @@ def _grid(rows: list[tuple]) -> list[tuple[str, Config]]:
 
 # Most promising first within each kind (from CPU trials); "original" = the suite's earlier training (stop
 # at 99% training accuracy, no validation), at the learning rate its grid chose. The runs interleave the kinds.
+# The first rows of each kind: the CPU trials of the second round (label smoothing, one LSTM layer, one direction,
+# causal right-to-left Transformers read out at the last token, right-aligned absolute positions).
+_RTL = {"causal": True, "reverse": True, "pool": "last"}
 GRID = {
     "lstm": _grid([
+        (128, 0.3, 1e-3, {"layers": 1, "label_smoothing": 0.2}),
+        (128, 0.3, 1e-3, {"layers": 1, "label_smoothing": 0.2, "bidirectional": False, "reverse": True}),
+        (128, 0.3, 1e-3, {"layers": 1, "label_smoothing": 0.1, "bidirectional": False, "reverse": True}),
+        (128, 0.3, 1e-3, {"layers": 1, "label_smoothing": 0.2, "bidirectional": False}),
+        (128, 0.3, 1e-3, {"label_smoothing": 0.1}), (128, 0.3, 1e-3, {"bidirectional": False, "reverse": True}),
         (128, 0.3, 1e-3, {}), (256, 0.3, 1e-3, {}), (128, 0.5, 1e-3, {}), (64, 0.3, 3e-3, {}),
         (128, 0.3, 3e-4, {"epochs": 30}), (256, 0.5, 5e-4, {}), (128, 0.3, 1e-3, {"pool": "mean"}),
         (128, 0.3, 1e-3, {"weight_decay": 0.1}), (128, 0.3, 1e-3, {"layers": 1}),
         (128, 0.3, 2e-3, {"schedule": "cosine"}), (128, 0.3, 1e-3, {"batch": 32}),
         (256, 0.3, 1e-3, {"layers": 3})]) + [("original-lr3e-4", Config(lr=3e-4))],
     "transformer_rel": _grid([
+        (64, 0.1, 1e-3, {"clip": 2, "layers": 4, **_RTL}), (64, 0.1, 1e-3, {"clip": 2, **_RTL}),
+        (64, 0.1, 1e-3, {"clip": 1, "pool": "max"}), (64, 0.1, 1e-3, {"clip": 1, "layers": 4}),
+        (64, 0.1, 1e-3, {"clip": 2, "pool": "max", "layers": 3}), (64, 0.1, 1e-3, {"clip": 3, "label_smoothing": 0.1}),
+        (64, 0.1, 1e-3, {"clip": 2, "layers": 6, "share_layers": True}),
         (64, 0.1, 1e-3, {"clip": 3}), (64, 0.1, 1e-3, {"clip": 2}), (128, 0.1, 5e-4, {"clip": 3}),
         (64, 0.1, 1e-3, {"clip": 1}), (64, 0.1, 1e-3, {"clip": 2, "pool": "max"}),
         (128, 0.1, 5e-4, {"clip": 2, "layers": 4}), (64, 0.3, 1e-3, {"clip": 2}), (64, 0.1, 2e-3, {"clip": 3}),
         (64, 0.1, 1e-3, {"clip": 6}), (64, 0.1, 1e-3, {"clip": 2, "pool": "ends"})])
     + [("original-lr3e-3", Config(lr=3e-3))],
     "transformer": _grid([
+        (64, 0.1, 1e-3, {"pos_std": 0.02, "pool": "ends", "reverse": True}), (64, 0.1, 1e-3, {"pos_std": 0.02, **_RTL}),
+        (64, 0.1, 1e-3, {"pos_std": 0.02, "label_smoothing": 0.1}),
         (64, 0.1, 1e-3, {"pos_std": 0.02}), (128, 0.1, 5e-4, {"pos_std": 0.02}),
         (64, 0.1, 1e-3, {"pos_std": 0.02, "pool": "max"}), (64, 0.3, 1e-3, {"pos_std": 0.02}),
         (64, 0.1, 1e-3, {}), (64, 0.1, 1e-3, {"pos_std": 0.02, "pool": "ends"})])
