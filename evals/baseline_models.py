@@ -5,7 +5,8 @@
 - TransformerClassifier: a pre-norm Transformer encoder with either learned absolute
   position embeddings (positions never seen in training keep their initialisation) or,
   relative=True, no position embeddings but a learned bias per head per clipped relative
-  distance j - i; mean / max / first-and-last-token pooling.
+  distance j - i; mean / max / first-and-last-token / last-token pooling; optionally causal
+  attention, one block shared by all layers, or the tokens read right to left.
 """
 from __future__ import annotations
 
@@ -15,7 +16,7 @@ import torch
 from torch import nn
 
 KINDS = ("lstm", "transformer", "transformer_rel")
-LSTM_POOLS, TRANSFORMER_POOLS = ("final", "mean", "max"), ("mean", "max", "ends")
+LSTM_POOLS, TRANSFORMER_POOLS = ("final", "mean", "max"), ("mean", "max", "ends", "last")
 
 
 def pool_outputs(h, pad, pool: str):
@@ -27,24 +28,39 @@ def pool_outputs(h, pad, pool: str):
     return (h * keep).sum(1) / keep.sum(1).clamp(min=1)
 
 
+def reverse_tokens(x):
+    """Each row's non-pad tokens (a prefix) in reverse order, the padding kept at the end."""
+    lengths = (x != 0).sum(1, keepdim=True)
+    pos = torch.arange(x.shape[1], device=x.device)[None]
+    idx = torch.where(pos < lengths, lengths - 1 - pos, pos)
+    return x.gather(1, idx)
+
+
 class LSTMClassifier(nn.Module):
-    def __init__(self, n_tokens, n_labels, dim=64, layers=2, dropout=0.0, pool="final"):
+    """bidirectional=False: one direction (left to right, or right to left with reverse=True), the
+    final state or the pooled outputs of that direction."""
+
+    def __init__(self, n_tokens, n_labels, dim=64, layers=2, dropout=0.0, pool="final", bidirectional=True,
+                 reverse=False):
         super().__init__()
-        self.pool = pool
+        self.pool, self.reverse, self.dirs = pool, reverse, 2 if bidirectional else 1
         self.embed = nn.Embedding(n_tokens, dim, padding_idx=0)
         self.drop = nn.Dropout(dropout)
-        self.lstm = nn.LSTM(dim, dim, num_layers=layers, batch_first=True, bidirectional=True,
+        self.lstm = nn.LSTM(dim, dim, num_layers=layers, batch_first=True, bidirectional=bidirectional,
                             dropout=dropout if layers > 1 else 0.0)
-        self.head = nn.Sequential(nn.Linear(2 * dim, dim), nn.ReLU(), nn.Dropout(dropout), nn.Linear(dim, n_labels))
+        self.head = nn.Sequential(nn.Linear(self.dirs * dim, dim), nn.ReLU(), nn.Dropout(dropout),
+                                  nn.Linear(dim, n_labels))
 
     def forward(self, x):
+        if self.reverse:
+            x = reverse_tokens(x)
         pad = x == 0
         lengths = (~pad).sum(1).clamp(min=1)
         packed = nn.utils.rnn.pack_padded_sequence(self.drop(self.embed(x)), lengths.cpu(), batch_first=True,
                                                    enforce_sorted=False)
         out, (h, _) = self.lstm(packed)
-        if self.pool == "final":
-            return self.head(torch.cat([h[-2], h[-1]], dim=1))    # last forward, first backward
+        if self.pool == "final":                # bidirectional: the last forward, the first backward state
+            return self.head(torch.cat(list(h[-self.dirs:]), dim=1))
         out, _ = nn.utils.rnn.pad_packed_sequence(out, batch_first=True, total_length=x.shape[1])
         return self.head(pool_outputs(out, pad, self.pool))
 
@@ -53,9 +69,9 @@ class Attention(nn.Module):
     """Multi-head self-attention, optionally with a learned bias per head per clipped
     relative distance: score(i, j) = q_i . k_j / sqrt(d) + bias[h, clip(j - i)]."""
 
-    def __init__(self, dim, heads, clip: int | None):
+    def __init__(self, dim, heads, clip: int | None, causal: bool = False):
         super().__init__()
-        self.heads, self.clip = heads, clip
+        self.heads, self.clip, self.causal = heads, clip, causal
         self.qkv, self.out = nn.Linear(dim, 3 * dim), nn.Linear(dim, dim)
         self.bias = nn.Parameter(torch.zeros(heads, 2 * clip + 1)) if clip else None
 
@@ -67,15 +83,18 @@ class Attention(nn.Module):
             pos = torch.arange(n, device=h.device)
             rel = (pos[None, :] - pos[:, None]).clamp(-self.clip, self.clip) + self.clip
             scores = scores + self.bias[:, rel]
-        scores = scores.masked_fill(pad[:, None, None, :], float("-inf"))
+        mask = pad[:, None, None, :]
+        if self.causal:                               # position i attends to j <= i only
+            mask = mask | torch.ones(n, n, dtype=torch.bool, device=h.device).triu(1)
+        scores = scores.masked_fill(mask, float("-inf"))
         return self.out((scores.softmax(-1) @ v).transpose(1, 2).reshape(b, n, d))
 
 
 class Block(nn.Module):
-    def __init__(self, dim, heads, clip, dropout=0.0):
+    def __init__(self, dim, heads, clip, dropout=0.0, causal=False):
         super().__init__()
         self.norm1, self.norm2 = nn.LayerNorm(dim), nn.LayerNorm(dim)
-        self.attn = Attention(dim, heads, clip)
+        self.attn = Attention(dim, heads, clip, causal)
         self.ff = nn.Sequential(nn.Linear(dim, 2 * dim), nn.ReLU(), nn.Linear(2 * dim, dim))
         self.drop = nn.Dropout(dropout)
 
@@ -89,27 +108,30 @@ class TransformerClassifier(nn.Module):
     relative-position bias."""
 
     def __init__(self, n_tokens, n_labels, max_len, relative: bool, dim=64, heads=4, layers=2, clip=6,
-                 pool="mean", dropout=0.0, pos_std=1.0):
+                 pool="mean", dropout=0.0, pos_std=1.0, share_layers=False, reverse=False, causal=False):
         super().__init__()
-        self.pool = pool
+        self.pool, self.reverse = pool, reverse
         self.embed = nn.Embedding(n_tokens, dim, padding_idx=0)
         self.pos = None if relative else nn.Embedding(max_len, dim)
         if self.pos is not None:
             nn.init.normal_(self.pos.weight, std=pos_std)
-        self.blocks = nn.ModuleList(Block(dim, heads, clip if relative else None, dropout) for _ in range(layers))
+        blocks = [Block(dim, heads, clip if relative else None, dropout, causal) for _ in range(1 if share_layers else layers)]
+        self.blocks = nn.ModuleList(blocks * layers if share_layers else blocks)     # shared: one block, `layers` times
         width = 2 * dim if pool == "ends" else dim
         self.norm, self.head = nn.LayerNorm(width), nn.Linear(width, n_labels)
 
     def forward(self, x):
+        if self.reverse:
+            x = reverse_tokens(x)
         pad = x == 0
         h = self.embed(x)
         if self.pos is not None:
             h = h + self.pos(torch.arange(x.shape[1], device=x.device))[None]
         for block in self.blocks:
             h = block(h, pad)
-        if self.pool == "ends":                       # the first and the last token
-            last = (~pad).sum(1).clamp(min=1) - 1
-            return self.head(self.norm(torch.cat([h[:, 0], h[torch.arange(len(h), device=x.device), last]], 1)))
+        if self.pool in ("ends", "last"):             # the first and the last token, or the last one
+            last = h[torch.arange(len(h), device=x.device), (~pad).sum(1).clamp(min=1) - 1]
+            return self.head(self.norm(torch.cat([h[:, 0], last], 1) if self.pool == "ends" else last))
         return self.head(self.norm(pool_outputs(h, pad, self.pool)))
 
 
@@ -119,8 +141,10 @@ def build(kind: str, n_tokens: int, n_labels: int, max_len: int, config=None) ->
     c = config or Config()
     match kind:
         case "lstm":
-            return LSTMClassifier(n_tokens, n_labels, c.dim, c.layers, c.dropout, c.pool_for(kind))
+            return LSTMClassifier(n_tokens, n_labels, c.dim, c.layers, c.dropout, c.pool_for(kind), c.bidirectional,
+                                  c.reverse)
         case "transformer" | "transformer_rel":
             return TransformerClassifier(n_tokens, n_labels, max_len, kind == "transformer_rel", c.dim, c.heads,
-                                         c.layers, c.clip, c.pool_for(kind), c.dropout, c.pos_std)
+                                         c.layers, c.clip, c.pool_for(kind), c.dropout, c.pos_std, c.share_layers,
+                                         c.reverse, c.causal)
     raise ValueError(f"unknown baseline kind {kind!r}; expected one of {KINDS}")

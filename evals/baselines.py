@@ -64,6 +64,11 @@ class Config:
     patience: int | None = None     # with validation data: keep the epoch with the best validation
                                     # accuracy, stop after this many epochs without a better one
     fit_acc: float = 0.98           # ... counting only epochs whose training accuracy reaches this
+    bidirectional: bool = True      # lstm: False reads the sequence in one direction only
+    reverse: bool = False           # read the tokens right to left (lstm: with bidirectional=False)
+    share_layers: bool = False      # transformers: one block applied `layers` times (Universal-Transformer style)
+    causal: bool = False            # transformers: position i attends to positions j <= i only
+    label_smoothing: float = 0.0    # of the training cross-entropy
 
     def __post_init__(self):
         checks = {"dim": self.dim >= 1, "layers": self.layers >= 1, "heads": self.heads >= 1,
@@ -77,7 +82,8 @@ class Config:
                   "target_acc": self.target_acc is None or 0 < self.target_acc <= 1,
                   "target_loss": self.target_loss is None or self.target_loss > 0,
                   "max_seconds": self.max_seconds is None or self.max_seconds > 0,
-                  "patience": self.patience is None or self.patience >= 1, "fit_acc": 0 <= self.fit_acc <= 1}
+                  "patience": self.patience is None or self.patience >= 1, "fit_acc": 0 <= self.fit_acc <= 1,
+                  "label_smoothing": 0.0 <= self.label_smoothing < 1.0}
         bad = [name for name, ok in checks.items() if not ok]
         if bad:
             raise ValueError(f"invalid baseline Config field(s) {bad}: {self}")
@@ -150,7 +156,7 @@ def train_epoch(model, x, y, opt, sched, config: Config, order) -> tuple[float, 
     for idx in torch.randperm(len(x), generator=order).split(config.batch):
         idx = idx.to(x.device)
         logits = model(x[idx])
-        loss = nn.functional.cross_entropy(logits, y[idx])
+        loss = nn.functional.cross_entropy(logits, y[idx], label_smoothing=config.label_smoothing)
         opt.zero_grad()
         loss.backward()
         if config.grad_clip:
