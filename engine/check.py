@@ -223,7 +223,7 @@ class _Checker:
                 self.use_arity(self.arity, pred, len(args), f.span, "predicate")
                 for k, a in enumerate(args):
                     self.unify(self.infer_term(i, a, scope), ("p", pred, k), a.span or f.span)
-            case S.Cmp(op, left, right):
+            case S.Cmp(_, left, right):
                 l, r = self.infer_term(i, left, scope), self.infer_term(i, right, scope)
                 self.unify(l, r, f.span)
             case S.Not(body):

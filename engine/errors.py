@@ -12,7 +12,7 @@ No error of this module ever needs a traceback to be understood.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 
 @dataclass(frozen=True)

@@ -9,14 +9,14 @@ from __future__ import annotations
 import os
 import tempfile
 from collections.abc import Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from . import kernel
 from . import syntax as S
 from .answer import Answer, Answers, Verdict
 from .check import check, check_query
-from .errors import Diagnostic, InconsistencyError, ScientiaError, Span, UsageError
+from .errors import Diagnostic, InconsistencyError, ScientiaError, UsageError
 from .parse import parse_formula, parse_program
 from .perceived import perception
 from .probability import Perception, QueryProbability, mentions, outcomes, query_probability

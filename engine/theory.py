@@ -45,6 +45,8 @@ class Theory:
         self.hard: list = []                # entry indices for z3
         self.symbols: dict = {}             # entry index -> symbols it mentions
         self._problems: dict = {}           # relevant entry indices -> grounded Problem (reused)
+        self._atom_closure: dict = {}       # (pred, values) -> closed-false, decided one atom at a time
+        self._closure_problems: dict = {}   # pred -> the Problem that decides its atoms one by one
         self._denials: dict = {}            # entry index -> violation rule or None (see `denials`)
         self._classify()
 
@@ -185,17 +187,17 @@ class Theory:
         return out
 
     def _entailed_atoms(self, pred: str, known: dict) -> set | None:
-        """The atoms of a closed predicate that the KB entails; None where that cannot be
-        decided (an argument sort without a finite set of named candidates, or z3 answers
-        unknown): then none of its atoms is closed-false and no closed-world literal of it
-        is asserted (weaker than LANGUAGE.md asks, never a wrong verdict)."""
+        """The atoms of a closed predicate that the KB entails; None where they cannot be
+        listed (an argument sort without a finite set of named candidates, or z3 answers
+        unknown for one): its atoms are then decided one at a time (`_closed_false_atom`)."""
         sorts = self.sig.preds.get(pred)
         if sorts is None:
             return set()
         domains = [self._candidates(s) for s in sorts]
-        if any(d is None for d in domains):
+        indices = self.relevant({pred})
+        if any(d is None for d in domains) or not self._closures_ground(indices):
             return None
-        problem = self.problem(self.relevant({pred}), extensions=known)
+        problem = self.problem(indices, extensions=known)
         found = set()
         for values in itertools.product(*domains):
             atom = problem.formula(S.Atom(pred, tuple(_term(v) for v in values)))
@@ -224,7 +226,34 @@ class Theory:
         if pred in self.settled:
             return not self.model.contains(pred, values)
         extension = self.extensions.get(pred, set())
-        return extension is not None and values not in extension
+        return values not in extension if extension is not None else self._closed_false_atom(pred, values, self.extensions)
+
+    def _closed_false_atom(self, pred: str, values: tuple, known: dict) -> bool:
+        """One atom of a closed predicate whose extension could not be listed: false when
+        the KB, with the closures of the predicates settled before this one, does not entail
+        it (z3 finds a model without it); an `unknown` from z3 leaves it unclosed. `known`
+        holds at least every closed predicate before `pred` in dependency order (callers pass
+        the extensions as computed so far), so the answer depends on the atom alone."""
+        key = (pred, values)
+        if key not in self._atom_closure:
+            indices = self.relevant({pred})
+            if not self._closures_ground(indices):
+                return False
+            problem = self._closure_problems.get(pred)
+            if problem is None:
+                order = self._dependency_order(self.sig.closed - self.settled)
+                before = {q: known[q] for q in order[:order.index(pred)] if q in known}
+                problem = self._closure_problems[pred] = self.problem(indices, extensions=before)
+            atom = problem.formula(S.Atom(pred, tuple(_term(v) for v in values)))
+            self._atom_closure[key] = problem.check(extra=_negation(problem, atom), want_core=False).status == "sat"
+        return self._atom_closure[key]
+
+    def _closures_ground(self, indices) -> bool:
+        """Whether closed-world literals on ground atoms are all the closures these statements
+        need: no closed predicate occurs under a quantifier that z3 keeps (one over an open or
+        infinite sort). Otherwise a model z3 finds may break a closure it was never told of,
+        and "z3 found a model without the atom" would not mean "not entailed"."""
+        return not any(_closed_under_open_quantifier(self.entries[i].sentence, self.sig) for i in indices)
 
     # ------------------------------------------------------------ relevance and grounding
     def relevant(self, symbols: set) -> list:
@@ -306,14 +335,36 @@ class Theory:
             if text in problem.closed_done:
                 continue
             problem.closed_done.add(text)
-            if pred in sig.closed and (pred in self.settled or known.get(pred) is not None):
-                if (not self.model.contains(pred, values)) if pred in self.settled else values not in known[pred]:
-                    false.append((("closed", pred, values), text))
+            if pred not in sig.closed or not (pred in self.settled or pred in known):
+                continue
+            if pred in self.settled:
+                closed_false = not self.model.contains(pred, values)
+            elif known[pred] is not None:
+                closed_false = values not in known[pred]
+            else:
+                closed_false = self._closed_false_atom(pred, values, known)
+            if closed_false:
+                false.append((("closed", pred, values), text))
         problem.assert_negated_atoms(false)
         return problem
 
 
 # ---------------------------------------------------------------- helpers
+def _closed_under_open_quantifier(f, sig: Signature) -> bool:
+    match f:
+        case S.Quant(_, vars_, body):
+            if any(sig.domain(sort) is None for _, sort in vars_) and _symbols(body) & sig.closed:
+                return True
+            return _closed_under_open_quantifier(body, sig)
+        case S.Not(body):
+            return _closed_under_open_quantifier(body, sig)
+        case S.And(items) | S.Or(items):
+            return any(_closed_under_open_quantifier(x, sig) for x in items)
+        case S.Implies(l, r) | S.Iff(l, r):
+            return _closed_under_open_quantifier(l, sig) or _closed_under_open_quantifier(r, sig)
+    return False
+
+
 def _negation(problem, expr):
     return problem.negate(expr)
 

@@ -138,7 +138,6 @@ def gen_kb(draw, preds: dict, consts: list, first_order: bool):
 
 
 def _preds(statements):
-    from oracle import predicates_of
     return predicates_of([s for s in statements if s[0] != "closed"])
 
 

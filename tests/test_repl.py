@@ -7,7 +7,6 @@ Interactive sessions: pexpect types into the real `scientia repl` on a pseudo-te
 from __future__ import annotations
 
 import os
-import shutil
 import subprocess
 import sys
 import time
