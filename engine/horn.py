@@ -15,10 +15,8 @@ from the head, and following derivations always ends at base facts.
 """
 from __future__ import annotations
 
-import gc
 from bisect import bisect_left
 from collections import defaultdict
-from contextlib import contextmanager
 from dataclasses import dataclass
 from operator import itemgetter
 
@@ -229,35 +227,11 @@ def evaluate_components(components, by_head: dict, facts: dict) -> Model:
         for p in comp:
             rels.setdefault(p, Relation())
     clock = [0]
-    with _collector_paused():
-        for comp in components:
-            clauses = [c for p in sorted(comp) for c in by_head.get(p, ())]
-            if clauses:
-                _fixpoint(comp, clauses, rels, clock)
+    for comp in components:
+        clauses = [c for p in sorted(comp) for c in by_head.get(p, ())]
+        if clauses:
+            _fixpoint(comp, clauses, rels, clock)
     return Model(rels, by_head)
-
-
-@contextmanager
-def _collector_paused():
-    """Run a fixpoint without Python's cycle collector, then hand what it allocated to the
-    collector's oldest generation (gc.freeze + gc.unfreeze) instead of its young ones.
-
-    A fixpoint allocates millions of tuples, none of them in a cycle; the young-generation
-    passes over them took 20-40 % of a 2M-tuple closure (3,000 collections, 0.4-0.8 s), and
-    merely pausing the collector moves that cost to the first pass after. The oldest
-    generation is examined only by a full collection, which the collector schedules when
-    objects promoted since the last one outnumber a quarter of those it kept. Objects are
-    still freed by reference counting as usual; nothing stays frozen, and the collector's
-    state (enabled or not) is restored."""
-    enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        gc.freeze()
-        gc.unfreeze()
-        if enabled:
-            gc.enable()
 
 
 def _fixpoint(comp, clauses: list, rels: dict, clock: list) -> None:

@@ -430,17 +430,3 @@ def test_agrees_with_clingo(case):
                                  for a in s.arguments))
     assert model_of(saturate(program, facts), arity) == theirs
 
-
-def test_fixpoint_leaves_the_cycle_collector_as_it_was():
-    """Saturation pauses the cycle collector and hands its tuples to the oldest generation;
-    afterwards the collector is enabled or disabled as before and nothing stays frozen."""
-    import gc
-    rules = [HornRule(("p", (Var("X"), Var("Y"))), (("pos", "e", (Var("X"), Var("Y"))),), 0)]
-    frozen = gc.get_freeze_count()
-    for enabled in (True, False):
-        (gc.enable if enabled else gc.disable)()
-        try:
-            assert saturate(rules, {"e": {("a", "b")}}).contains("p", ("a", "b"))
-            assert gc.isenabled() is enabled and gc.get_freeze_count() == frozen
-        finally:
-            gc.enable()

@@ -17,6 +17,7 @@ built and kernel-checked); their `hand` column is the bare core on the same work
 from __future__ import annotations
 
 import argparse
+import gc
 import os
 import random
 import shutil
@@ -167,6 +168,7 @@ def median_time(fn: Callable[[], object], repeats: int, freeing: list | None = N
     result is freed after the clock stops; `freeing` gets the median seconds that took."""
     times, frees = [], []
     for _ in range(repeats):
+        gc.collect()                    # the previous run's garbage is not this run's cost
         start = time.perf_counter()
         got = fn()
         times.append(time.perf_counter() - start)
