@@ -262,7 +262,9 @@ def _horn_candidates(theory, query, names) -> Found:
             columns.setdefault(a.name, []).append(k)
     found = theory.factored(query.pred, pattern)
     model = theory.point_model(query.pred, pattern) if found is None else None
-    rows = list(model.match(query.pred, pattern) if found is None else found)
+    # a tuple, not a list: once Python's collector has seen that its items hold only values,
+    # it stops tracking it, and later full collections skip its millions of entries
+    rows = tuple(model.match(query.pred, pattern) if found is None else found)
     for ks in columns.values():
         if len(ks) > 1:
             rows = [t for t in rows if len({t[k] for k in ks}) == 1]
