@@ -35,7 +35,7 @@ from .parse import parse_formula, parse_ground_literal
 from .proof import KINDS, Proof, Step
 from .signature import Signature
 from .solver import entails
-from .terms import canonical, free_vars, show_ground_atom, substitute, value_term
+from .terms import canonical, free_vars, show_ground_atom, show_value, substitute, value_term
 
 
 class Context(Protocol):
@@ -116,14 +116,8 @@ def _rule_by_text(step: Step, texts: dict, ctx: Context, memo: dict) -> bool:
         return False
     variables, formats = shape
     sub, values = step.subst or {}, memo.setdefault("values", {})
-    shown = {}
     try:
-        for name in variables:
-            v = sub[name]
-            text = values.get(v)
-            if text is None:
-                text = values[v] = S.show_term(value_term(v))
-            shown[name] = text
+        shown = {name: show_value(sub[name], values) for name in variables}
     except (KeyError, TypeError, ValueError):
         return False
     return (formats[0].format_map(shown) == step.claim

@@ -15,12 +15,8 @@ import z3
 
 from . import syntax as S
 from .signature import Signature
-from .syntax import show_atom
+from .smt_text import NoText, SmtText
 from .terms import show_ground_atom
-
-
-class _NoText(Exception):
-    """A formula outside the SMT-LIB text path: it is translated through the API."""
 
 
 class Budget(Exception):
@@ -35,7 +31,7 @@ class Outcome:
     reason: str = ""
 
 
-class Problem:
+class Problem(SmtText):
     """A set of tracked sentences over one signature, ready for satisfiability checks.
 
     z3 names: predicates `p:name`, functions `f:name`, constants of open sorts `c:name`,
@@ -158,18 +154,25 @@ class Problem:
     def quantifier(self, kind, vars_, body, env):
         (name, sort), rest = vars_[0], vars_[1:]
         inner = S.Quant(kind, rest, body) if rest else body
-        domain = self.sig.domain(sort)
+        domain = self._expansion(sort)
         if domain is None:
             v = z3.Const(name, self.sort(sort))
             sub = self.formula(inner, {**env, name: (v, None)})
             return z3.ForAll([v], sub) if kind == "forall" else z3.Exists([v], sub)
-        self.instances += len(domain)
-        if self.instances > self.max_instances:
-            raise Budget(f"grounding exceeded {self.max_instances} instances")
         parts = [self.formula(inner, {**env, name: (self.value(e, sort), e)}) for e in domain]
         if kind == "forall":
             return z3.And(parts) if parts else z3.BoolVal(True, self.ctx)
         return z3.Or(parts) if parts else z3.BoolVal(False, self.ctx)
+
+    def _expansion(self, sort: str):
+        """The elements a quantifier over `sort` expands to (None: it stays a quantifier),
+        counted against the grounding budget."""
+        domain = self.sig.domain(sort)
+        if domain is not None:
+            self.instances += len(domain)
+            if self.instances > self.max_instances:
+                raise Budget(f"grounding exceeded {self.max_instances} instances")
+        return domain
 
     def atom(self, pred, args, env):
         fn = self.predicate(pred)
@@ -180,8 +183,7 @@ class Problem:
             expr = fn(*[self.term(a, env, s) for a, s in zip(args, sorts)])
         values = tuple(_ground_value(a, env) for a in args)
         if all(v is not None for v in values):
-            text = show_atom(S.Atom(pred, tuple(_value_term(v) for v in values)))
-            self.atoms.setdefault(text, (pred, values, expr))
+            self.atoms.setdefault(show_ground_atom(pred, values, self.shown), (pred, values, expr))
         return expr
 
     def term(self, t, env, sort_hint: str | None = None):
@@ -249,7 +251,7 @@ class Problem:
             counted = self.instances
             try:
                 texts.append((key, self._text(body, sub or {}), (body, sub)))
-            except _NoText:
+            except NoText:
                 self.instances = counted
                 api.append((key, body, sub))
         if not self._assert_texts([(key, text) for key, text, _ in texts]):
@@ -294,99 +296,6 @@ class Problem:
             self.aliases[key] = f"s!{len(self.aliases)}"
             self.decls[self.aliases[key]] = expr
         return self.aliases[key]
-
-    def _text(self, f, sub: dict) -> str:
-        """SMT-LIB text of a formula under a ground substitution, or _NoText."""
-        match f:
-            case S.Atom(pred, args):
-                return self._atom_text(pred, args, sub)
-            case S.Not(body):
-                return f"(not {self._text(body, sub)})"
-            case S.And(items):
-                return f"(and {' '.join(self._text(x, sub) for x in items)})" if items else "true"
-            case S.Or(items):
-                return f"(or {' '.join(self._text(x, sub) for x in items)})" if items else "false"
-            case S.Implies(l, r):
-                return f"(=> {self._text(l, sub)} {self._text(r, sub)})"
-            case S.Iff(l, r):
-                return f"(= {self._text(l, sub)} {self._text(r, sub)})"
-            case S.Cmp(op, l, r):
-                return self._cmp_text(op, self._ground(l, sub), self._ground(r, sub))
-            case S.Quant(kind, vars_, body):
-                (name, sort), rest = vars_[0], vars_[1:]
-                domain = self.sig.domain(sort)
-                if domain is None:
-                    raise _NoText
-                self.instances += len(domain)
-                if self.instances > self.max_instances:
-                    raise Budget(f"grounding exceeded {self.max_instances} instances")
-                inner = S.Quant(kind, rest, body) if rest else body
-                parts = [self._text(inner, {**sub, name: e}) for e in domain]
-                if not parts:
-                    return "true" if kind == "forall" else "false"
-                return f"({'and' if kind == 'forall' else 'or'} {' '.join(parts)})"
-        raise _NoText
-
-    def _atom_text(self, pred: str, args: tuple, sub: dict) -> str:
-        values = tuple(self._ground(a, sub) for a in args)
-        shown = show_ground_atom(pred, values, self.shown)
-        text = self.smt_atoms.get(shown)
-        if text is None:
-            sorts = self.sig.preds.get(pred, ())
-            if len(sorts) != len(values):
-                raise _NoText
-            name = self._alias(self.predicate(pred))
-            text = f"({name} {' '.join(map(self._value_text, values, sorts))})" if values else name
-            self.smt_atoms[shown] = text
-            self.atoms.setdefault(shown, (pred, values, None))
-        return text
-
-    def _value_text(self, v, sort: str) -> str:
-        """A ground value at a position of the given sort."""
-        key = (v, sort, type(v))
-        text = self.value_texts.get(key)
-        if text is None:
-            text = self.value_texts[key] = self._new_value_text(v, sort)
-        return text
-
-    def _new_value_text(self, v, sort: str) -> str:
-        kind = self.sig.sorts[sort].kind if sort in self.sig.sorts else "closed"
-        if isinstance(v, str):
-            expr = self.constant(v)
-            if kind in ("int", "range", "real") or expr.sort() != self.sort(sort):
-                raise _NoText
-            return self._alias(expr)
-        if kind == "real":
-            return _real_numeral(Fraction(v))
-        if kind not in ("int", "range") or Fraction(v).denominator != 1:
-            raise _NoText
-        return f"(- {abs(int(v))})" if v < 0 else str(int(v))
-
-    def _cmp_text(self, op: str, a, b) -> str:
-        """A comparison of two ground values, decided here as `_compare` decides it in z3:
-        numbers exactly; constants of one sort by z3 (`=`, `!=`); different kinds are unequal."""
-        if isinstance(a, str) and isinstance(b, str):
-            x, y = self.constant(a), self.constant(b)
-            if op not in ("=", "!=") or x.sort() != y.sort():
-                raise _NoText
-            eq = f"(= {self._alias(x)} {self._alias(y)})"
-            return eq if op == "=" else f"(not {eq})"
-        if isinstance(a, str) or isinstance(b, str):
-            raise _NoText
-        a, b = Fraction(a), Fraction(b)
-        holds = {"=": a == b, "!=": a != b, "<": a < b, "<=": a <= b, ">": a > b, ">=": a >= b}[op]
-        return "true" if holds else "false"
-
-    @staticmethod
-    def _ground(t, sub: dict):
-        """The ground value of a constant, a number or a substituted variable, else _NoText."""
-        if isinstance(t, S.Const):
-            return t.name
-        if isinstance(t, S.Num):
-            return t.value
-        if isinstance(t, S.Var) and t.name in sub:
-            return sub[t.name]
-        raise _NoText
 
     # ------------------------------------------------------------ assertions and checks
     def assert_tracked(self, key, expr):
@@ -451,24 +360,6 @@ class Problem:
         return True if z3.is_true(val) else False if z3.is_false(val) else None
 
 
-def _real_numeral(v: Fraction) -> str:
-    """SMT-LIB text of a real number: a decimal numeral where one is exact (the term z3's
-    RealVal makes), else a quotient of numerals."""
-    sign, v = ("-" if v < 0 else ""), abs(v)
-    d, twos, fives = v.denominator, 0, 0
-    while d % 2 == 0:
-        d, twos = d // 2, twos + 1
-    while d % 5 == 0:
-        d, fives = d // 5, fives + 1
-    if d != 1:
-        text = f"(/ {v.numerator}.0 {v.denominator}.0)"
-    else:
-        places = max(twos, fives, 1)
-        scaled = v.numerator * 10 ** places // v.denominator
-        text = f"{scaled // 10 ** places}.{scaled % 10 ** places:0{places}d}"
-    return f"(- {text})" if sign else text
-
-
 def _reason(text: str) -> str:
     return "resource limit" if ("timeout" in text or "canceled" in text or "resource" in text) else f"solver: {text}"
 
@@ -482,10 +373,6 @@ def _ground_value(t, env):
         case S.Var(name):
             return env.get(name, (None, None))[1]
     return None
-
-
-def _value_term(v):
-    return S.Const(v) if isinstance(v, str) else S.Num(v)
 
 
 def _to_real(x):

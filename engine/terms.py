@@ -39,13 +39,15 @@ def show_ground_atom(pred: str, values: tuple, texts: dict) -> str:
         name = texts[(pred,)] = S.show_name(pred)
     if not values:
         return name
-    parts = []
-    for v in values:
-        text = texts.get(v)
-        if text is None:
-            text = texts[v] = S.show_term(value_term(v))
-        parts.append(text)
-    return f"{name}({', '.join(parts)})"
+    return f"{name}({', '.join(show_value(v, texts) for v in values)})"
+
+
+def show_value(v, texts: dict) -> str:
+    """`show_term` of a ground value, kept in `texts`."""
+    text = texts.get(v)
+    if text is None:
+        text = texts[v] = S.show_term(value_term(v))
+    return text
 
 
 def term_value(t):

@@ -20,7 +20,8 @@ from .horn import saturate, solve
 from .horn_shape import ground_fact, horn_rule, horn_shape, negated, stratified
 from .signature import Signature
 from .solver import Problem
-from .terms import term_value
+from .terms import term_value, value_term
+from .walks import preds, quantifiers
 
 
 @dataclass(frozen=True)
@@ -200,8 +201,7 @@ class Theory:
         problem = self.problem(indices, extensions=known)
         found = set()
         for values in itertools.product(*domains):
-            atom = problem.formula(S.Atom(pred, tuple(_term(v) for v in values)))
-            status = problem.check(extra=_negation(problem, atom), want_core=False).status
+            status = _without(problem, pred, values)
             if status == "unknown":
                 return None
             if status == "unsat":
@@ -236,16 +236,14 @@ class Theory:
         the extensions as computed so far), so the answer depends on the atom alone."""
         key = (pred, values)
         if key not in self._atom_closure:
-            indices = self.relevant({pred})
-            if not self._closures_ground(indices):
-                return False
-            problem = self._closure_problems.get(pred)
-            if problem is None:
+            if pred not in self._closure_problems:
+                indices = self.relevant({pred})
                 order = self._dependency_order(self.sig.closed - self.settled)
                 before = {q: known[q] for q in order[:order.index(pred)] if q in known}
-                problem = self._closure_problems[pred] = self.problem(indices, extensions=before)
-            atom = problem.formula(S.Atom(pred, tuple(_term(v) for v in values)))
-            self._atom_closure[key] = problem.check(extra=_negation(problem, atom), want_core=False).status == "sat"
+                self._closure_problems[pred] = self.problem(indices, extensions=before) \
+                    if self._closures_ground(indices) else None
+            problem = self._closure_problems[pred]
+            self._atom_closure[key] = problem is not None and _without(problem, pred, values) == "sat"
         return self._atom_closure[key]
 
     def _closures_ground(self, indices) -> bool:
@@ -253,7 +251,9 @@ class Theory:
         need: no closed predicate occurs under a quantifier that z3 keeps (one over an open or
         infinite sort). Otherwise a model z3 finds may break a closure it was never told of,
         and "z3 found a model without the atom" would not mean "not entailed"."""
-        return not any(_closed_under_open_quantifier(self.entries[i].sentence, self.sig) for i in indices)
+        sig = self.sig
+        return not any(any(sig.domain(s) is None for _, s in q.vars) and set(preds(q.body)) & sig.closed
+                       for i in indices for q in quantifiers(self.entries[i].sentence))
 
     # ------------------------------------------------------------ relevance and grounding
     def relevant(self, symbols: set) -> list:
@@ -350,23 +350,10 @@ class Theory:
 
 
 # ---------------------------------------------------------------- helpers
-def _closed_under_open_quantifier(f, sig: Signature) -> bool:
-    match f:
-        case S.Quant(_, vars_, body):
-            if any(sig.domain(sort) is None for _, sort in vars_) and _symbols(body) & sig.closed:
-                return True
-            return _closed_under_open_quantifier(body, sig)
-        case S.Not(body):
-            return _closed_under_open_quantifier(body, sig)
-        case S.And(items) | S.Or(items):
-            return any(_closed_under_open_quantifier(x, sig) for x in items)
-        case S.Implies(l, r) | S.Iff(l, r):
-            return _closed_under_open_quantifier(l, sig) or _closed_under_open_quantifier(r, sig)
-    return False
-
-
-def _negation(problem, expr):
-    return problem.negate(expr)
+def _without(problem, pred: str, values: tuple) -> str:
+    """The status of the problem with the atom pred(values) false: "unsat" means entailed."""
+    atom = problem.formula(S.Atom(pred, tuple(value_term(v) for v in values)))
+    return problem.check(extra=problem.negate(atom), want_core=False).status
 
 
 def _instances(sentence, sig: Signature):
@@ -379,10 +366,6 @@ def _instances(sentence, sig: Signature):
                 yield dict(zip(names, values)), sentence.body
             return
     yield None, sentence
-
-
-def _term(v):
-    return S.Const(v) if isinstance(v, str) else S.Num(v)
 
 
 def _symbols(node) -> set:

@@ -1,4 +1,5 @@
-"""Walks over formulas and the rule graph that the static checks (engine/check.py) use."""
+"""Walks over formulas and the rule graph (used by the static checks, engine/check.py, and
+by the theory's closed-world reasoning)."""
 from __future__ import annotations
 
 import itertools
@@ -37,6 +38,22 @@ def leaves(f):
             yield from leaves(r)
         case _:
             yield f
+
+
+def quantifiers(f):
+    """Every quantified subformula of a formula, outermost first."""
+    match f:
+        case S.Quant(_, _, body):
+            yield f
+            yield from quantifiers(body)
+        case S.Not(body):
+            yield from quantifiers(body)
+        case S.And(items) | S.Or(items):
+            for x in items:
+                yield from quantifiers(x)
+        case S.Implies(l, r) | S.Iff(l, r):
+            yield from quantifiers(l)
+            yield from quantifiers(r)
 
 
 def comparisons(f):

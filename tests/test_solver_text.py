@@ -12,7 +12,8 @@ from hypothesis import HealthCheck, given, settings, strategies as st
 from engine import syntax as S
 from engine.errors import ScientiaError
 from engine.kb import KnowledgeBase
-from engine.solver import Problem, _NoText
+from engine.smt_text import NoText
+from engine.solver import Problem
 
 HEADER = """type place = {alice, 'New York', and, 'x|y', assert}.
 type level = 1..3.
@@ -28,7 +29,7 @@ REALS = ["-1.5", "0", "2", "0.25"]
 @contextmanager
 def api_only():
     """Every formula through the z3 Python API, as before the text path."""
-    with mock.patch.object(Problem, "_text", side_effect=_NoText):
+    with mock.patch.object(Problem, "_text", side_effect=NoText):
         yield
 
 

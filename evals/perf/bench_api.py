@@ -70,7 +70,8 @@ def grounding_row(n: int) -> tuple:
     built through z3's Python API instead of one SMT-LIB text, in the same run."""
     from unittest import mock
 
-    from engine.solver import Problem, _NoText
+    from engine.smt_text import NoText
+    from engine.solver import Problem
     rng = random.Random(11)
     text, ents, attrs = proofwriter_theory(rng, n_entities=n, n_facts=3 * n, n_rules=20, negative=0.0)
     queries = [f"not {rng.choice(attrs)}({rng.choice(ents)})" for _ in range(5)]
@@ -80,7 +81,7 @@ def grounding_row(n: int) -> tuple:
         kb.tell(text)
         return [kb.ask(q).verdict.value for q in queries]
     t_text, verdicts = timed(run, repeats=1)
-    with mock.patch.object(Problem, "_text", side_effect=_NoText):
+    with mock.patch.object(Problem, "_text", side_effect=NoText):
         t_api, api_verdicts = timed(run, repeats=1)
     assert verdicts == api_verdicts
     return (f"tell + 5 negated queries, {n} individuals, {3 * n} facts, 20 rules ({verdicts.count('false')} false, "
