@@ -25,35 +25,31 @@ def names(node) -> set:
     return set()
 
 
-def leaves(f):
-    """The atoms and comparisons of a formula, through connectives and quantifiers."""
+_CONNECTIVES = (S.Not, S.Quant, S.And, S.Or, S.Implies, S.Iff)
+
+
+def subformulas(f):
+    """Every subformula of a formula, itself first, through connectives and quantifiers."""
+    yield f
     match f:
         case S.Not(body) | S.Quant(_, _, body):
-            yield from leaves(body)
+            yield from subformulas(body)
         case S.And(items) | S.Or(items):
             for x in items:
-                yield from leaves(x)
+                yield from subformulas(x)
         case S.Implies(l, r) | S.Iff(l, r):
-            yield from leaves(l)
-            yield from leaves(r)
-        case _:
-            yield f
+            yield from subformulas(l)
+            yield from subformulas(r)
+
+
+def leaves(f):
+    """The atoms and comparisons of a formula, through connectives and quantifiers."""
+    return (x for x in subformulas(f) if not isinstance(x, _CONNECTIVES))
 
 
 def quantifiers(f):
     """Every quantified subformula of a formula, outermost first."""
-    match f:
-        case S.Quant(_, _, body):
-            yield f
-            yield from quantifiers(body)
-        case S.Not(body):
-            yield from quantifiers(body)
-        case S.And(items) | S.Or(items):
-            for x in items:
-                yield from quantifiers(x)
-        case S.Implies(l, r) | S.Iff(l, r):
-            yield from quantifiers(l)
-            yield from quantifiers(r)
+    return (x for x in subformulas(f) if isinstance(x, S.Quant))
 
 
 def comparisons(f):
