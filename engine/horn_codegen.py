@@ -133,14 +133,20 @@ def compile_derivation(c: Clause, order: list, relation):
     ground = lambda kind: _tuple([f"({lit.pred!r}, {_tuple([_expr(src, a) for a in lit.args])})"
                                   for lit in c.body if lit.kind == kind])
     found = f"({values}, {ground('pos')}, {ground('neg')})"
-    return _build(src, f"next(({found} {' '.join(src.clauses)}), None)", "H, S"), names
+    # nested statements rather than next(generator): no generator object per call
+    loops = [" " * (8 + 4 * k) + clause + ":" for k, clause in enumerate(src.clauses)]
+    body = [*loops, " " * (8 + 4 * len(loops)) + f"return {found}", "        return None"]
+    return _build(src, body, "H, S"), names
 
 
-def _build(src: _Source, expr: str, args: str = "D"):
+def _build(src: _Source, body, args: str = "D"):
+    """The function _run(args) whose body is the lines `body`, or `return body` for an
+    expression; the objects in src.slots are bound as closure variables."""
     params = [name for name, _ in src.slots.values()]
+    lines = [f"        return {body}"] if isinstance(body, str) else body
     text = "\n".join([f"def _make({', '.join(params)}):",
                       f"    def _run({args}):",
-                      f"        return {expr}",
+                      *lines,
                       "    return _run"])
     namespace = dict(_HELPERS)
     exec(compile(text, "<horn join>", "exec"), namespace)

@@ -120,8 +120,12 @@ def _rule_by_text(step: Step, texts: dict, ctx: Context, memo: dict) -> bool:
         shown = {name: show_value(sub[name], values) for name in variables}
     except (KeyError, TypeError, ValueError):
         return False
-    return (formats[0].format_map(shown) == step.claim
-            and all(texts[p] == f.format_map(shown) for p, f in zip(step.premises, formats[1:])))
+    if formats[0].format_map(shown) != step.claim:
+        return False
+    for p, f in zip(step.premises, formats[1:]):
+        if texts[p] != f.format_map(shown):
+            return False
+    return True
 
 
 def _fact_by_text(step: Step, ctx: Context, memo: dict) -> bool:
@@ -129,9 +133,16 @@ def _fact_by_text(step: Step, ctx: Context, memo: dict) -> bool:
     at its source; False leaves the step to `check_premise`."""
     checked = ctx.statement_at(step.source or "")
     sentence = checked.sentence if checked is not None else None
-    if not isinstance(sentence, S.Atom) or not all(type(a) in (S.Const, S.Num) for a in sentence.args):
+    if type(sentence) is not S.Atom:
         return False
-    values = tuple(a.name if type(a) is S.Const else a.value for a in sentence.args)
+    values = []
+    for a in sentence.args:
+        if type(a) is S.Const:
+            values.append(a.name)
+        elif type(a) is S.Num:
+            values.append(a.value)
+        else:
+            return False
     return show_ground_atom(sentence.pred, values, memo.setdefault("values", {})) == step.claim
 
 

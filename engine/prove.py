@@ -285,33 +285,36 @@ def horn_proof(theory, model, pred: str, values: tuple) -> Proof:
 
 def horn_steps(theory, model, roots: list) -> tuple[list, dict]:
     """The steps deriving every root fact (pred, values) of the least model, and the step id
-    of each derived fact; subproofs shared between roots appear once."""
+    of each derived fact; subproofs shared between roots appear once. A stated fact is cited
+    as a premise; every other fact by its derivation."""
     steps, ids, texts = [], {}, {}
-    negations = {}                       # rule index -> does its body negate?
+    append, derivation, stated = steps.append, model.derivation, theory.fact_index
+    rules = {}                           # rule index -> (its source, does its body negate?)
     stack = [(root, None) for root in reversed(roots)]     # (fact, its derivation once expanded)
+    pop, push = stack.pop, stack.append
     while stack:
-        key, d = stack.pop()
+        key, d = pop()
         if key in ids:
             continue
         if d is None:
-            d = model.derivation(*key)
-            if d is None:
-                steps.append(theory.premise_step(theory.fact_index[key], len(steps) + 1,
-                                                 show_ground_atom(key[0], key[1], texts)))
+            index = stated.get(key)
+            if index is not None or (d := derivation(*key)) is None:
+                append(theory.premise_step(index if index is not None else stated[key], len(steps) + 1,
+                                           show_ground_atom(key[0], key[1], texts)))
                 ids[key] = len(steps)
                 continue
-            stack.append((key, d))
-            stack.extend((p, None) for p in reversed(d.premises) if p not in ids)
+            push((key, d))
+            for p in reversed(d.premises):
+                if p not in ids:
+                    push((p, None))
             continue
-        rule = theory.entries[d.rule_index]
-        if d.rule_index not in negations:
-            negations[d.rule_index] = any(isinstance(lit, S.Not) for lit in rule.statement.body)
-        if negations[d.rule_index]:
-            used = _body_steps(rule.statement.body, d, ids, steps)
-        else:
-            used = tuple(ids[p] for p in d.premises)
-        steps.append(Step(len(steps) + 1, show_ground_atom(key[0], key[1], texts), "rule", rule=rule.source,
-                          subst=dict(d.subst), premises=used))
+        rule = rules.get(d.rule_index)
+        if rule is None:
+            entry = theory.entries[d.rule_index]
+            rule = rules[d.rule_index] = (entry.source, any(isinstance(lit, S.Not) for lit in entry.statement.body))
+        used = _body_steps(theory.entries[d.rule_index].statement.body, d, ids, steps) if rule[1] else \
+            tuple([ids[p] for p in d.premises])
+        append(Step(len(steps) + 1, show_ground_atom(key[0], key[1], texts), "rule", None, rule[0], d.subst, used))
         ids[key] = len(steps)
     return steps, ids
 

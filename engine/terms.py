@@ -39,7 +39,8 @@ def show_ground_atom(pred: str, values: tuple, texts: dict) -> str:
         name = texts[(pred,)] = S.show_name(pred)
     if not values:
         return name
-    return f"{name}({', '.join(show_value(v, texts) for v in values)})"
+    get = texts.get
+    return f"{name}({', '.join([get(v) or show_value(v, texts) for v in values])})"
 
 
 def show_value(v, texts: dict) -> str:

@@ -18,6 +18,7 @@ from .denials import denial_rule
 from .factoring import factored
 from .horn import saturate, solve
 from .horn_shape import ground_fact, horn_rule, horn_shape, negated, stratified
+from .proof import Step
 from .signature import Signature
 from .solver import Problem
 from .terms import term_value, value_term
@@ -44,7 +45,7 @@ class Theory:
         self.fact_index: dict = {}          # (pred, tuple) -> entry index
         self.rules: list = []               # HornRule with index = entry index
         self.hard: list = []                # entry indices for z3
-        self.symbols: dict = {}             # entry index -> symbols it mentions
+        self.symbols: dict = {}             # entry index -> frozenset of the symbols it mentions
         self._problems: dict = {}           # relevant entry indices -> grounded Problem (reused)
         self._atom_closure: dict = {}       # (pred, values) -> closed-false, decided one atom at a time
         self._closure_problems: dict = {}   # pred -> the Problem that decides its atoms one by one
@@ -53,12 +54,13 @@ class Theory:
 
     # ------------------------------------------------------------ classification
     def _classify(self):
-        candidates = []
+        candidates, shared = [], {}      # equal symbol sets kept once (8,000 facts: one set)
         for i, e in enumerate(self.entries):
             st = e.statement
             if e.sentence is None:
                 continue
-            self.symbols[i] = _symbols(e.sentence)
+            found = frozenset(_symbols(e.sentence))
+            self.symbols[i] = shared.setdefault(found, found)
             fact = ground_fact(st)
             if fact is not None:
                 self.facts.setdefault(fact[0], set()).add(fact[1])
@@ -150,7 +152,6 @@ class Theory:
 
     def premise_step(self, index: int, step_id: int, claim: str):
         """The step that cites entry `index`: a premise, or a perceived fact with its provenance."""
-        from .proof import Step
         source = self.entries[index].source
         if self.perceptions and source in self.perceptions:
             model, input_id, confidence = self.perceptions[source]
