@@ -46,8 +46,8 @@ def show_ground_atom(pred: str, values: tuple, texts: dict) -> str:
 def show_value(v, texts: dict) -> str:
     """`show_term` of a ground value, kept in `texts`."""
     text = texts.get(v)
-    if text is None:
-        text = texts[v] = S.show_term(value_term(v))
+    if text is None:      # S.show_term(value_term(v)), without building the term
+        text = texts[v] = S.show_name(v) if type(v) is str else S.show_number(v)
     return text
 
 
