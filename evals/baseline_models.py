@@ -3,10 +3,12 @@
 - LSTMClassifier: token embedding, a bidirectional LSTM, a pooled summary (the last
   forward and first backward states, or the mean / max of the outputs), an MLP head;
 - TransformerClassifier: a pre-norm Transformer encoder with either learned absolute
-  position embeddings (positions never seen in training keep their initialisation) or,
+  position embeddings (positions never seen in training keep their initialisation, unless
+  random_positions trains every position on ascending random subsets) or,
   relative=True, no position embeddings but a learned bias per head per clipped relative
   distance j - i; mean / max / first-and-last-token / last-token pooling; optionally causal
-  attention, one block shared by all layers, or the tokens read right to left.
+  attention, one block shared by all layers (loop=True: applied once per token of the input, a
+  looped Transformer whose depth grows with the length), or the tokens read right to left.
 """
 from __future__ import annotations
 
@@ -108,9 +110,10 @@ class TransformerClassifier(nn.Module):
     relative-position bias."""
 
     def __init__(self, n_tokens, n_labels, max_len, relative: bool, dim=64, heads=4, layers=2, clip=6,
-                 pool="mean", dropout=0.0, pos_std=1.0, share_layers=False, reverse=False, causal=False):
+                 pool="mean", dropout=0.0, pos_std=1.0, share_layers=False, reverse=False, causal=False,
+                 random_positions=False, loop=False):
         super().__init__()
-        self.pool, self.reverse = pool, reverse
+        self.pool, self.reverse, self.random_positions, self.loop = pool, reverse, random_positions, loop
         self.embed = nn.Embedding(n_tokens, dim, padding_idx=0)
         self.pos = None if relative else nn.Embedding(max_len, dim)
         if self.pos is not None:
@@ -126,13 +129,26 @@ class TransformerClassifier(nn.Module):
         pad = x == 0
         h = self.embed(x)
         if self.pos is not None:
-            h = h + self.pos(torch.arange(x.shape[1], device=x.device))[None]
-        for block in self.blocks:
+            h = h + self.pos(self.positions(x))
+        blocks = self.blocks
+        if self.loop:                  # the shared block once per token of the batch's longest sequence
+            blocks = [self.blocks[0]] * int((~pad).sum(1).max())
+        for block in blocks:
             h = block(h, pad)
         if self.pool in ("ends", "last"):             # the first and the last token, or the last one
             last = h[torch.arange(len(h), device=x.device), (~pad).sum(1).clamp(min=1) - 1]
             return self.head(self.norm(torch.cat([h[:, 0], last], 1) if self.pool == "ends" else last))
         return self.head(self.norm(pool_outputs(h, pad, self.pool)))
+
+    def positions(self, x):
+        """0, 1, 2, ... for every row; while training with random_positions, each row gets its own
+        ascending random positions drawn from the whole table (randomised positional encodings,
+        Ruoss et al. 2023), so that positions past the training lengths are trained too."""
+        n = x.shape[1]
+        if not (self.random_positions and self.training):
+            return torch.arange(n, device=x.device)[None]
+        table = self.pos.num_embeddings
+        return torch.rand(len(x), table, device=x.device).argsort(1)[:, :n].sort(1).values
 
 
 def build(kind: str, n_tokens: int, n_labels: int, max_len: int, config=None) -> nn.Module:
@@ -146,5 +162,5 @@ def build(kind: str, n_tokens: int, n_labels: int, max_len: int, config=None) ->
         case "transformer" | "transformer_rel":
             return TransformerClassifier(n_tokens, n_labels, max_len, kind == "transformer_rel", c.dim, c.heads,
                                          c.layers, c.clip, c.pool_for(kind), c.dropout, c.pos_std, c.share_layers,
-                                         c.reverse, c.causal)
+                                         c.reverse, c.causal, c.random_positions, c.loop)
     raise ValueError(f"unknown baseline kind {kind!r}; expected one of {KINDS}")

@@ -69,6 +69,8 @@ class Config:
     share_layers: bool = False      # transformers: one block applied `layers` times (Universal-Transformer style)
     causal: bool = False            # transformers: position i attends to positions j <= i only
     label_smoothing: float = 0.0    # of the training cross-entropy
+    random_positions: bool = False  # transformer: train on ascending random positions from the whole table
+    loop: bool = False              # transformers, with share_layers: the block once per input token
 
     def __post_init__(self):
         checks = {"dim": self.dim >= 1, "layers": self.layers >= 1, "heads": self.heads >= 1,
@@ -83,7 +85,7 @@ class Config:
                   "target_loss": self.target_loss is None or self.target_loss > 0,
                   "max_seconds": self.max_seconds is None or self.max_seconds > 0,
                   "patience": self.patience is None or self.patience >= 1, "fit_acc": 0 <= self.fit_acc <= 1,
-                  "label_smoothing": 0.0 <= self.label_smoothing < 1.0}
+                  "label_smoothing": 0.0 <= self.label_smoothing < 1.0, "loop": self.share_layers or not self.loop}
         bad = [name for name, ok in checks.items() if not ok]
         if bad:
             raise ValueError(f"invalid baseline Config field(s) {bad}: {self}")

@@ -63,6 +63,9 @@ GRID = {
         (128, 0.3, 2e-3, {"schedule": "cosine"}), (128, 0.3, 1e-3, {"batch": 32}),
         (256, 0.3, 1e-3, {"layers": 3})]) + [("original-lr3e-4", Config(lr=3e-4))],
     "transformer_rel": _grid([
+        (64, 0.1, 1e-3, {"clip": 2, "share_layers": True, "loop": True, **_RTL}),
+        (64, 0.1, 1e-3, {"clip": 1, "share_layers": True, "loop": True, **_RTL}),
+        (64, 0.1, 1e-3, {"clip": 2, "share_layers": True, "loop": True}),
         (64, 0.1, 1e-3, {"clip": 2, "layers": 4, **_RTL}), (64, 0.1, 1e-3, {"clip": 2, **_RTL}),
         (64, 0.1, 1e-3, {"clip": 1, "pool": "max"}), (64, 0.1, 1e-3, {"clip": 1, "layers": 4}),
         (64, 0.1, 1e-3, {"clip": 2, "pool": "max", "layers": 3}), (64, 0.1, 1e-3, {"clip": 3, "label_smoothing": 0.1}),
@@ -73,6 +76,13 @@ GRID = {
         (64, 0.1, 1e-3, {"clip": 6}), (64, 0.1, 1e-3, {"clip": 2, "pool": "ends"})])
     + [("original-lr3e-3", Config(lr=3e-3))],
     "transformer": _grid([
+        (64, 0.1, 1e-3, {"pos_std": 0.02, "pool": "ends", "reverse": True, "random_positions": True}),
+        (64, 0.1, 1e-3, {"pos_std": 0.02, **_RTL, "random_positions": True}),
+        (64, 0.1, 1e-3, {"pos_std": 0.02, "random_positions": True}),
+        (64, 0.1, 1e-3, {"pos_std": 0.02, "random_positions": True, "share_layers": True, "loop": True, **_RTL}),
+        (64, 0.1, 1e-3, {"pos_std": 0.02, "share_layers": True, "loop": True, **_RTL}),
+        (64, 0.1, 1e-3, {"pos_std": 0.02, "random_positions": True, "share_layers": True, "loop": True,
+                         "label_smoothing": 0.1, **_RTL}),
         (64, 0.1, 1e-3, {"pos_std": 0.02, "pool": "ends", "reverse": True}), (64, 0.1, 1e-3, {"pos_std": 0.02, **_RTL}),
         (64, 0.1, 1e-3, {"pos_std": 0.02, "label_smoothing": 0.1}),
         (64, 0.1, 1e-3, {"pos_std": 0.02}), (128, 0.1, 5e-4, {"pos_std": 0.02}),
@@ -254,12 +264,14 @@ def main(argv=None) -> dict:
     ap.add_argument("--workers", type=int, default=2)
     ap.add_argument("--seeds", type=int, nargs="+", default=[0, 1, 2])
     ap.add_argument("--kinds", nargs="+", default=list(GRID))
+    ap.add_argument("--match", nargs="+", metavar="TEXT", help="only configurations whose name contains one of these")
     ap.add_argument("--quick", action="store_true", help="tiny grid, models and data (a smoke test)")
     ap.add_argument("--budget-s", type=float, help="start no run after this many seconds")
     ap.add_argument("--hard-s", type=float, help="cap every run so that the sweep ends by then")
     args = ap.parse_args(argv)
     data = make_data(args.clutrr, args.quick)
-    grid = {k: v for k, v in (QUICK_GRID if args.quick else GRID).items() if k in args.kinds}
+    grid = {k: [(n, c) for n, c in v if not args.match or any(m in n for m in args.match)]
+            for k, v in (QUICK_GRID if args.quick else GRID).items() if k in args.kinds}
     todo = jobs(grid, args.seeds)
     meta = {"device": args.device, "workers": args.workers, "seeds": args.seeds, "quick": args.quick,
             "runs_planned": len(todo), "train": len(data["train"]), "val": len(data["val"]), "notes": data["notes"],

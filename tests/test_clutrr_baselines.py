@@ -55,3 +55,33 @@ def test_clutrr_configs_are_valid_configs():
             c = Config(**clutrr.CONFIGS[quick][kind])
             assert c.target_acc is None and c.patience
             build(kind, 10, 5, 7, c)
+
+
+def test_looped_transformer_applies_its_block_once_per_token():
+    torch.manual_seed(0)
+    m = build("transformer_rel", 12, 5, 8, Config(share_layers=True, loop=True, causal=True, reverse=True,
+                                                  pool="last", clip=1)).eval()
+    calls = []
+    m.blocks[0].register_forward_hook(lambda *_: calls.append(1))
+    m(torch.tensor([[3, 4, 5, 6, 0, 0], [3, 4, 0, 0, 0, 0]]))
+    assert len(calls) == 4                             # the longest row has 4 tokens
+    calls.clear()
+    out = m(torch.tensor([[3, 4, 5, 6, 7, 8, 9, 10]]))
+    assert len(calls) == 8 and out.shape == (1, 5)
+    with pytest.raises(ValueError):
+        Config(loop=True)                              # a loop repeats one shared block
+
+
+def test_random_positions_train_every_position_and_leave_evaluation_alone():
+    torch.manual_seed(0)
+    m = build("transformer", 12, 5, 20, Config(random_positions=True, pos_std=0.02))
+    x = torch.tensor([[3, 4, 5, 6, 0], [7, 8, 0, 0, 0]] * 50)
+    m.train()
+    pos = m.positions(x)
+    assert pos.shape == (100, 5) and bool((pos[:, 1:] > pos[:, :-1]).all()) and int(pos.max()) < 20
+    assert int(pos.max()) >= 10                        # positions past the input's length are drawn
+    m.eval()
+    assert m.positions(x).tolist() == [list(range(5))]
+    plain = build("transformer", 12, 5, 20, Config(pos_std=0.02)).eval()
+    plain.load_state_dict(m.state_dict())
+    assert torch.allclose(plain(x), m(x))
