@@ -156,8 +156,8 @@ class Model:
     def derivation(self, pred: str, tup: tuple):
         """None for a base fact (or a fact not in the model); else a Derivation
         whose premises all appeared in earlier rounds."""
-        rel = self._rels.get(pred)
-        stamp = rel.stamp(tuple(tup)) if rel is not None else None
+        tup, rel = tuple(tup), self._rels.get(pred)
+        stamp = rel.stamp(tup) if rel is not None else None
         if not stamp:
             return None
         for c in self._clauses.get(pred, ()):
@@ -165,7 +165,7 @@ class Model:
             if compiled is None:
                 compiled = self._finders[id(c)] = self._compile(c)
             run, names = compiled
-            found = run(tuple(tup), stamp)
+            found = run(tup, stamp)
             if found is not None:
                 values, premises, absent = found
                 return Derivation(c.index, dict(zip(names, values)), premises, absent)

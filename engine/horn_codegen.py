@@ -110,7 +110,7 @@ def compile_join(c: Clause, order: list, delta, full, index):
         _emit_literal(src, c.body[i], i == delta, bound, full, index)
     head = _tuple([_expr(src, a) for a in c.args])
     fh = src.slot(("full", c.pred), full(c.pred), "F")
-    return _build(src, f"{{{head} {' '.join(src.clauses)}}}.difference({fh})")
+    return _build(src, [f"        return {{{head} {' '.join(src.clauses)}}}.difference({fh})"])
 
 
 def compile_derivation(c: Clause, order: list, relation):
@@ -139,14 +139,13 @@ def compile_derivation(c: Clause, order: list, relation):
     return _build(src, body, "H, S"), names
 
 
-def _build(src: _Source, body, args: str = "D"):
-    """The function _run(args) whose body is the lines `body`, or `return body` for an
-    expression; the objects in src.slots are bound as closure variables."""
+def _build(src: _Source, body: list, args: str = "D"):
+    """The function _run(args) whose body is the lines `body` (indented 8); the objects in
+    src.slots are bound as closure variables."""
     params = [name for name, _ in src.slots.values()]
-    lines = [f"        return {body}"] if isinstance(body, str) else body
     text = "\n".join([f"def _make({', '.join(params)}):",
                       f"    def _run({args}):",
-                      *lines,
+                      *body,
                       "    return _run"])
     namespace = dict(_HELPERS)
     exec(compile(text, "<horn join>", "exec"), namespace)

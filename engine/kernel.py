@@ -35,7 +35,7 @@ from .parse import parse_formula, parse_ground_literal
 from .proof import KINDS, Proof, Step
 from .signature import Signature
 from .solver import entails
-from .terms import canonical, free_vars, show_ground_atom, show_value, substitute, value_term
+from .terms import canonical, free_vars, show_ground_atom, show_value, substitute, term_value, value_term
 
 
 class Context(Protocol):
@@ -135,15 +135,8 @@ def _fact_by_text(step: Step, ctx: Context, memo: dict) -> bool:
     sentence = checked.sentence if checked is not None else None
     if type(sentence) is not S.Atom:
         return False
-    values = []
-    for a in sentence.args:
-        if type(a) is S.Const:
-            values.append(a.name)
-        elif type(a) is S.Num:
-            values.append(a.value)
-        else:
-            return False
-    return show_ground_atom(sentence.pred, values, memo.setdefault("values", {})) == step.claim
+    values = [term_value(a) for a in sentence.args]
+    return None not in values and show_ground_atom(sentence.pred, values, memo.setdefault("values", {})) == step.claim
 
 
 def _atom_formats(statement) -> tuple | None:

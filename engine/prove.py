@@ -289,7 +289,7 @@ def horn_steps(theory, model, roots: list) -> tuple[list, dict]:
     as a premise; every other fact by its derivation."""
     steps, ids, texts = [], {}, {}
     append, derivation, stated = steps.append, model.derivation, theory.fact_index
-    rules = {}                           # rule index -> (its source, does its body negate?)
+    rules = {}                           # rule index -> (its source, its body if it negates, else None)
     stack = [(root, None) for root in reversed(roots)]     # (fact, its derivation once expanded)
     pop, push = stack.pop, stack.append
     while stack:
@@ -297,10 +297,9 @@ def horn_steps(theory, model, roots: list) -> tuple[list, dict]:
         if key in ids:
             continue
         if d is None:
-            index = stated.get(key)
-            if index is not None or (d := derivation(*key)) is None:
-                append(theory.premise_step(index if index is not None else stated[key], len(steps) + 1,
-                                           show_ground_atom(key[0], key[1], texts)))
+            d = None if key in stated else derivation(*key)
+            if d is None:                # a stated fact (every base fact of a model is stated)
+                append(theory.premise_step(stated[key], len(steps) + 1, show_ground_atom(key[0], key[1], texts)))
                 ids[key] = len(steps)
                 continue
             push((key, d))
@@ -311,10 +310,11 @@ def horn_steps(theory, model, roots: list) -> tuple[list, dict]:
         rule = rules.get(d.rule_index)
         if rule is None:
             entry = theory.entries[d.rule_index]
-            rule = rules[d.rule_index] = (entry.source, any(isinstance(lit, S.Not) for lit in entry.statement.body))
-        used = _body_steps(theory.entries[d.rule_index].statement.body, d, ids, steps) if rule[1] else \
-            tuple([ids[p] for p in d.premises])
-        append(Step(len(steps) + 1, show_ground_atom(key[0], key[1], texts), "rule", None, rule[0], d.subst, used))
+            body = entry.statement.body
+            rule = rules[d.rule_index] = (entry.source, body if any(isinstance(lit, S.Not) for lit in body) else None)
+        source, negating = rule
+        used = tuple([ids[p] for p in d.premises]) if negating is None else _body_steps(negating, d, ids, steps)
+        append(Step(len(steps) + 1, show_ground_atom(key[0], key[1], texts), "rule", None, source, d.subst, used))
         ids[key] = len(steps)
     return steps, ids
 
