@@ -78,11 +78,12 @@ class Answers(Sequence):
     kernel-checked on first access to `Answer.proof`.
     """
 
-    __slots__ = ("query", "names", "rows", "_positions", "_found")
+    __slots__ = ("query", "names", "rows", "_positions", "_found", "incomplete")
 
-    def __init__(self, query: str, names: tuple, rows: list, positions: tuple, found):
+    def __init__(self, query: str, names: tuple, rows: list, positions: tuple, found, incomplete=None):
         self.query, self.names, self.rows = query, tuple(names), rows
         self._positions, self._found = positions, found
+        self.incomplete = incomplete      # why entailed bindings may be missing; None: all listed
 
     def __len__(self) -> int:
         return len(self.rows)

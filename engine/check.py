@@ -316,12 +316,23 @@ class _Checker:
                 self.check_numeric(f)
 
     def check_constants(self, statements):
-        """A named constant denotes an individual, never a number."""
+        """A named constant denotes an individual, never a number; an enum sort has exactly its
+        declared elements (a constant used at an enum position must be one of them)."""
         for slot in list(self.uf.parent):
-            if slot[0] == "c" and self.uf.resolved(slot) in (NUM, REAL, "int", "real"):
-                where = self.const_where.get(slot[1]) or self.uf.where.get(self.uf.find(slot))
+            if slot[0] != "c":
+                continue
+            resolved = self.uf.resolved(slot)
+            where = self.const_where.get(slot[1]) or self.uf.where.get(self.uf.find(slot))
+            if resolved in (NUM, REAL, "int", "real"):
                 self.error("E013", f"sort mismatch: constant '{slot[1]}' is used as a number", where,
                            "numbers are written as digits; a name always denotes an individual")
+                continue
+            info = self.sorts.get(resolved) if resolved else None
+            if info is not None and info.kind == "enum" and slot[1] not in info.elements:
+                shown = ", ".join(info.elements)
+                self.error("E013", f"sort mismatch: '{slot[1]}' is not an element of the enum sort "
+                                   f"{resolved} = {{{shown}}}", where,
+                           f"use one of {shown}, or add '{slot[1]}' to the declaration of {resolved}")
 
     def check_numeric(self, f):
         for cmp in walks.comparisons(f):
@@ -352,9 +363,6 @@ class _Checker:
         for name, sort in sorts.items():
             if sort.kind == "closed":
                 sorts[name] = Sort(name, "closed", tuple(sorted(c for c, s in consts.items() if s == name)))
-            elif sort.kind == "enum":
-                sorts[name] = Sort(name, "enum", sort.elements + tuple(sorted(
-                    c for c, s in consts.items() if s == name and c not in sort.elements)))
         return Signature(sorts, preds, funs, consts, frozenset(self.closed))
 
     def check_strata(self, statements, signature):
@@ -437,7 +445,21 @@ def check_query(formula, signature: Signature, sources: dict | None = None):
     checker.seed_from_base()
     checker.infer_statement(0, query)
     checker.widen_reals()
-    return checker.annotate(0, formula), checker.query_var_sorts(0, formula), checker.signature()
+    checker.check_constants([query])
+    extended = checker.signature()
+    for name in sorted(set(extended.consts) - set(signature.consts)):
+        sort = extended.consts[name]
+        info = extended.sorts.get(sort)
+        if info is not None and info.kind == "closed":
+            named = ", ".join(signature.constants_of(sort)) or "none yet"
+            checker.error("E020", f"'{name}' is not an individual of the knowledge base: sort {sort} holds "
+                                  f"exactly its named individuals ({named})", checker.const_where.get(name),
+                          f"tell a fact about {name} first (or `const {name} : {sort}.`)" +
+                          (f", or declare `type {sort} open.` for a sort with unnamed individuals"
+                           if sort != "thing" else ""))
+    if checker.diags:
+        raise TypeCheckError(checker.diags, sources or {})
+    return checker.annotate(0, formula), checker.query_var_sorts(0, formula), extended
 
 
 

@@ -10,7 +10,8 @@ loop reads only fast locals.
 
 The arithmetic helpers give the semantics: exact numbers (`/` gives a Fraction), `=`/`!=` compare
 any values, ordering compares numbers only, and a comparison whose arithmetic is
-undefined (a constant in a sum, division by zero) is false.
+undefined (a constant in a sum) is false. Division by zero is total: `x / 0 = 0`, as in
+Lean and Isabelle; z3 (engine/solver.py) and the kernel read it the same way.
 Undefined arithmetic yields the value UNDEFINED rather than raising, so that
 a whole join fits in one comprehension.
 """
@@ -23,7 +24,7 @@ from .syntax import Op, Var
 
 
 class _Undefined:
-    """The value of undefined arithmetic: a constant in a sum, a division by zero."""
+    """The value of undefined arithmetic: a constant in a sum."""
 
     def __repr__(self):
         return "UNDEFINED"
@@ -49,7 +50,9 @@ def _mul(a, b):
 
 
 def _div(a, b):
-    return number(Fraction(a) / b) if _num(a) and _num(b) and b != 0 else UNDEFINED
+    if not (_num(a) and _num(b)):
+        return UNDEFINED
+    return number(Fraction(a) / b) if b != 0 else 0       # x / 0 = 0 (the language's choice)
 
 
 def _neg(a):

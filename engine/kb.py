@@ -6,8 +6,10 @@ swaps it in only when it has parsed, type-checked and proved consistent: a faile
 """
 from __future__ import annotations
 
+import functools
 import os
 import tempfile
+import threading
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -23,10 +25,22 @@ from .probability import Perception, QueryProbability, mentions, outcomes, query
 from .denials import decidable, violation
 from .prove import candidates, decide
 from .signature import Signature
+from .solver import Budget
 from .terms import canonical, free_vars
 from .theory import Entry, Theory
 
 LIBRARY = Path(__file__).resolve().parent.parent / "kb"
+
+
+def _locked(method):
+    """Run a public method under the KB's lock: a KnowledgeBase may be shared between threads.
+    Calls are serialised (one tell or ask at a time); the z3 problems a KB caches are never
+    used by two threads at once, and a tell swaps in its new version whole."""
+    @functools.wraps(method)
+    def run(self, *args, **kwargs):
+        with self._lock:
+            return method(self, *args, **kwargs)
+    return run
 
 
 @dataclass(frozen=True)
@@ -54,8 +68,11 @@ class _KernelView:
 
 
 class KnowledgeBase:
-    def __init__(self, timeout_ms: int = 5000, library: str | os.PathLike | None = None):
+    def __init__(self, timeout_ms: int = 5000, library: str | os.PathLike | None = None,
+                 max_instances: int = 200_000):
+        self._lock = threading.RLock()
         self.timeout_ms = timeout_ms
+        self.max_instances = max_instances     # grounding budget of one z3 problem
         self.library = Path(library) if library else LIBRARY
         self._v = _Version()
         self._tells = 0
@@ -81,6 +98,7 @@ class KnowledgeBase:
         return dict(self._v.sources)
 
     # ------------------------------------------------------------ tell
+    @_locked
     def tell(self, text: str, file: str | None = None) -> list:
         """Add statements atomically; answer the text's `?-` queries in order.
         Returns a list of (query text, [Answer, ...]) pairs."""
@@ -89,6 +107,7 @@ class KnowledgeBase:
             file = f"<tell#{self._tells}>"
         return self.tell_statements(parse_program(text, file), {file: text})
 
+    @_locked
     def tell_statements(self, statements: list, sources: dict | None = None) -> list:
         """Like `tell`, for statements already parsed (for example from TPTP)."""
         version, theory, results = self._v, self._theory, []
@@ -120,7 +139,7 @@ class KnowledgeBase:
         return _Version(entries, signature, sources, libraries), theory
 
     def _theory_for(self, entries, signature) -> Theory:
-        return Theory(entries, signature, self.timeout_ms, self._perceived)
+        return Theory(entries, signature, self.timeout_ms, self._perceived, self.max_instances)
 
     @property
     def perceptions(self) -> dict:
@@ -130,6 +149,7 @@ class KnowledgeBase:
         return {S.show_formula(e.sentence): self._perceived[e.source] for e in self._v.entries
                 if e.source in self._perceived}
 
+    @_locked
     def add_perceived(self, statement: str, model: str, input_id: str, confidence: float) -> None:
         """Assert a fact produced by a perception model. Proofs cite it as a `perceived` step
         with its provenance; like any tell it is atomic and refused when it contradicts the KB."""
@@ -153,6 +173,7 @@ class KnowledgeBase:
         dists = model.distributions(xs) if hasattr(model, "distributions") else [model.distribution(x) for x in xs]
         return self.add_perceptions(model, list(zip(input_ids, dists)))
 
+    @_locked
     def add_perceptions(self, model, items) -> list:
         """Assert perceptions from distributions already computed: items are (input id, [(label, p)...])."""
         records, statements, sources, registered = [], [], {}, {}
@@ -173,6 +194,7 @@ class KnowledgeBase:
         self._distributions.update({(r.symbol, r.input_id): r for r in records})
         return records
 
+    @_locked
     def probability(self, query: str, limit: int = 4096) -> QueryProbability:
         """P(query) over the distributions of the perceived symbols whose input the query names:
         exact when their interpretations number at most `limit`, else best-first with bounds."""
@@ -180,6 +202,7 @@ class KnowledgeBase:
         theory, involved = self._without_perceptions(typed)
         return query_probability(theory, sig, typed, query, involved, limit)
 
+    @_locked
     def outcomes(self, query: str, limit: int = 4096) -> list:
         """For each consistent interpretation of the perceived symbols the query names (best
         first): (probability, {input id: label}, [entailed bindings of the query's variables])."""
@@ -215,8 +238,16 @@ class KnowledgeBase:
     def _check_consistent(self, theory: Theory, sources: dict):
         if not theory.hard:
             return
-        hard_syms = set().union(*(theory.symbols[i] for i in theory.hard))
-        indices = theory.relevant(hard_syms)
+        try:
+            self._check_components(theory, sources)
+        except Budget as e:
+            raise InconsistencyError([Diagnostic(
+                "E031", f"could not establish consistency (resource limit: {e})", None,
+                "the statements ground to too many instances: use an open sort, or fewer variables "
+                "over large finite sorts")], sources) from None
+
+    def _check_components(self, theory: Theory, sources: dict):
+        indices = theory.relevant_to_entries(theory.hard)
         if decidable(theory, indices):     # definite rules and denials: the least model decides
             core = violation(theory, indices)
             if core is not None:
@@ -233,10 +264,12 @@ class KnowledgeBase:
                     "raise the time budget (timeout_ms) or simplify the statements")], sources)
 
     # ------------------------------------------------------------ ask
+    @_locked
     def ask(self, query: str, timeout_ms: int | None = None) -> Answer:
         """A closed query: true, false or unknown. Free variables are read existentially."""
         return self._closed(self._theory, self._v, _existential(parse_formula(query)), query)
 
+    @_locked
     def ask_all(self, query: str) -> Sequence:
         """One Answer per binding of the free variables whose instance the KB entails: an
         `Answers` sequence whose Answers (and proofs) are built when read."""
@@ -267,12 +300,14 @@ class KnowledgeBase:
         found = candidates(theory, sig, typed, var_sorts)
 
         def checked(i):
-            instance, proof = found.proof(i)
-            kernel.check(proof, view, instance)
-            return proof
-        return Answers(text, found.names, found.rows, found.positions, checked)
+            with self._lock:      # proofs are built when read, perhaps in another thread
+                instance, proof = found.proof(i)
+                kernel.check(proof, view, instance)
+                return proof
+        return Answers(text, found.names, found.rows, found.positions, checked, found.incomplete)
 
     # ------------------------------------------------------------ retract, load, save
+    @_locked
     def retract(self, text: str) -> int:
         """Remove every statement equal (up to bound-variable names) to the given one."""
         target = [st for st in parse_program(text if text.strip().endswith(".") else text + ".", "<retract>")]
@@ -285,6 +320,7 @@ class KnowledgeBase:
         self._v, self._theory = self._build(keep, self._v.sources, self._v.libraries)
         return removed
 
+    @_locked
     def load(self, path) -> list:
         path = Path(path)
         try:
@@ -293,6 +329,7 @@ class KnowledgeBase:
             raise UsageError([Diagnostic("E004", f"cannot read {path}: {e.strerror}")]) from None
         return self.tell(text, str(path))
 
+    @_locked
     def save(self, path) -> None:
         """Write the KB as source text, atomically (a temporary file renamed into place)."""
         lines = [S.show(e.statement) for e in self._v.entries if not _from_library(e)]
@@ -303,6 +340,7 @@ class KnowledgeBase:
         os.replace(tmp, path)
 
     # ------------------------------------------------------------ proofs
+    @_locked
     def verify(self, proof, claim: str | None = None) -> None:
         """Re-check a proof against this KB; raises ProofError naming the failing step."""
         expected = None

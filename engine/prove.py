@@ -33,7 +33,15 @@ def ground_atom(f):
 
 
 def decide(theory, sig, query, text: str) -> tuple[Answer, Proof | None]:
-    """Answer a closed query: (answer without proof, candidate proof or None)."""
+    """Answer a closed query: (answer without proof, candidate proof or None). A budget
+    exhausted anywhere on the way (grounding, closed-world extensions) gives `unknown`."""
+    try:
+        return _decide(theory, sig, query, text)
+    except Budget as e:
+        return Answer(text, Verdict.UNKNOWN, reason=f"resource limit: {e}"), None
+
+
+def _decide(theory, sig, query, text: str) -> tuple[Answer, Proof | None]:
     atom = ground_atom(query)
     if atom is not None:
         pred, values = atom
@@ -173,38 +181,88 @@ def _preds(f) -> set:
 @dataclass(frozen=True)
 class Found:
     """The entailed bindings of an open query: `rows` are value tuples, the binding of
-    names[j] is row[positions[j]]; `proof(i)` gives (instance, candidate proof) of row i."""
+    names[j] is row[positions[j]]; `proof(i)` gives (instance, candidate proof) of row i.
+    `incomplete` says why entailed bindings may be missing (None: every one is listed)."""
     names: tuple
     positions: tuple
     rows: list
     proof: Callable
+    incomplete: str | None = None
 
 
 def candidates(theory, sig, query, var_sorts: dict) -> Found:
-    """Every binding of an open query that the KB entails, each with a lazy candidate proof."""
+    """Every binding of an open query that the KB entails, each with a lazy candidate proof;
+    where they cannot all be listed (a budget, values that cannot be enumerated), the ones
+    found and the reason."""
     names = tuple(sorted(var_sorts))
+    try:
+        return _candidates(theory, sig, query, var_sorts, names)
+    except Budget as e:
+        return Found(names, tuple(range(len(names))), [], None, f"resource limit: {e}")
+
+
+def _candidates(theory, sig, query, var_sorts: dict, names: tuple) -> Found:
     atom_shape = isinstance(query, S.Atom) and all(isinstance(a, (S.Var, S.Const, S.Num)) for a in query.args)
     chosen = theory.relevant_to(query)
     if atom_shape and (not set(chosen) & set(theory.hard) or decidable(theory, chosen)):
         return _horn_candidates(theory, query, names)
-    domains = [sig.domain(var_sorts[n]) for n in names]
+    domains, notes = [], []
+    for n in names:
+        values, note = _binding_values(sig, n, var_sorts[n])
+        domains.append(values)
+        if note:
+            notes.append(note)
     if any(d is None for d in domains):
-        if atom_shape:
-            return _horn_candidates(theory, query, names)
         if all(sig.is_numeric(var_sorts[n]) or var_sorts[n] in ("int", "real") for n in names):
-            return _listed(theory, query, names, _model_candidates(theory, sig, query, var_sorts, chosen))
-        return _listed(theory, query, names, [])
+            found = _listed(theory, query, names, _model_candidates(theory, sig, query, var_sorts, chosen, notes))
+        elif atom_shape:
+            found = _horn_candidates(theory, query, names)
+            notes.append("only bindings in the least model of the rules are listed")
+        else:
+            found = _listed(theory, query, names, [])
+        return _noted(found, notes)
+    size = 1
+    for d in domains:
+        size *= len(d)
+    if size > MAX_CANDIDATES:
+        notes.append(f"only the first {MAX_CANDIDATES:,} of {size:,} candidate bindings were tried")
     bindings = [dict(zip(names, values)) for values in itertools.islice(itertools.product(*domains), MAX_CANDIDATES)]
     instances = [substitute(query, {k: value_term(v) for k, v in b.items()}) for b in bindings]
     problem = theory.problem(chosen, sig, extra_formulas=instances)
-    return _listed(theory, query, names, _entailed(problem, bindings, instances))
+    return _noted(_listed(theory, query, names, _entailed(problem, bindings, instances, notes)), notes)
 
 
-def _entailed(problem, bindings, instances):
+def _binding_values(sig, name: str, sort: str):
+    """The values a variable of an open query is tried with, and a note when entailed bindings
+    may lie outside them: a finite sort's elements; an open sort's named constants (a binding
+    is a name; terms of functions into the sort are not tried); None for numbers."""
+    domain = sig.domain(sort)
+    if domain is not None:
+        return domain, None
+    info = sig.sorts.get(sort)
+    if info is not None and info.kind == "open":
+        note = None
+        if any(result == sort for _, result in sig.funs.values()):
+            note = f"{name} is tried with the named individuals of {sort} only, not with function terms"
+        return sig.constants_of(sort), note
+    if sort in ("int", "real") or sig.is_numeric(sort):
+        return None, None
+    return None, f"the values of {name} (sort {sort}) cannot be listed"
+
+
+def _noted(found: Found, notes: list) -> Found:
+    if not notes:
+        return found
+    return Found(found.names, found.positions, found.rows, found.proof, "; ".join(dict.fromkeys(notes)))
+
+
+def _entailed(problem, bindings, instances, notes: list):
     for binding, instance in zip(bindings, instances):
         out = problem.check(extra=problem.negate(problem.formula(instance)))
         if out.status == "unsat":
             yield binding, out.core
+        elif out.status == "unknown":
+            notes.append(f"some candidate bindings could not be decided ({out.reason or 'resource limit'})")
 
 
 def _listed(theory, query, names, found) -> Found:
@@ -220,25 +278,28 @@ def _listed(theory, query, names, found) -> Found:
     return Found(names, tuple(range(len(names))), rows, proof)
 
 
-def _model_candidates(theory, sig, query, var_sorts, chosen):
+def _model_candidates(theory, sig, query, var_sorts, chosen, notes: list):
     try:
         problem = theory.problem(chosen, sig)
         refresh = lambda instance: theory.problem(chosen, sig, extra_formulas=[instance])
-        for binding, _, core in entailed_values(problem, query, var_sorts, refresh=refresh):
+        for binding, _, core in entailed_values(problem, query, var_sorts, refresh=refresh, notes=notes):
             yield binding, core
-    except Budget:
-        return
+    except Budget as e:
+        notes.append(f"resource limit: {e}")
 
 
-def entailed_values(problem, query, var_sorts, given=(), refresh=None):
+def entailed_values(problem, query, var_sorts, given=(), refresh=None, notes=None):
     """Numeric bindings read off models of KB ∧ given ∧ query, each kept only when KB ∧ given
     entails its instance; every found binding is blocked, so each model yields a new one (at
     most MAX_MODEL_CANDIDATES: beyond that the answers are incomplete, never wrong).
     Yields (binding, instance, unsat core of the entailment)."""
     consts = problem.unknowns(var_sorts)
     goal, blocks = problem.formula(query, consts), []
+    notes = notes if notes is not None else []
     for _ in range(MAX_MODEL_CANDIDATES):
         out = problem.check(extra=problem.conjoin([*given, goal, *blocks]), want_core=False)
+        if out.status == "unknown":
+            notes.append(f"the search for numeric bindings stopped ({out.reason or 'resource limit'})")
         if out.status != "sat":
             return
         binding = {n: problem.model_value(out.model, c) for n, (c, _) in consts.items()}
@@ -250,6 +311,8 @@ def entailed_values(problem, query, var_sorts, given=(), refresh=None):
         refute = problem.check(extra=problem.conjoin([*given, problem.negate(problem.formula(instance))]))
         if refute.status == "unsat":
             yield binding, instance, refute.core
+    else:
+        notes.append(f"numeric bindings are read off at most {MAX_MODEL_CANDIDATES} models")
 
 
 def _horn_candidates(theory, query, names) -> Found:

@@ -8,6 +8,7 @@ is shared between problems and there is no global state.
 """
 from __future__ import annotations
 
+import itertools
 from dataclasses import dataclass
 from fractions import Fraction
 
@@ -212,7 +213,8 @@ class Problem(SmtText):
                         return a - b
                     case "*":
                         return a * b
-                return _to_real(a) / _to_real(b)
+                a, b = _to_real(a), _to_real(b)    # x / 0 = 0, as the Horn core and the kernel read it
+                return z3.If(b == 0, z3.RealVal(0, self.ctx), a / b)
         raise TypeError(f"cannot translate term {t!r}")
 
     def bound(self, value, sort: str):
@@ -298,6 +300,31 @@ class Problem(SmtText):
         return self.aliases[key]
 
     # ------------------------------------------------------------ assertions and checks
+    def mark(self) -> None:
+        """Remember the present state as the base that `reset` returns to (a z3 scope)."""
+        self.solver.push()
+        self._base = (len(self.trackers), len(self.atoms), set(self.closed_done), set(self.bounded),
+                      set(self.ranged), self.instances)
+
+    def touched(self) -> bool:
+        """Whether anything was asserted or recorded since `mark`."""
+        base = getattr(self, "_base", None)
+        return base is not None and (len(self.trackers) != base[0] or len(self.atoms) != base[1]
+                                     or len(self.bounded) != len(base[3]) or len(self.ranged) != len(base[4]))
+
+    def reset(self) -> None:
+        """Drop everything asserted or recorded since `mark`: the problem the KB alone gave."""
+        count, atoms, closed_done, bounded, ranged, instances = self._base
+        self.solver.pop()
+        self.solver.push()
+        for name in list(itertools.islice(self.trackers, count, None)):
+            del self.trackers[name]
+        for text in list(itertools.islice(self.atoms, atoms, None)):
+            del self.atoms[text]
+        self.closed_done = set(closed_done)
+        self.bounded, self.ranged, self.instances = set(bounded), set(ranged), instances
+        self._assumed = None
+
     def assert_tracked(self, key, expr):
         name = f"t!{len(self.trackers)}"
         tracker = z3.Bool(name, self.ctx)

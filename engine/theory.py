@@ -20,9 +20,9 @@ from .horn import saturate, solve
 from .horn_shape import ground_fact, horn_rule, horn_shape, negated, stratified
 from .proof import Step
 from .signature import Signature
-from .solver import Problem
+from .solver import Budget, Problem
 from .terms import term_value, value_term
-from .walks import preds, quantifiers
+from .walks import comparisons, compared_sorts, preds, quantifiers
 
 
 @dataclass(frozen=True)
@@ -35,8 +35,10 @@ class Entry:
 
 
 class Theory:
-    def __init__(self, entries: tuple, signature: Signature, timeout_ms: int = 5000, perceptions=None):
+    def __init__(self, entries: tuple, signature: Signature, timeout_ms: int = 5000, perceptions=None,
+                 max_instances: int = 200_000):
         self.entries = entries
+        self.max_instances = max_instances
         self.perceptions = perceptions if perceptions is not None else {}   # source -> (model, input, confidence)
         self.sig = signature
         self.timeout_ms = timeout_ms
@@ -65,7 +67,7 @@ class Theory:
             if fact is not None:
                 self.facts.setdefault(fact[0], set()).add(fact[1])
                 self.fact_index.setdefault(fact, i)
-            elif isinstance(st, S.Rule) and horn_shape(st):
+            elif isinstance(st, S.Rule) and horn_shape(st) and not self._open_disequality(e.sentence):
                 candidates.append(i)
             else:
                 self.hard.append(i)
@@ -81,6 +83,25 @@ class Theory:
             candidates = [i for i in candidates if i not in moved]
         self.settled = settled
         self.rules = [horn_rule(self.entries[i].statement, i) for i in candidates]
+
+    @cached_property
+    def equal_open(self) -> frozenset:
+        """The open sorts whose terms some statement compares: there two constants may denote one
+        individual, which the least model (a Herbrand model: distinct names, distinct things)
+        does not see."""
+        compared = set().union(*(compared_sorts(e.sentence, self.sig) for e in self.entries
+                                 if e.sentence is not None))
+        return frozenset(s for s in compared if s in self.sig.sorts and self.sig.sorts[s].kind == "open")
+
+    def _open_disequality(self, sentence) -> bool:
+        """A rule that tests `!=` (or an order) between terms of an open sort: the chainer would
+        read distinct names as distinct individuals, which an open sort does not promise."""
+        return any(c.op != "=" and compared_sorts(c, self.sig) & self.open_sorts
+                   for c in comparisons(sentence)) if self.open_sorts else False
+
+    @cached_property
+    def open_sorts(self) -> frozenset:
+        return frozenset(n for n, s in self.sig.sorts.items() if s.kind == "open")
 
     def _settled(self, horn_candidates) -> set:
         """Closed predicates whose rule-connected neighbourhood (upstream and downstream)
@@ -101,8 +122,11 @@ class Theory:
                         stack.append(q)
             # denials add no atom to a definite cone (engine/denials.py); through a negated body
             # literal they can (q :- not p with `not q` entails p), so then they count
-            if not cone & (hard_preds if cone & negating else blocking_preds):
-                settled.add(p)
+            if cone & (hard_preds if cone & negating else blocking_preds):
+                continue
+            if self.equal_open and any(set(self.sig.preds.get(q, ())) & self.equal_open for q in cone):
+                continue     # closed over an open sort with equalities: the least model is not the closure
+            settled.add(p)
         return settled
 
     def _denial(self, i: int):
@@ -261,6 +285,15 @@ class Theory:
         """Entries connected to `symbols` (each read as applied to anything)."""
         return self._connected({("s", x) for x in symbols})
 
+    def relevant_to_entries(self, indices) -> list:
+        """Entries connected to the given entries (through their symbols, ground applications
+        and open-sort constants, as `relevant_to`), those entries included: a statement that names
+        no predicate (`a = b`, `forall X: o. X != a`) still reaches what it constrains."""
+        start = set()
+        for i in indices:
+            start |= self.keys.get(i, set()) | {("s", x) for x in self.symbols.get(i, ())}
+        return sorted(set(self._connected(start)) | set(indices))
+
     def relevant_to(self, formula) -> list:
         """Entries connected to a formula through its symbols, its ground applications and its
         constants of open sorts (see `_keys`)."""
@@ -316,21 +349,36 @@ class Theory:
         """A tracked z3 problem: one tracker per rule instance or sentence, plus the closed-world
         literals of the closed atoms that occur in it (tracked as ("closed", pred, values)).
         Problems over the KB's own signature are built once per version of the KB and reused:
-        checks run inside push/pop, and closed-world literals only ever add KB consequences."""
+        each use starts from the state the KB alone left (`Problem.reset`), so what one query
+        added (its atoms, their closed-world literals) never changes the answer to another.
+        The grounding is counted before it is built: over the budget, `Budget` is raised."""
         sig = signature or self.sig
         reusable = extensions is None and sig == self.sig
         key = tuple(indices)
         problem = self._problems.get(key) if reusable else None
+        known = self.extensions if extensions is None else extensions
         if problem is None:
-            problem = Problem(sig, self.timeout_ms)
+            problem = Problem(sig, self.timeout_ms, self.max_instances)
+            size = sum(grounding_size(self.entries[i].sentence, sig) for i in indices)
+            if size > problem.max_instances:
+                raise Budget(f"grounding the {len(indices)} relevant statements needs {size:,} instances, "
+                             f"over the budget of {problem.max_instances:,}")
             problem.closed_done = set()
             problem.assert_tracked_many(((i, sub), body, sub) for i in indices
                                         for sub, body in _instances(self.entries[i].sentence, sig))
+            self._close_atoms(problem, sig, known)
             if reusable:
+                problem.mark()
                 self._problems[key] = problem
+        elif problem.touched():
+            problem.reset()
         for f in extra_formulas:
             problem.formula(f)
-        known = self.extensions if extensions is None else extensions
+        self._close_atoms(problem, sig, known)
+        return problem
+
+    def _close_atoms(self, problem, sig, known) -> None:
+        """Assert the closed-world literal of every closed atom of the problem not yet seen."""
         false = []
         for text, (pred, values, _) in list(problem.atoms.items()):
             if text in problem.closed_done:
@@ -347,7 +395,26 @@ class Theory:
             if closed_false:
                 false.append((("closed", pred, values), text))
         problem.assert_negated_atoms(false)
-        return problem
+
+
+def grounding_size(sentence, sig: Signature) -> int:
+    """How many leaves the expansion of a sentence over its finite sorts has (what grounding
+    builds), counted without building it."""
+    match sentence:
+        case S.Quant(_, vars_, body):
+            inner = grounding_size(body, sig)
+            for _, sort in vars_:
+                domain = sig.domain(sort)
+                if domain is not None:
+                    inner *= max(len(domain), 1)
+            return inner
+        case S.Not(body):
+            return grounding_size(body, sig)
+        case S.And(items) | S.Or(items):
+            return sum(grounding_size(x, sig) for x in items) or 1
+        case S.Implies(l, r) | S.Iff(l, r):
+            return grounding_size(l, sig) + grounding_size(r, sig)
+    return 1
 
 
 # ---------------------------------------------------------------- helpers

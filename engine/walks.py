@@ -94,3 +94,23 @@ def name_anonymous(body: tuple, used: set, signature) -> tuple[tuple, dict]:
             args.append(a)
         return S.Atom(lit.pred, tuple(args), lit.span)
     return tuple(rename(b) for b in body), sorts
+
+
+def compared_sorts(f, sig) -> set:
+    """The sorts of the terms that a comparison (`=`, `!=`, ...) in the formula relates: a
+    constant's sort, a function's result sort, and every sort a variable of that name is
+    quantified over in the formula (a superset where names are reused)."""
+    bound: dict = {}
+    for q in quantifiers(f):
+        for name, sort in q.vars:
+            bound.setdefault(name, set()).add(sort)
+    out: set = set()
+    for c in comparisons(f):
+        for t in (c.left, c.right):
+            if isinstance(t, S.Var):
+                out |= bound.get(t.name, set())
+            elif isinstance(t, S.Const):
+                out.add(sig.consts.get(t.name, "thing"))
+            elif isinstance(t, S.Fn) and t.name in sig.funs:
+                out.add(sig.funs[t.name][1])
+    return out

@@ -1,0 +1,180 @@
+"""Regression tests for the wrong answers an outside fuzzer found (issue: five classes of
+wrong answers). Each test failed on the engine before its fix."""
+from __future__ import annotations
+
+import threading
+
+import pytest
+
+from engine.answer import Verdict
+from engine.errors import InconsistencyError, TypeCheckError
+from engine.kb import KnowledgeBase
+
+T, F, U = Verdict.TRUE, Verdict.FALSE, Verdict.UNKNOWN
+
+
+def kb_of(text: str) -> KnowledgeBase:
+    kb = KnowledgeBase()
+    kb.tell(text)
+    return kb
+
+
+def verdict(kb, query):
+    a = kb.ask(query)
+    if a.verdict is not U:          # every proof re-verifies from its JSON
+        from engine.proof import Proof
+        kb.verify(Proof.from_json(a.proof.to_json()), query if a.verdict is T else f"not ({query})")
+    return a.verdict
+
+
+# ---------------------------------------------------------------- W1: closure and equality
+def test_closed_predicate_over_an_open_sort_respects_equality():
+    kb = kb_of("type o open. const a, b : o. pred p(o). p(a). a = b. closed p.")
+    assert verdict(kb, "p(b)") is T
+    assert verdict(kb, "p(a) & not p(a)") is F
+    assert verdict(kb, "not p(b)") is F
+
+
+def test_closure_through_a_rule_with_an_equality_test():
+    kb = kb_of("type o open. const a, b : o. pred p(o). pred q(o). p(b). b = a. "
+               "q(X) :- p(X), X = a. closed q.")
+    assert verdict(kb, "q(a)") is T
+    assert verdict(kb, "q(b)") is T
+
+
+def test_a_disequality_test_over_an_open_sort_is_not_read_as_distinct_names():
+    kb = kb_of("type o open. const a, b : o. pred p(o). pred q(o). p(a). p(b). q(X) :- p(X), X != a.")
+    assert verdict(kb, "q(b)") is U          # b may be a
+    kb.tell("a != b.")
+    assert verdict(kb, "q(b)") is T
+
+
+def test_without_equalities_the_closure_over_an_open_sort_still_applies():
+    kb = kb_of("type o open. const a, b : o. pred p(o). p(a). closed p.")
+    assert verdict(kb, "p(b)") is F
+    assert verdict(kb, "p(a)") is T
+
+
+# ---------------------------------------------------------------- W2: equalities are checked
+@pytest.mark.parametrize("text", [
+    "type o open. const a, b : o. a = b. a != b.",
+    "type o open. const a : o. a != a.",
+    "type o open. const a : o. forall X: o. X != a.",
+    "type o open. const a, b, c : o. a = b. b = c. a != c.",
+    "type o open. const a, b : o. pred p(o). p(a). not p(b). a = b.",
+])
+def test_contradictory_equalities_are_refused(text):
+    kb = KnowledgeBase()
+    with pytest.raises(InconsistencyError):
+        kb.tell(text)
+    assert kb.statements == []
+
+
+def test_a_contradiction_told_later_is_refused_and_the_kb_kept():
+    kb = kb_of("type o open. const a, b : o. pred p(o). a = b.")
+    with pytest.raises(InconsistencyError):
+        kb.tell("a != b.")
+    assert len(kb.statements) == 4
+    assert verdict(kb, "a = b") is T
+
+
+# ---------------------------------------------------------------- W3: enums have their elements
+def test_an_undeclared_element_of_an_enum_is_a_type_error():
+    kb = KnowledgeBase()
+    with pytest.raises(TypeCheckError) as e:
+        kb.tell("type color = {red, green, blue}. pred likes(color). likes(purple).")
+    assert "E013" in e.value.render() and "purple" in e.value.render()
+    kb.tell("type color = {red, green, blue}. pred likes(color). likes(red).")
+    assert verdict(kb, "forall X: color. (X = red | X = green | X = blue)") is T
+    with pytest.raises(TypeCheckError):
+        kb.ask("likes(purple)")
+
+
+# ---------------------------------------------------------------- W4: query-only constants
+def test_a_query_cannot_add_an_individual_to_a_sort_of_named_individuals():
+    kb = kb_of("p(a). closed p.")
+    assert verdict(kb, "forall X. p(X)") is T
+    with pytest.raises(TypeCheckError) as e:
+        kb.ask("p(b)")
+    assert "E020" in e.value.render()
+    with pytest.raises(TypeCheckError):
+        kb.ask_all("q(b, X)")
+    kb.tell("const b : thing.")              # b is now an individual: the closure applies to it
+    assert verdict(kb, "p(b)") is F
+    assert verdict(kb, "forall X. p(X)") is F
+
+
+def test_a_query_constant_of_an_open_sort_is_an_unknown_individual():
+    kb = kb_of("type o open. const a : o. pred p(o). p(a).")
+    assert verdict(kb, "p(c)") is U
+    assert verdict(kb, "p(c) | c != a") is T
+
+
+# ---------------------------------------------------------------- W5: division by zero
+def test_division_by_zero_is_zero_on_every_path():
+    kb = kb_of("p(1). q :- p(X), X / 0 = X / 0.")
+    assert verdict(kb, "q") is T
+    assert verdict(kb, "not q") is F
+    kb = kb_of("p(1). r :- p(X), X / 0 = 0. s :- p(X), X / 0 = 5.")
+    assert verdict(kb, "r") is T
+    assert verdict(kb, "s") is U
+    kb = kb_of("fun f(int) -> int. f(1) = 3. t(Y) :- f(1) / 0 = Y, Y = 0.")
+    assert verdict(kb, "f(1) / 0 = 0") is T
+    assert verdict(kb, "f(1) / 0 = 1") is F
+
+
+# ---------------------------------------------------------------- O1: caches never change answers
+def test_answers_do_not_depend_on_the_history_of_queries():
+    text = ("type s = {a, b, c}. pred p(s). pred q(s). closed p. p(a) | q(a). p(b). "
+            "forall X: s. (q(X) -> p(X)).")
+    queries = ["p(c)", "not p(c)", "q(c) | p(c)", "exists X: s. (p(X) & not q(X))", "p(a)", "q(b)"]
+    fresh = {q: kb_of(text).ask(q).verdict for q in queries}
+    kb = kb_of(text)
+    for order in (queries, list(reversed(queries)), queries):
+        for q in order:
+            assert kb.ask(q).verdict is fresh[q], q
+
+
+# ---------------------------------------------------------------- grounding budget
+def test_grounding_is_counted_before_it_is_built():
+    kb = KnowledgeBase(timeout_ms=2000)
+    consts = " ".join(f"e{i}" for i in range(100))
+    kb.tell(f"type s = {{{', '.join(f'e{i}' for i in range(100))}}}. pred r(s, s, s). pred g(s).")
+    kb.tell("g(e1) | g(e2).")
+    a = kb.ask("forall X: s, Y: s, Z: s. (r(X, Y, Z) | g(X) | not g(Y) | r(Z, Z, Z))")
+    assert a.verdict is U and "resource limit" in a.reason and "instances" in a.reason
+    with pytest.raises(InconsistencyError) as e:
+        kb.tell("forall X: s, Y: s, Z: s. (r(X, Y, Z) | g(Z)).")
+    assert "instances" in e.value.render()
+    assert consts
+
+
+# ---------------------------------------------------------------- threads
+def test_a_knowledge_base_can_be_shared_between_threads():
+    kb = kb_of("type s = {a, b, c, d}. pred p(s). pred q(s). p(a) | p(b). forall X: s. (p(X) -> q(X)).")
+    errors, results = [], []
+
+    def asker():
+        try:
+            for _ in range(15):
+                results.append((kb.ask("q(a) | q(b)").verdict, kb.ask("q(c)").verdict))
+        except Exception as e:      # noqa: BLE001 - any exception is the failure we look for
+            errors.append(e)
+
+    def teller(k):
+        try:
+            for i in range(10):
+                kb.tell(f"fact{k}_{i}.")
+        except Exception as e:      # noqa: BLE001
+            errors.append(e)
+
+    threads = [threading.Thread(target=asker) for _ in range(3)] + \
+        [threading.Thread(target=teller, args=(k,)) for k in range(2)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert errors == []
+    assert set(results) == {(T, U)}
+    told = {str(st.formula) if hasattr(st, "formula") else str(st) for st in kb.statements}
+    assert sum(1 for st in kb.statements if "fact" in repr(st)) == 20, told
