@@ -8,6 +8,7 @@ gets two witness models restricted to the atoms that matter.
 from __future__ import annotations
 
 import itertools
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -190,18 +191,20 @@ class Found:
     incomplete: str | None = None
 
 
-def candidates(theory, sig, query, var_sorts: dict) -> Found:
+def candidates(theory, sig, query, var_sorts: dict, budget_ms: int | None = None) -> Found:
     """Every binding of an open query that the KB entails, each with a lazy candidate proof;
     where they cannot all be listed (a budget, values that cannot be enumerated), the ones
-    found and the reason."""
+    found and the reason. `budget_ms` bounds the whole search for bindings that z3 checks
+    one by one (the Horn core's answers are computed whole)."""
     names = tuple(sorted(var_sorts))
+    deadline = None if budget_ms is None else time.monotonic() + budget_ms / 1000
     try:
-        return _candidates(theory, sig, query, var_sorts, names)
+        return _candidates(theory, sig, query, var_sorts, names, deadline)
     except Budget as e:
         return Found(names, tuple(range(len(names))), [], None, f"resource limit: {e}")
 
 
-def _candidates(theory, sig, query, var_sorts: dict, names: tuple) -> Found:
+def _candidates(theory, sig, query, var_sorts: dict, names: tuple, deadline) -> Found:
     atom_shape = isinstance(query, S.Atom) and all(isinstance(a, (S.Var, S.Const, S.Num)) for a in query.args)
     chosen = theory.relevant_to(query)
     if atom_shape and (not set(chosen) & set(theory.hard) or decidable(theory, chosen)):
@@ -214,7 +217,8 @@ def _candidates(theory, sig, query, var_sorts: dict, names: tuple) -> Found:
             notes.append(note)
     if any(d is None for d in domains):
         if all(sig.is_numeric(var_sorts[n]) or var_sorts[n] in ("int", "real") for n in names):
-            found = _listed(theory, query, names, _model_candidates(theory, sig, query, var_sorts, chosen, notes))
+            found = _listed(theory, query, names,
+                            _model_candidates(theory, sig, query, var_sorts, chosen, notes, deadline))
         elif atom_shape:
             found = _horn_candidates(theory, query, names)
             notes.append("only bindings in the least model of the rules are listed")
@@ -229,7 +233,7 @@ def _candidates(theory, sig, query, var_sorts: dict, names: tuple) -> Found:
     bindings = [dict(zip(names, values)) for values in itertools.islice(itertools.product(*domains), MAX_CANDIDATES)]
     instances = [substitute(query, {k: value_term(v) for k, v in b.items()}) for b in bindings]
     problem = theory.problem(chosen, sig, extra_formulas=instances)
-    return _noted(_listed(theory, query, names, _entailed(problem, bindings, instances, notes)), notes)
+    return _noted(_listed(theory, query, names, _entailed(problem, bindings, instances, notes, deadline)), notes)
 
 
 def _binding_values(sig, name: str, sort: str):
@@ -256,8 +260,11 @@ def _noted(found: Found, notes: list) -> Found:
     return Found(found.names, found.positions, found.rows, found.proof, "; ".join(dict.fromkeys(notes)))
 
 
-def _entailed(problem, bindings, instances, notes: list):
-    for binding, instance in zip(bindings, instances):
+def _entailed(problem, bindings, instances, notes: list, deadline=None):
+    for k, (binding, instance) in enumerate(zip(bindings, instances)):
+        if deadline is not None and time.monotonic() > deadline:
+            notes.append(f"resource limit: the time budget ran out after {k:,} of {len(bindings):,} candidate bindings")
+            return
         out = problem.check(extra=problem.negate(problem.formula(instance)))
         if out.status == "unsat":
             yield binding, out.core
@@ -278,12 +285,15 @@ def _listed(theory, query, names, found) -> Found:
     return Found(names, tuple(range(len(names))), rows, proof)
 
 
-def _model_candidates(theory, sig, query, var_sorts, chosen, notes: list):
+def _model_candidates(theory, sig, query, var_sorts, chosen, notes: list, deadline=None):
     try:
         problem = theory.problem(chosen, sig)
         refresh = lambda instance: theory.problem(chosen, sig, extra_formulas=[instance])
         for binding, _, core in entailed_values(problem, query, var_sorts, refresh=refresh, notes=notes):
             yield binding, core
+            if deadline is not None and time.monotonic() > deadline:
+                notes.append("resource limit: the time budget ran out while reading numeric bindings off models")
+                return
     except Budget as e:
         notes.append(f"resource limit: {e}")
 

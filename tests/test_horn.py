@@ -114,7 +114,7 @@ TABLE = [
                          ("chained(X, Z)", [cmp("=", "Z", Op("*", (term("Y"), Num(2)))),
                                             cmp("=", "Y", add("X", "1")), lit("num(X)")])),
      {"num": {(0,), (1,), ("k",)}},
-     {"next": {(0, 1), (1, 2)}, "half": {(0, 0), (1, Fraction(1, 2))}, "inv": {(1, 1)},
+     {"next": {(0, 1), (1, 2)}, "half": {(0, 0), (1, Fraction(1, 2))}, "inv": {(0, 0), (1, 1)},   # 1 / 0 = 0
       "neg": {(0, 0), (1, -1)}, "chained": {(0, 2), (1, 4)}}),
     ("bounded counting", rules("count(0) :-", ("count(Y)", [lit("count(X)"), cmp("<", "X", "5"),
                                                          cmp("=", "Y", add("X", "1"))])),
@@ -227,7 +227,7 @@ def value(t, env):
         return -args[0]
     a, b = args
     if t.op == "/":
-        return None if b == 0 else Fraction(a) / b
+        return 0 if b == 0 else Fraction(a) / b      # the language's total division: x / 0 = 0
     return {"+": a + b, "-": a - b, "*": a * b}[t.op]
 
 
