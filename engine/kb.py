@@ -403,6 +403,10 @@ class KnowledgeBase:
         except ScientiaError as e:
             raise ProofError([Diagnostic("E050", f"(kernel) {what} is not a well-typed formula: "
                                                  f"{e.diagnostics[0].message}")]) from None
+        except (KeyboardInterrupt, SystemExit):
+            raise
+        except Exception as e:      # not a text, nested too deeply, ...
+            raise ProofError([Diagnostic("E050", f"(kernel) {what} cannot be read ({type(e).__name__})")]) from None
         return typed, sig
 
     def _kernel_ms(self, timeout_ms: int | None = None) -> int:
