@@ -71,6 +71,8 @@ def check(proof: Proof, ctx: Context, claim=None, timeout_ms: int = 10_000) -> N
     texts: dict[int, str] = {}       # step id -> claim text, for every accepted step
     proved: dict[int, object] = {}   # step id -> claim as a formula, once it has been read
     memo: dict = {}                  # facts about the KB's statements, computed once per check
+    if not isinstance(getattr(proof, "steps", None), (tuple, list)):
+        raise ProofError([Diagnostic("E050", "(kernel) not a proof")])
     for step in proof.steps:
         try:
             _check_step(step, ctx, timeout_ms, texts, proved, memo)
