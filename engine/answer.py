@@ -39,7 +39,11 @@ class Answer:
     @property
     def proof(self):
         if self._proof is None and self._make_proof is not None:
-            self._proof, self._make_proof = self._make_proof(), None
+            made, self._make_proof = self._make_proof(), None
+            if isinstance(made, Answer):    # the kernel could not re-check it in time: unknown
+                self.verdict, self.reason, self.witnesses = made.verdict, made.reason, made.witnesses
+            else:
+                self._proof = made
         return self._proof
 
     @property
@@ -62,6 +66,14 @@ class Answer:
         if self.witnesses is not None:
             out["witnesses"] = self.witnesses
         return out
+
+    @staticmethod
+    def from_json(query: str, d: dict) -> "Answer":
+        """The answer `to_json` wrote, under its query's text; bindings are read back as values."""
+        from .proof import Proof
+        bindings = {str(k): _read_value(v) for k, v in d.get("bindings", {}).items()}
+        proof = Proof.from_json(d["proof"]) if d.get("proof") is not None else None
+        return Answer(query, Verdict(d["verdict"]), bindings, proof, d.get("reason"), d.get("witnesses"))
 
     def __repr__(self) -> str:
         b = ", ".join(f"{k}={_show_value(v)}" for k, v in self.bindings.items())
@@ -120,3 +132,20 @@ class Answers(Sequence):
 def _show_value(v):
     from .syntax import show_name, show_number
     return show_name(v) if isinstance(v, str) else show_number(v)
+
+
+def _read_value(v):
+    """A binding as `to_json` shows it (a name, `'quoted name'`, `3`, `0.5`, `(1 / 3)`) as a value."""
+    from fractions import Fraction
+    from .kernel import evaluate
+    from .parse import parse_formula
+    from . import syntax as S
+    if isinstance(v, int) and not isinstance(v, bool):
+        return v
+    if not isinstance(v, str):
+        raise ValueError(f"bad binding value {v!r}")
+    f = parse_formula(f"X = {v}", "<binding>")
+    if not isinstance(f, S.Cmp) or not isinstance(f.right, (S.Const, S.Num, S.Op)):
+        raise ValueError(f"bad binding value {v!r}")
+    value = evaluate(f.right)
+    return int(value) if isinstance(value, Fraction) and value.denominator == 1 else value

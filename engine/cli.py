@@ -107,15 +107,66 @@ def cmd_check(args) -> int:
 
 
 def cmd_verify(args) -> int:
+    """Check a saved proof. A `--json` answer record (`{"query": ..., "answers": [...]}`, one per
+    line) binds each proof to its answer: the verdict, the query and the bindings must be
+    what the proof concludes. A bare `{"steps": [...]}` proof binds to nothing."""
     kb = _loaded(args)
-    try:
-        data = json.loads(Path(args.proof).read_text())
-        proof = Proof.from_json(data.get("proof", data))
-    except (OSError, ValueError, KeyError, TypeError) as e:
-        raise UsageError([Diagnostic("E005", f"cannot read proof {args.proof}: {e}")]) from None
-    kb.verify(proof)
-    print(f"ok: the proof of {proof.conclusion.claim} passes the kernel ({len(proof.steps)} steps)")
+    for item in _proof_records(args.proof):
+        if isinstance(item, Proof):
+            kb.verify(item)
+            print(f"ok: the proof of {item.conclusion.claim} passes the kernel ({len(item.steps)} steps); "
+                  "proof checked (no answer to bind it to)")
+            continue
+        query, answers = item
+        if not answers:
+            print(f"ok: ?- {query}. has no answers to check")
+        for a in answers:
+            kb.verify_answer(a)
+            binding = ", ".join(f"{k} = {v}" for k, v in a.to_json()["bindings"].items())
+            what = f"?- {query}.{' ' + binding + ':' if binding else ''} {a.verdict}"
+            if a.proof is None:
+                print(f"ok: {what} (no proof to check)")
+            else:
+                print(f"ok: {what}: the proof passes the kernel and concludes the answer ({len(a.proof.steps)} steps)")
     return 0
+
+
+def _proof_records(path: str) -> list:
+    """The proofs and (query, answers) records of a proof file: one JSON value, or one per line."""
+    def bad(why):
+        return UsageError([Diagnostic("E005", f"cannot read proof {path}: {why}")])
+    try:
+        text = Path(path).read_text()
+    except OSError as e:
+        raise bad(e.strerror) from None
+    try:
+        values = [json.loads(text)]
+    except ValueError:
+        try:
+            values = [json.loads(line) for line in text.splitlines() if line.strip()]
+        except ValueError as e:
+            raise bad(e) from None
+    out = []
+    for d in values:
+        try:
+            if isinstance(d, dict) and ("answers" in d or "verdict" in d):
+                if not isinstance(d.get("query"), str):
+                    from .errors import ProofError
+                    raise ProofError([Diagnostic(
+                        "E050", f"(answer) an answer in {path} does not say which query it answers, so its "
+                                "proof cannot be bound to it", None,
+                        'save the whole line `--json` prints: {"query": ..., "answers": [...]}')])
+                answers = d["answers"] if "answers" in d else [d]
+                out.append((d["query"], [Answer.from_json(d["query"], a) for a in answers]))
+            else:
+                out.append(Proof.from_json(d))
+        except ScientiaError:
+            raise
+        except (ValueError, KeyError, TypeError, AttributeError) as e:
+            raise bad(f"{type(e).__name__}: {e}") from None
+    if not out:
+        raise bad("no proof in it")
+    return out
 
 
 def cmd_demo(args) -> int:

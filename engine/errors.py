@@ -108,3 +108,8 @@ class UsageError(ScientiaError):
 
 def error(code: str, message: str, span: Span | None = None, help: str | None = None) -> Diagnostic:
     return Diagnostic(code, message, span, help)
+
+
+class KernelBudget(ProofError):
+    """The kernel could not confirm a step within its time budget (z3 answered unknown): the
+    proof is neither accepted nor shown wrong. `ask` turns this into `unknown (resource limit)`."""

@@ -267,16 +267,19 @@ class KnowledgeBase:
     @_locked
     def ask(self, query: str, timeout_ms: int | None = None) -> Answer:
         """A closed query: true, false or unknown. Free variables are read existentially."""
-        return self._closed(self._theory, self._v, _existential(parse_formula(query)), query)
+        return self._closed(self._theory, self._v, _existential(parse_formula(query)), query, timeout_ms)
 
     @_locked
-    def ask_all(self, query: str) -> Sequence:
+    def ask_all(self, query: str, timeout_ms: int | None = None, budget_ms: int | None = None) -> Sequence:
         """One Answer per binding of the free variables whose instance the KB entails: an
-        `Answers` sequence whose Answers (and proofs) are built when read."""
+        `Answers` sequence whose Answers (and proofs) are built when read. `timeout_ms` is the
+        budget of each solver call; `budget_ms` (default: a minute, or 12 solver budgets if
+        that is more) bounds the whole search; `Answers.incomplete` says when it ran out."""
         formula = parse_formula(query)
         if not free_vars(formula):
-            return [self._closed(self._theory, self._v, formula, query)]
-        return self._open(self._theory, self._v, formula, query)
+            return [self._closed(self._theory, self._v, formula, query, timeout_ms)]
+        budget = budget_ms if budget_ms is not None else max(60_000, 12 * (timeout_ms or self.timeout_ms))
+        return self._open(self._theory, self._v, formula, query, timeout_ms, budget)
 
     def _answer_query(self, theory, version, st: S.Query):
         text = S.show_formula(st.formula)
@@ -285,24 +288,38 @@ class KnowledgeBase:
             return text, sorted(answers, key=lambda a: sorted((k, repr(v)) for k, v in a.bindings.items()))
         return text, [self._closed(theory, version, st.formula, text)]
 
-    def _closed(self, theory, version, formula, text) -> Answer:
+    def _closed(self, theory, version, formula, text, timeout_ms: int | None = None) -> Answer:
+        from .errors import KernelBudget
         typed, _, sig = check_query(formula, version.signature, version.sources)
-        answer, proof = decide(theory, sig, typed, text)
+        with theory.solver_timeout(timeout_ms):
+            answer, proof = decide(theory, sig, typed, text)
         if proof is not None:
             claim = typed if answer.verdict is Verdict.TRUE else S.Not(typed)
-            kernel.check(proof, _KernelView(theory, sig, self.perceptions), claim)
+            try:
+                kernel.check(proof, _KernelView(theory, sig, self.perceptions), claim, self._kernel_ms(timeout_ms))
+            except KernelBudget:
+                return Answer(text, Verdict.UNKNOWN, answer.bindings,
+                              reason="resource limit: the kernel could not re-check the proof in time")
             answer._proof = proof
         return answer
 
-    def _open(self, theory, version, formula, text) -> Answers:
+    def _open(self, theory, version, formula, text, timeout_ms: int | None = None,
+              budget_ms: int | None = None) -> Answers:
+        from .errors import KernelBudget
         typed, var_sorts, sig = check_query(formula, version.signature, version.sources)
         view = _KernelView(theory, sig, self.perceptions)
-        found = candidates(theory, sig, typed, var_sorts)
+        with theory.solver_timeout(timeout_ms):
+            found = candidates(theory, sig, typed, var_sorts, budget_ms)
 
         def checked(i):
             with self._lock:      # proofs are built when read, perhaps in another thread
                 instance, proof = found.proof(i)
-                kernel.check(proof, view, instance)
+                try:
+                    kernel.check(proof, view, instance, self._kernel_ms())
+                except KernelBudget:
+                    return Answer(text, Verdict.UNKNOWN,
+                                  dict(zip(found.names, (found.rows[i][k] for k in found.positions))),
+                                  reason="resource limit: the kernel could not re-check the proof in time")
                 return proof
         return Answers(text, found.names, found.rows, found.positions, checked, found.incomplete)
 
@@ -342,11 +359,108 @@ class KnowledgeBase:
     # ------------------------------------------------------------ proofs
     @_locked
     def verify(self, proof, claim: str | None = None) -> None:
-        """Re-check a proof against this KB; raises ProofError naming the failing step."""
-        expected = None
+        """Re-check a proof against this KB; raises ProofError naming the failing step. Given a
+        claim (a formula's text), the proof must conclude exactly it. Given an Answer, this is
+        `verify_answer`. A bare proof binds to nothing: only its steps are checked, in the
+        signature its conclusion's symbols give (as if it were asked as a query)."""
+        from .errors import ProofError
+        from .proof import Proof
+        if isinstance(proof, Answer):
+            if claim is not None:
+                raise UsageError([Diagnostic("E050", "verify an Answer without a separate claim")])
+            return self.verify_answer(proof)
+        if not isinstance(proof, Proof) or not proof.steps:
+            raise ProofError([Diagnostic("E050", "(kernel) empty proof" if isinstance(proof, Proof)
+                                         else f"(kernel) not a proof: {type(proof).__name__}")])
         if claim is not None:
-            expected, _, _ = check_query(parse_formula(claim), self._v.signature)
-        kernel.check(proof, _KernelView(self._theory, self._v.signature, self.perceptions), expected)
+            expected, sig = self._typed_claim(claim, "the claim")
+        else:     # the kernel rejects a conclusion that is not a well-typed formula, naming its step
+            try:
+                _, sig = self._typed_claim(proof.conclusion.claim, "the proof's conclusion")
+            except ProofError:
+                sig = self._v.signature
+            expected = None
+        kernel.check(proof, _KernelView(self._theory, sig, self.perceptions), expected, self._kernel_ms())
+
+    def verify_answer(self, answer: Answer) -> None:
+        """Re-check an answer: its proof must pass the kernel and conclude exactly what the
+        answer says: for `true` the query's instance under the bindings (the query itself,
+        its free variables read existentially, when there are no bindings), for `false` its
+        negation. The bindings must bind exactly the query's free variables (or none), each
+        to a value of the variable's sort. An `unknown` answer claims nothing and must carry
+        no proof. Raises ProofError (E050) naming what does not match."""
+        from .errors import KernelBudget, ProofError
+        from .proof import Proof
+        from .terms import substitute, value_term
+
+        def wrong(message):
+            return ProofError([Diagnostic("E050", f"(answer) {message}")])
+        if not isinstance(answer, Answer) or not isinstance(answer.verdict, Verdict):
+            raise wrong("not an answer")
+        proof = answer.proof
+        if answer.verdict is Verdict.UNKNOWN:
+            if proof is not None:
+                raise wrong("an unknown answer carries a proof; a proof certifies true or false")
+            return
+        if not isinstance(proof, Proof) or not proof.steps:
+            raise wrong(f"a {answer.verdict} answer without a proof")
+        try:
+            formula = parse_formula(answer.query) if isinstance(answer.query, str) else None
+        except ScientiaError as e:
+            raise wrong(f"the query {answer.query!r} does not parse: {e.diagnostics[0].message}") from None
+        if formula is None:
+            raise wrong("the answer has no query text")
+        bindings = answer.bindings if isinstance(answer.bindings, dict) else None
+        names = free_vars(formula)
+        if bindings is None or bindings and set(bindings) != names:
+            raise wrong(f"the bindings {answer.bindings!r} do not bind the query's variables "
+                        f"({', '.join(sorted(names)) or 'none'})")
+        typed, sig = self._typed_claim(formula if bindings else _existential(formula), "the query")
+        if bindings:
+            _, var_sorts, _ = check_query(formula, self._v.signature)
+            for name, value in sorted(bindings.items()):
+                if not kernel.fits(value, var_sorts[name], sig):
+                    raise wrong(f"the binding {name} = {value!r} is not a value of sort {var_sorts[name]}")
+            typed = substitute(typed, {k: value_term(v) for k, v in bindings.items()})
+        expected = typed if answer.verdict is Verdict.TRUE else S.Not(typed)
+        try:
+            concluded = parse_formula(proof.conclusion.claim, "<claim>")
+        except Exception:      # the kernel says why
+            concluded = expected
+        if concluded != expected:
+            raise wrong(f"the answer {answer.verdict} for {answer.query}{self._bound(bindings)} claims "
+                        f"{S.show_formula(expected)}, but its proof concludes {proof.conclusion.claim}")
+        try:
+            kernel.check(proof, _KernelView(self._theory, sig, self.perceptions), expected, self._kernel_ms())
+        except KernelBudget:
+            raise
+        except ProofError as e:
+            raise ProofError([Diagnostic("E050", f"(answer) {answer.verdict} for {answer.query}"
+                                                 f"{self._bound(bindings)} is not certified: {e.diagnostics[0].message}")]) from None
+
+    def _typed_claim(self, claim, what: str):
+        """The claim typed as `check_query` types a query, and the signature it is checked in:
+        the KB's, extended exactly as the query checker extends it with the claim's new symbols."""
+        from .errors import ProofError
+        try:
+            formula = parse_formula(claim) if isinstance(claim, str) else claim
+            typed, _, sig = check_query(formula, self._v.signature)
+        except ScientiaError as e:
+            raise ProofError([Diagnostic("E050", f"(kernel) {what} is not a well-typed formula: "
+                                                 f"{e.diagnostics[0].message}")]) from None
+        except (KeyboardInterrupt, SystemExit):
+            raise
+        except Exception as e:      # not a text, nested too deeply, ...
+            raise ProofError([Diagnostic("E050", f"(kernel) {what} cannot be read ({type(e).__name__})")]) from None
+        return typed, sig
+
+    def _kernel_ms(self, timeout_ms: int | None = None) -> int:
+        """The kernel's time budget for one smt step: the query's, else at least 10 s."""
+        return timeout_ms if timeout_ms is not None else max(10_000, self.timeout_ms)
+
+    @staticmethod
+    def _bound(bindings: dict) -> str:
+        return " with " + ", ".join(f"{k} = {v}" for k, v in sorted(bindings.items())) if bindings else ""
 
 
 def _existential(formula):

@@ -300,6 +300,12 @@ class Problem(SmtText):
         return self.aliases[key]
 
     # ------------------------------------------------------------ assertions and checks
+    def set_timeout(self, timeout_ms: int) -> None:
+        """The budget of each later check."""
+        if timeout_ms != self.timeout_ms:
+            self.timeout_ms = timeout_ms
+            self.solver.set("timeout", int(timeout_ms))
+
     def mark(self) -> None:
         """Remember the present state as the base that `reset` returns to (a z3 scope)."""
         self.solver.push()

@@ -9,6 +9,7 @@ entailment checks by z3, in dependency order.
 """
 from __future__ import annotations
 
+import contextlib
 import itertools
 from dataclasses import dataclass
 from functools import cached_property
@@ -39,6 +40,7 @@ class Theory:
                  max_instances: int = 200_000):
         self.entries = entries
         self.max_instances = max_instances
+        self.active_timeout_ms = timeout_ms  # the budget of each solver check (see `solver_timeout`)
         self.perceptions = perceptions if perceptions is not None else {}   # source -> (model, input, confidence)
         self.sig = signature
         self.timeout_ms = timeout_ms
@@ -268,7 +270,10 @@ class Theory:
                 self._closure_problems[pred] = self.problem(indices, extensions=before) \
                     if self._closures_ground(indices) else None
             problem = self._closure_problems[pred]
-            self._atom_closure[key] = problem is not None and _without(problem, pred, values) == "sat"
+            status = _without(problem, pred, values) if problem is not None else "none"
+            if status == "unknown":          # a budget, not a fact about the KB: not remembered
+                return False
+            self._atom_closure[key] = status == "sat"
         return self._atom_closure[key]
 
     def _closures_ground(self, indices) -> bool:
@@ -344,6 +349,17 @@ class Theory:
                     index["const"].setdefault(key[1], []).append(i)
         return index
 
+    @contextlib.contextmanager
+    def solver_timeout(self, timeout_ms: int | None):
+        """Within the block, every solver check of this theory's problems gets `timeout_ms`
+        (None: the KB's budget). The KB's lock keeps two queries from overlapping here."""
+        before = self.active_timeout_ms
+        self.active_timeout_ms = timeout_ms if timeout_ms is not None else self.timeout_ms
+        try:
+            yield
+        finally:
+            self.active_timeout_ms = before
+
     def problem(self, indices: list, signature: Signature | None = None, extensions: dict | None = None,
                 extra_formulas=()) -> Problem:
         """A tracked z3 problem: one tracker per rule instance or sentence, plus the closed-world
@@ -375,6 +391,7 @@ class Theory:
         for f in extra_formulas:
             problem.formula(f)
         self._close_atoms(problem, sig, known)
+        problem.set_timeout(self.active_timeout_ms)
         return problem
 
     def _close_atoms(self, problem, sig, known) -> None:
