@@ -452,7 +452,7 @@ def check_query(formula, signature: Signature, sources: dict | None = None):
         info = extended.sorts.get(sort)
         if info is not None and info.kind == "closed":
             named = ", ".join(signature.constants_of(sort)) or "none yet"
-            checker.error("E020", f"'{name}' is not an individual of the knowledge base: sort {sort} holds "
+            checker.error("E015", f"'{name}' is not an individual of the knowledge base: sort {sort} holds "
                                   f"exactly its named individuals ({named})", checker.const_where.get(name),
                           f"tell a fact about {name} first (or `const {name} : {sort}.`)" +
                           (f", or declare `type {sort} open.` for a sort with unnamed individuals"

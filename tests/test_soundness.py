@@ -96,7 +96,7 @@ def test_a_query_cannot_add_an_individual_to_a_sort_of_named_individuals():
     assert verdict(kb, "forall X. p(X)") is T
     with pytest.raises(TypeCheckError) as e:
         kb.ask("p(b)")
-    assert "E020" in e.value.render()
+    assert "E015" in e.value.render()
     with pytest.raises(TypeCheckError):
         kb.ask_all("q(b, X)")
     kb.tell("const b : thing.")              # b is now an individual: the closure applies to it
