@@ -8,12 +8,13 @@ from __future__ import annotations
 import argparse
 import json
 import sys
-from pathlib import Path
 
 from .answer import Answer
-from .errors import ScientiaError, UsageError, Diagnostic
+from .errors import ScientiaError, UsageError, Diagnostic, Span, read_source
 from .kb import LIBRARY, KnowledgeBase
+from .parse import parse_program
 from .proof import Proof
+from . import syntax as S
 
 DEMO_FILES = ("family.kb", "birds.kb", "knights.kb")
 
@@ -35,6 +36,9 @@ def main(argv=None) -> int:
     except BrokenPipeError:      # the reader (e.g. `head`) went away
         sys.stderr.close()
         return 0
+    except RecursionError:       # a last resort: inputs are checked for depth where they are read
+        print("error: input nested too deep to process [E009]", file=sys.stderr)
+        return 1
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -69,11 +73,9 @@ def _parser() -> argparse.ArgumentParser:
 
 def _load(kb: KnowledgeBase, path: str, out, as_json: bool) -> None:
     if path.endswith((".p", ".tptp")):
-        from .tptp import load_tptp
-        text = Path(path).read_text() if Path(path).exists() else None
-        if text is None:
-            raise UsageError([Diagnostic("E004", f"cannot read {path}")])
-        results = kb.tell_statements(load_tptp(path), {path: text})
+        from .tptp import parse_tptp
+        text = read_source(path)
+        results = kb.tell_statements(parse_tptp(text, path), {path: text})
     else:
         results = kb.load(path)
     for query, answers in results:
@@ -95,7 +97,12 @@ def cmd_run(args) -> int:
 
 def cmd_ask(args) -> int:
     kb = _loaded(args)
-    for query, answers in kb.tell(f"?- {args.query.strip().rstrip('.')}.", "<query>"):
+    text = f"?- {args.query.strip().rstrip('.')}."
+    statements = parse_program(text, "<query>")
+    if len(statements) != 1 or not isinstance(statements[0], S.Query):
+        raise UsageError([Diagnostic("E002", "--query takes one query, such as 'ancestor(alice, X)'", None,
+                                     "tell statements in a file and load it")])
+    for query, answers in kb.tell_statements(statements, {"<query>": text}):
         print_answers(query, answers, sys.stdout, args.json)
     return 0
 
@@ -108,11 +115,19 @@ def cmd_check(args) -> int:
 
 def cmd_verify(args) -> int:
     kb = _loaded(args)
+    text = read_source(args.proof, "proof")
     try:
-        data = json.loads(Path(args.proof).read_text())
-        proof = Proof.from_json(data.get("proof", data))
-    except (OSError, ValueError, KeyError, TypeError) as e:
-        raise UsageError([Diagnostic("E005", f"cannot read proof {args.proof}: {e}")]) from None
+        data = json.loads(text)
+    except ValueError as e:         # JSONDecodeError, or a number too long to convert
+        line, col = getattr(e, "lineno", None), getattr(e, "colno", None)
+        span = Span(args.proof, line, col) if line else None
+        raise UsageError([Diagnostic("E005", f"proof {args.proof} is not JSON: {getattr(e, 'msg', e)}", span,
+                                     "give a proof as written by `scientia ask --json`")], {args.proof: text}) from None
+    except RecursionError:
+        raise UsageError([Diagnostic("E005", f"proof {args.proof} is nested too deep", None)]) from None
+    if isinstance(data, dict) and isinstance(data.get("proof"), dict):      # an answer of `ask --json`
+        data = data["proof"]
+    proof = Proof.from_json(data, args.proof)
     kb.verify(proof)
     print(f"ok: the proof of {proof.conclusion.claim} passes the kernel ({len(proof.steps)} steps)")
     return 0
@@ -145,6 +160,9 @@ def _perception_demo() -> None:
 
 def cmd_repl(args) -> int:
     from .repl import Repl
+    for stream, errors in ((sys.stdin, "replace"), (sys.stdout, "backslashreplace")):
+        if hasattr(stream, "reconfigure"):     # bytes that are not UTF-8 are read as U+FFFD, a parse error
+            stream.reconfigure(errors=errors)
     return Repl(timeout_ms=args.timeout_ms, as_json=args.json).run(args.files)
 
 
