@@ -178,8 +178,25 @@ def print_answers(query: str, answers: list, out, as_json: bool) -> None:
     for a in answers:
         print("   " + describe(a), file=out)
         if a.proof is not None:
-            for line in a.proof.render().splitlines():
+            for line in render_proof(a.proof).splitlines():
                 print("      " + line, file=out)
+
+
+TOO_DEEP_TO_DRAW = "a derivation too deep to draw as a tree, listed step by step"
+
+
+def render_proof(proof: Proof) -> str:
+    """The proof as a tree (Proof.render); a derivation too deep to draw recursively is
+    listed step by step instead, conclusion first, each step with the ids it follows from."""
+    try:
+        return proof.render()
+    except RecursionError:
+        from .proof import _why
+        lines = [f"{TOO_DEEP_TO_DRAW} ({len(proof.steps)} steps; --json gives it whole)"]
+        for s in reversed(proof.steps):
+            since = f" from {', '.join(map(str, s.premises))}" if s.premises else ""
+            lines.append(f"{s.id}. {s.claim}    [{_why(s)}]{since}")
+        return "\n".join(lines)
 
 
 def describe(a: Answer) -> str:

@@ -71,6 +71,7 @@ def parse_program(text: str, file: str = "<input>") -> list:
 
 def parse_formula(text: str, file: str = "<query>"):
     """Parse one formula (a trailing '.' is optional); used for queries and proofs."""
+    _require_text(text)
     text = text.strip()
     stmts = parse_program(text if text.endswith(".") else text + ".", file)
     if len(stmts) != 1 or not isinstance(stmts[0], (S.Axiom, S.Query)):

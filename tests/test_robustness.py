@@ -456,3 +456,17 @@ def test_save_to_a_bad_path_is_E021_and_leaves_no_temporary_file(tmp_path, monke
         kb.save(tmp_path / "y.kb")
     assert "No space left" in e.value.render()
     assert leftovers(tmp_path) == [] and leftovers(tmp_path / "sub.kb") == []
+
+
+def test_a_derivation_too_deep_to_draw_is_listed(tmp_path, capsys):
+    n = 1200
+    chain = tmp_path / "chain.kb"
+    chain.write_text(" ".join(f"parent(n{i}, n{i + 1})." for i in range(n)) + "\n" + FAMILY.split("\n", 1)[1]
+                     + f"?- ancestor(n0, n{n}).\n")
+    rc = cli.main(["run", str(chain)])
+    out = capsys.readouterr().out
+    assert rc == 0 and "   true" in out and "too deep to draw" in out and f"ancestor(n1, n{n})" in out
+    text = _Out()
+    repl = Repl(out=text, interactive=False)
+    repl.script([f":load {chain}\n", ":why\n"])
+    assert repl.errors == 0 and "too deep to draw" in text.text and "more lines (:why)" in text.text
