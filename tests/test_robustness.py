@@ -216,15 +216,12 @@ def test_repl_script_with_bytes_that_are_not_utf8(tmp_path):
 
 
 # ---------------------------------------------------------------- proofs given to verify
-GOOD = None
-
-
 def _good_proof(tmp_path) -> tuple[Path, dict]:
     kb = tmp_path / "f.kb"
     kb.write_text(FAMILY)
-    proof = KnowledgeBase()
-    proof.load(kb)
-    return kb, proof.ask("ancestor(alice, carol)").proof.to_json()
+    loaded = KnowledgeBase()
+    loaded.load(kb)
+    return kb, loaded.ask("ancestor(alice, carol)").proof.to_json()
 
 
 def _mutations(good: dict) -> list:
