@@ -122,7 +122,8 @@ def read_source(path, what: str = "") -> str:
     """The text of a source file (UTF-8, a leading byte-order mark dropped), or a UsageError
     E004 that names the path: a missing or unreadable file, a directory or device, bytes
     that are not UTF-8 or a NUL byte (a binary file; the error gives its line and column).
-    `what` ("include file", "proof") is put before the path in the message."""
+    `what` ("include file", "proof") is put before the path in the message; a `path` that is
+    not a path at all is E020."""
     from pathlib import Path
     label = f"{what} {path}" if what else f"{path}"
 
@@ -138,7 +139,9 @@ def read_source(path, what: str = "") -> str:
         data = p.read_bytes()
     except OSError as e:
         fail(e.strerror or str(e))
-    except (TypeError, ValueError) as e:       # not a path, or a NUL character in it
+    except TypeError:
+        raise UsageError([Diagnostic("E020", f"expected a file path, got {type(path).__name__}")]) from None
+    except ValueError as e:                     # a NUL character in the path
         fail(str(e))
     try:
         text = data.decode("utf-8-sig")

@@ -534,7 +534,9 @@ def _write_text(path, text: str) -> None:
         mode = stat.S_IMODE(target.stat().st_mode) if target.exists() else 0o666 & ~_umask()
     except OSError as e:
         fail(e.strerror or str(e))
-    except (TypeError, ValueError) as e:
+    except TypeError:
+        raise UsageError([Diagnostic("E020", f"expected a file path, got {type(path).__name__}")]) from None
+    except ValueError as e:         # a NUL character in the path
         fail(str(e))
     tmp = None
     try:

@@ -20,7 +20,7 @@ from lark.exceptions import UnexpectedCharacters, UnexpectedInput, UnexpectedTok
 
 from . import syntax as S
 from .errors import Diagnostic, ParseError, Span, UsageError, read_source
-from .parse import too_deep
+from .parse import _require_text, too_deep
 
 GRAMMAR = Path(__file__).resolve().parent.parent / "grammar" / "tptp.lark"
 IOTA = "iota"
@@ -66,6 +66,7 @@ def parse_tptp(text: str, file: str = "<tptp>", include_dirs: list[str] | None =
                env: Mapping[str, str] | None = None) -> list:
     """Parse a TPTP problem into statements, or raise ParseError with every problem found.
     `env` defaults to os.environ, read now; its TPTP entry is the last include directory."""
+    _require_text(text)
     env = os.environ if env is None else env
     reader = _Reader([*(include_dirs or ()), *([env["TPTP"]] if env.get("TPTP") else [])], Path(file).parent)
     units = reader.units(text, file, ())

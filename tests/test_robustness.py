@@ -101,6 +101,8 @@ def test_api_load_and_tell_raise_scientia_errors(tmp_path):
     (tmp_path / "bin.kb").write_bytes(BINARY)
     for call, code in [(lambda: kb.load(tmp_path / "bin.kb"), "E004"), (lambda: kb.load(tmp_path), "E004"),
                        (lambda: kb.tell(b"p(a)."), "E020"), (lambda: kb.tell(None), "E020"),
+                       (lambda: kb.load(None), "E020"), (lambda: kb.save(3), "E020"),
+                       (lambda: kb.ask(b"p(a)"), "E020"), (lambda: kb.load("a\x00b"), "E004"),
                        (lambda: kb.tell("p('a\ud800')."), "E001"), (lambda: kb.tell("p(a). \x00"), "E001")]:
         with pytest.raises(ScientiaError) as e:
             call()
