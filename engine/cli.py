@@ -8,12 +8,13 @@ from __future__ import annotations
 import argparse
 import json
 import sys
-from pathlib import Path
 
 from .answer import Answer
-from .errors import ScientiaError, UsageError, Diagnostic
+from .errors import ScientiaError, UsageError, Diagnostic, Span, read_source
 from .kb import LIBRARY, KnowledgeBase
+from .parse import parse_program
 from .proof import Proof
+from . import syntax as S
 
 DEMO_FILES = ("family.kb", "birds.kb", "knights.kb")
 
@@ -35,6 +36,9 @@ def main(argv=None) -> int:
     except BrokenPipeError:      # the reader (e.g. `head`) went away
         sys.stderr.close()
         return 0
+    except RecursionError:       # a last resort: inputs are checked for depth where they are read
+        print("error: input nested too deep to process [E009]", file=sys.stderr)
+        return 1
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -69,11 +73,9 @@ def _parser() -> argparse.ArgumentParser:
 
 def _load(kb: KnowledgeBase, path: str, out, as_json: bool) -> None:
     if path.endswith((".p", ".tptp")):
-        from .tptp import load_tptp
-        text = Path(path).read_text() if Path(path).exists() else None
-        if text is None:
-            raise UsageError([Diagnostic("E004", f"cannot read {path}")])
-        results = kb.tell_statements(load_tptp(path), {path: text})
+        from .tptp import parse_tptp
+        text = read_source(path)
+        results = kb.tell_statements(parse_tptp(text, path), {path: text})
     else:
         results = kb.load(path)
     for query, answers in results:
@@ -95,7 +97,12 @@ def cmd_run(args) -> int:
 
 def cmd_ask(args) -> int:
     kb = _loaded(args)
-    for query, answers in kb.tell(f"?- {args.query.strip().rstrip('.')}.", "<query>"):
+    text = f"?- {args.query.strip().rstrip('.')}."
+    statements = parse_program(text, "<query>")
+    if len(statements) != 1 or not isinstance(statements[0], S.Query):
+        raise UsageError([Diagnostic("E002", "--query takes one query, such as 'ancestor(alice, X)'", None,
+                                     "tell statements in a file and load it")])
+    for query, answers in kb.tell_statements(statements, {"<query>": text}):
         print_answers(query, answers, sys.stdout, args.json)
     return 0
 
@@ -133,19 +140,22 @@ def cmd_verify(args) -> int:
 
 def _proof_records(path: str) -> list:
     """The proofs and (query, answers) records of a proof file: one JSON value, or one per line."""
-    def bad(why):
-        return UsageError([Diagnostic("E005", f"cannot read proof {path}: {why}")])
-    try:
-        text = Path(path).read_text()
-    except OSError as e:
-        raise bad(e.strerror) from None
+    def bad(why, span=None, sources=None):
+        return UsageError([Diagnostic("E005", f"cannot read proof {path}: {why}", span,
+                                      "give a proof or an answer line as written by `scientia ask --json`")],
+                          sources)
+    text = read_source(path, "proof")
     try:
         values = [json.loads(text)]
-    except ValueError:
+    except RecursionError:
+        raise bad("it is nested too deep") from None
+    except ValueError as first:      # JSONDecodeError, or a number too long to convert
         try:
             values = [json.loads(line) for line in text.splitlines() if line.strip()]
-        except ValueError as e:
-            raise bad(e) from None
+        except (ValueError, RecursionError):
+            line, col = getattr(first, "lineno", None), getattr(first, "colno", None)
+            raise bad(f"it is not JSON: {getattr(first, 'msg', first)}", Span(path, line, col) if line else None,
+                      {path: text}) from None
     out = []
     for d in values:
         try:
@@ -159,7 +169,8 @@ def _proof_records(path: str) -> list:
                 answers = d["answers"] if "answers" in d else [d]
                 out.append((d["query"], [Answer.from_json(d["query"], a) for a in answers]))
             else:
-                out.append(Proof.from_json(d))
+                out.append(Proof.from_json(d.get("proof") if isinstance(d, dict) and isinstance(d.get("proof"), dict)
+                                           else d, path))
         except ScientiaError:
             raise
         except (ValueError, KeyError, TypeError, AttributeError) as e:
@@ -196,6 +207,9 @@ def _perception_demo() -> None:
 
 def cmd_repl(args) -> int:
     from .repl import Repl
+    for stream, errors in ((sys.stdin, "replace"), (sys.stdout, "backslashreplace")):
+        if hasattr(stream, "reconfigure"):     # bytes that are not UTF-8 are read as U+FFFD, a parse error
+            stream.reconfigure(errors=errors)
     return Repl(timeout_ms=args.timeout_ms, as_json=args.json).run(args.files)
 
 
@@ -211,8 +225,25 @@ def print_answers(query: str, answers: list, out, as_json: bool) -> None:
     for a in answers:
         print("   " + describe(a), file=out)
         if a.proof is not None:
-            for line in a.proof.render().splitlines():
+            for line in render_proof(a.proof).splitlines():
                 print("      " + line, file=out)
+
+
+TOO_DEEP_TO_DRAW = "a derivation too deep to draw as a tree, listed step by step"
+
+
+def render_proof(proof: Proof) -> str:
+    """The proof as a tree (Proof.render); a derivation too deep to draw recursively is
+    listed step by step instead, conclusion first, each step with the ids it follows from."""
+    try:
+        return proof.render()
+    except RecursionError:
+        from .proof import _why
+        lines = [f"{TOO_DEEP_TO_DRAW} ({len(proof.steps)} steps; --json gives it whole)"]
+        for s in reversed(proof.steps):
+            since = f" from {', '.join(map(str, s.premises))}" if s.premises else ""
+            lines.append(f"{s.id}. {s.claim}    [{_why(s)}]{since}")
+        return "\n".join(lines)
 
 
 def describe(a: Answer) -> str:

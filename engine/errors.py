@@ -63,10 +63,18 @@ def _caret_lines(text: str, span: Span) -> list[str]:
     if not 1 <= span.line <= len(rows):
         return []
     row = rows[span.line - 1].expandtabs(1)
-    width = 1
+    width, col = 1, span.col
     if span.end_line == span.line and span.end_col > span.col:
         width = span.end_col - span.col
-    return [f"    {row}", "    " + " " * (span.col - 1) + "^" * max(1, min(width, len(row) - span.col + 2))]
+    if len(row) > MAX_SHOWN:            # a huge line: show a window around the column
+        start = max(0, min(col - 1 - MAX_SHOWN // 4, len(row) - MAX_SHOWN))
+        row = ("..." if start else "") + row[start:start + MAX_SHOWN] + ("..." if start + MAX_SHOWN < len(row) else "")
+        col = col - start + (3 if start else 0)
+        width = min(width, MAX_SHOWN)
+    return [f"    {row}", "    " + " " * (col - 1) + "^" * max(1, min(width, len(row) - col + 2))]
+
+
+MAX_SHOWN = 120     # characters of a source line shown above a caret
 
 
 class ScientiaError(Exception):
@@ -113,3 +121,46 @@ def error(code: str, message: str, span: Span | None = None, help: str | None = 
 class KernelBudget(ProofError):
     """The kernel could not confirm a step within its time budget (z3 answered unknown): the
     proof is neither accepted nor shown wrong. `ask` turns this into `unknown (resource limit)`."""
+
+
+def read_source(path, what: str = "") -> str:
+    """The text of a source file (UTF-8, a leading byte-order mark dropped), or a UsageError
+    E004 that names the path: a missing or unreadable file, a directory or device, bytes
+    that are not UTF-8 or a NUL byte (a binary file; the error gives its line and column).
+    `what` ("include file", "proof") is put before the path in the message; a `path` that is
+    not a path at all is E020."""
+    from pathlib import Path
+    label = f"{what} {path}" if what else f"{path}"
+
+    def fail(reason: str, span: Span | None = None, hint: str | None = None):
+        raise UsageError([Diagnostic("E004", f"cannot read {label}: {reason}", span, hint)]) from None
+
+    try:
+        p = Path(path)
+        if p.is_dir():
+            fail("it is a directory", None, "give the path of a file")
+        if p.exists() and not (p.is_file() or p.is_fifo()):
+            fail("not a regular file")
+        data = p.read_bytes()
+    except OSError as e:
+        fail(e.strerror or str(e))
+    except TypeError:
+        raise UsageError([Diagnostic("E020", f"expected a file path, got {type(path).__name__}")]) from None
+    except ValueError as e:                     # a NUL character in the path
+        fail(str(e))
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError as e:
+        fail(f"not UTF-8 text (byte 0x{data[e.start]:02x})", _byte_span(str(path), data, e.start),
+             "source files are UTF-8 text; is this a binary file?")
+    if "\x00" in text:
+        at = data.index(b"\x00")
+        fail("it contains a NUL byte", _byte_span(str(path), data, at), "is this a binary file?")
+    return text
+
+
+def _byte_span(file: str, data: bytes, offset: int) -> Span:
+    """The line and column (in characters) of a byte offset of UTF-8 data."""
+    start = data.rfind(b"\n", 0, offset) + 1
+    col = len(data[start:offset].decode("utf-8", "replace")) + 1
+    return Span(file, data.count(b"\n", 0, offset) + 1, col)

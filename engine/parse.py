@@ -17,11 +17,13 @@ from lark import Lark, Token, Tree
 from lark.exceptions import UnexpectedCharacters, UnexpectedInput, UnexpectedToken
 from lark.lexer import LexerThread
 
-from .errors import Diagnostic, ParseError, Span
+from .errors import Diagnostic, ParseError, Span, UsageError
 from . import syntax as S
 
 GRAMMAR = Path(__file__).resolve().parent.parent / "grammar" / "scientia.lark"
 MAX_ERRORS = 50
+MAX_DEPTH = 150      # formulas and terms nested deeper are refused (E009): the checker, printer,
+                     # solver encoding and kernel walk formulas recursively
 
 _READABLE = {
     "DOT": "'.'", "COMMA": "','", "LPAR": "'('", "RPAR": "')'", "LNAME": "a name",
@@ -47,7 +49,12 @@ def _lexer():
 
 def parse_program(text: str, file: str = "<input>") -> list:
     """Parse a whole text into statements, or raise ParseError listing every problem."""
+    _require_text(text)
     diagnostics: list[Diagnostic] = []
+    shown = text
+    if _SURROGATE.search(text):         # not Unicode characters: report each, render them as U+FFFD
+        diagnostics += _surrogates(text, file)
+        shown, text = _SURROGATE.sub("\ufffd", text), _SURROGATE.sub(" ", text)
     tokens = _tokens(text, file, diagnostics)
     statements = []
     for chunk in _statements(tokens, file, diagnostics):
@@ -58,12 +65,13 @@ def parse_program(text: str, file: str = "<input>") -> list:
             break
     if diagnostics:
         diagnostics.sort(key=lambda d: (d.span.line, d.span.col) if d.span else (0, 0))
-        raise ParseError(diagnostics, {file: text})
+        raise ParseError(diagnostics, {file: shown})
     return statements
 
 
 def parse_formula(text: str, file: str = "<query>"):
     """Parse one formula (a trailing '.' is optional); used for queries and proofs."""
+    _require_text(text)
     text = text.strip()
     stmts = parse_program(text if text.endswith(".") else text + ".", file)
     if len(stmts) != 1 or not isinstance(stmts[0], (S.Axiom, S.Query)):
@@ -97,6 +105,49 @@ def parse_statement(text: str, file: str = "<input>"):
     return stmts[0]
 
 
+def _require_text(text) -> None:
+    """The API takes source text as str; anything else is a usage error, not a TypeError."""
+    if not isinstance(text, str):
+        raise UsageError([Diagnostic("E020", f"expected source text (a str), got {type(text).__name__}", None,
+                                     "decode bytes first, e.g. data.decode('utf-8')")])
+
+
+_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def _surrogates(text: str, file: str) -> list[Diagnostic]:
+    out = []
+    for m in _SURROGATE.finditer(text):
+        line, col = text.count("\n", 0, m.start()) + 1, m.start() - text.rfind("\n", 0, m.start())
+        out.append(Diagnostic("E001", f"unexpected character {m.group()!r}", Span(file, line, col, line, col + 1),
+                              _char_hint(m.group())))
+    return out[:MAX_ERRORS]
+
+
+_NOT_NESTING = frozenset({"args", "body", "names", "name", "qvars", "qvar", "int_lit"})
+
+
+def too_deep(tree, file: str, flat: frozenset = frozenset(), limit: int | None = None) -> Diagnostic | None:
+    """E009 at the first node (in source order) nested more than `limit` (MAX_DEPTH) levels
+    deep, counting the tree nodes whose rule is not in `flat`; None when the tree is shallow.
+    Iterative, so that it runs safely before anything walks the tree recursively."""
+    limit = MAX_DEPTH if limit is None else limit
+    stack = [(tree, 0)]
+    while stack:
+        node, depth = stack.pop()
+        if not isinstance(node, Tree):
+            continue
+        depth += node.data not in flat
+        if depth > limit:
+            meta = node.meta
+            span = None if getattr(meta, "empty", True) else \
+                Span(file, meta.line, meta.column, meta.end_line, meta.end_column)
+            return Diagnostic("E009", f"nesting too deep: formulas and terms may nest at most {limit} levels",
+                              span, "split the formula: name a subformula with a rule or an auxiliary predicate")
+        stack.extend((c, depth) for c in reversed(node.children))
+    return None
+
+
 # ---------------------------------------------------------------- lexing and splitting
 def _tokens(text: str, file: str, diagnostics: list) -> list[Token]:
     """Lex the whole text; a bad character is reported, blanked out, and lexing restarts."""
@@ -113,6 +164,8 @@ def _tokens(text: str, file: str, diagnostics: list) -> list[Token]:
 
 
 def _char_hint(ch: str) -> str | None:
+    if "\ud800" <= ch <= "\udfff":
+        return "a lone surrogate is not a Unicode character; was the text decoded wrongly?"
     if ch == '"':
         return "strings are not a type in v1; quote names with single quotes: 'New York'"
     if ch == "'":
@@ -188,6 +241,10 @@ def _parse_statement(chunk: list[Token], file: str, diagnostics: list):
         tree = ip.feed_eof(chunk[-1])
     except UnexpectedInput as e:
         diagnostics.append(_unexpected(chunk[-1], previous, getattr(e, "expected", set()), file))
+        return None
+    deep = too_deep(tree, file, _NOT_NESTING)
+    if deep is not None:
+        diagnostics.append(deep)
         return None
     try:
         return _Convert(file).statement(tree)

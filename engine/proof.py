@@ -45,15 +45,34 @@ class Step:
         return out
 
     @staticmethod
-    def from_json(d: dict) -> "Step":
-        subst = {k: decode_value(v) for k, v in d["subst"].items()} if "subst" in d else None
+    def from_json(d: dict, where: str = "step") -> "Step":
+        """A step from its JSON object; a ProofError E005 naming the field when it is malformed."""
+        _need(isinstance(d, dict), where, "must be an object")
+        for key in ("id", "claim", "by"):
+            _need(key in d, where, f"has no '{key}'")
+        _need(_is_int(d["id"]), f"{where}.id", "must be an integer")
+        for key in ("claim", "by"):
+            _need(isinstance(d[key], str), f"{where}.{key}", "must be a string")
+        for key in ("source", "rule", "predicate", "model", "input"):
+            _need(d.get(key) is None or isinstance(d[key], str), f"{where}.{key}", "must be a string")
+        confidence = d.get("confidence")
+        _need(confidence is None or isinstance(confidence, (int, float)) and not isinstance(confidence, bool)
+              and 0 <= confidence <= 1, f"{where}.confidence", "must be a number between 0 and 1")
+        premises = d.get("from", [])
+        _need(isinstance(premises, list) and all(map(_is_int, premises)), f"{where}.from",
+              "must be a list of step ids (integers)")
+        subst = _substitution(d["subst"], f"{where}.subst") if d.get("subst") is not None else None
         instances = None
-        if "instances" in d:
-            instances = {int(k): [{n: decode_value(v) for n, v in s.items()} for s in subs]
-                         for k, subs in d["instances"].items()}
-        return Step(int(d["id"]), str(d["claim"]), str(d["by"]), d.get("source"), d.get("rule"), subst,
-                    tuple(int(x) for x in d.get("from", ())), d.get("predicate"), instances,
-                    d.get("model"), d.get("input"), d.get("confidence"))
+        if d.get("instances") is not None:
+            _need(isinstance(d["instances"], dict), f"{where}.instances", "must be an object")
+            instances = {}
+            for k, subs in d["instances"].items():
+                _need(k.lstrip("-").isdigit() and k.isascii(), f"{where}.instances", f"key {k!r} is not a step id")
+                _need(isinstance(subs, list), f"{where}.instances.{k}", "must be a list of substitutions")
+                instances[int(k)] = [_substitution(s, f"{where}.instances.{k}[{i}]") for i, s in enumerate(subs)]
+        return Step(d["id"], d["claim"], d["by"], d.get("source"), d.get("rule"), subst,
+                    tuple(premises), d.get("predicate"), instances,
+                    d.get("model"), d.get("input"), None if confidence is None else float(confidence))
 
 
 def encode_value(v):
@@ -64,9 +83,31 @@ def encode_value(v):
     return v
 
 
+def _need(ok: bool, where: str, problem: str) -> None:
+    if not ok:
+        from .errors import Diagnostic, ProofError
+        raise ProofError([Diagnostic("E005", f"malformed proof: {where} {problem}", None,
+                                     "give a proof as written by `scientia ask --json` or Proof.to_json")])
+
+
+def _is_int(v) -> bool:
+    return isinstance(v, int) and not isinstance(v, bool)
+
+
+def _substitution(s, where: str) -> dict:
+    _need(isinstance(s, dict), where, "must be an object of variable -> value")
+    try:
+        return {k: decode_value(v) for k, v in s.items()}
+    except (ValueError, ZeroDivisionError) as e:
+        _need(False, where, f"has a bad value ({e})")
+
+
 def decode_value(v):
     if isinstance(v, str) and v.startswith("#"):
-        return Fraction(v[1:])
+        try:
+            return Fraction(v[1:])
+        except (ValueError, ZeroDivisionError):
+            raise ValueError(f"bad value in proof: {v!r}") from None
     if isinstance(v, bool) or not isinstance(v, (str, int)):
         raise ValueError(f"bad value in proof: {v!r}")
     return v
@@ -90,8 +131,12 @@ class Proof:
         return json.dumps(self.to_json(), indent=1)
 
     @staticmethod
-    def from_json(d: dict) -> "Proof":
-        return Proof(tuple(Step.from_json(s) for s in d["steps"]))
+    def from_json(d: dict, name: str = "proof") -> "Proof":
+        """A proof from its JSON object ({"steps": [...]}); a ProofError E005 that names the
+        malformed field (as `NAME.steps[3].subst`) for anything of the wrong shape or type."""
+        _need(isinstance(d, dict), name, "must be a JSON object with a list of steps")
+        _need(isinstance(d.get("steps"), list), name, "has no list 'steps'")
+        return Proof(tuple(Step.from_json(s, f"{name}.steps[{i}]") for i, s in enumerate(d["steps"])))
 
     def rests_on(self) -> dict:
         """What the proof trusts beyond the rule-by-rule kernel checks."""

@@ -21,7 +21,7 @@ from pathlib import Path
 
 from . import syntax as S
 from .answer import Answer, Verdict
-from .cli import describe
+from .cli import TOO_DEEP_TO_DRAW, describe, render_proof
 from .errors import ScientiaError
 from .kb import KnowledgeBase
 from .parse import parse_program
@@ -229,7 +229,7 @@ class Repl:
         self.say(describe(answer))
         if answer.proof is None:
             return self.say(f"no proof: the answer is {answer.verdict}; :whynot {answer.query} explains it")
-        self.say(_indent(answer.proof.render(), 2))
+        self.say(_indent(render_proof(answer.proof), 2))
 
     def do_whynot(self, arg: str) -> None:
         answer = self.needs(arg, "a query") and self.ask(arg)
@@ -356,8 +356,10 @@ def _short_proof(a: Answer, n: int | None) -> str:
     """The conclusion of the proof and the claims it follows from; :why shows the rest."""
     if a.proof is None:
         return f":whynot {a.query} shows what would decide it" if a.verdict is Verdict.UNKNOWN else ""
-    lines = a.proof.render().splitlines()
+    lines = render_proof(a.proof).splitlines()
     short = [ln for ln in lines if len(ln) - len(ln.lstrip()) <= 2 * SHORT_DEPTH]
+    if lines[0].startswith(TOO_DEEP_TO_DRAW):       # a flat listing: its first steps
+        short = lines[:1 + 2 * SHORT_DEPTH]
     if len(short) < len(lines):
         more = len(lines) - len(short)
         short.append(f"... {more} more line{'s' if more > 1 else ''} (:why{' ' + str(n) if n else ''})")

@@ -19,7 +19,8 @@ from lark import Lark, Token, Transformer, Tree, v_args
 from lark.exceptions import UnexpectedCharacters, UnexpectedInput, UnexpectedToken
 
 from . import syntax as S
-from .errors import Diagnostic, ParseError, Span, UsageError
+from .errors import Diagnostic, ParseError, Span, UsageError, read_source
+from .parse import _require_text, too_deep
 
 GRAMMAR = Path(__file__).resolve().parent.parent / "grammar" / "tptp.lark"
 IOTA = "iota"
@@ -46,26 +47,28 @@ class Unit:
     span: Span
 
 
+_NOT_NESTING = frozenset({"arguments", "functor", "name", "variable", "typing", "tff_type"})
+
+
 @lru_cache(maxsize=1)
 def _lark() -> Lark:
     return Lark(GRAMMAR.read_text(), parser="lalr", propagate_positions=True, maybe_placeholders=False)
 
 
 def load_tptp(path, include_dirs: list[str] | None = None, env: Mapping[str, str] | None = None) -> list:
-    """Read a TPTP file; includes are searched next to it, then in include_dirs, then in $TPTP."""
-    try:
-        text = Path(path).read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as e:
-        raise UsageError([Diagnostic("E003", f"cannot read {path}: {getattr(e, 'strerror', None) or e}")])
-    return parse_tptp(text, str(path), include_dirs, env)
+    """Read a TPTP file; includes are searched next to the including file, then in the
+    problem's folder, include_dirs and $TPTP, and must lie inside one of those three (E008).
+    A file that cannot be read (missing, a directory, not UTF-8 text) is a UsageError E004."""
+    return parse_tptp(read_source(path), str(path), include_dirs, env)
 
 
 def parse_tptp(text: str, file: str = "<tptp>", include_dirs: list[str] | None = None,
                env: Mapping[str, str] | None = None) -> list:
     """Parse a TPTP problem into statements, or raise ParseError with every problem found.
     `env` defaults to os.environ, read now; its TPTP entry is the last include directory."""
+    _require_text(text)
     env = os.environ if env is None else env
-    reader = _Reader([*(include_dirs or ()), *([env["TPTP"]] if env.get("TPTP") else [])])
+    reader = _Reader([*(include_dirs or ()), *([env["TPTP"]] if env.get("TPTP") else [])], Path(file).parent)
     units = reader.units(text, file, ())
     if reader.diagnostics:
         raise ParseError(reader.diagnostics, reader.sources)
@@ -74,8 +77,9 @@ def parse_tptp(text: str, file: str = "<tptp>", include_dirs: list[str] | None =
 
 # ---------------------------------------------------------------- files, includes, units
 class _Reader:
-    def __init__(self, roots: list[str]):
+    def __init__(self, roots: list[str], home: Path = Path(".")):
         self.roots, self.diagnostics, self.sources = roots, [], {}
+        self.allowed = [home, *map(Path, roots)]      # where included files may lie
 
     def units(self, text: str, file: str, chain: tuple) -> list[Unit]:
         self.sources[file] = text
@@ -121,26 +125,58 @@ class _Reader:
         self.diagnostics.append(_moved(d, line, col))
 
     def include(self, node: Tree, file: str, chain: tuple) -> list[Unit]:
+        """The units of an included file. It is looked for next to the including file, then in
+        the problem's folder, the include_dirs and $TPTP, and used only when it lies (links and
+        '..' resolved) inside one of the last three: nothing of a file outside them is read."""
         target, span = _unquote(node.children[0]), _span(node.meta, file)
-        path = next((p for p in (Path(d) / target for d in (Path(file).parent, *self.roots)) if p.is_file()), None)
+        searched = list(dict.fromkeys(map(str, (Path(file).parent, *self.allowed))))
+        path, refused = None, False
+        for d in searched:
+            try:
+                candidate = (Path(d) / target)
+                if not candidate.is_file():
+                    continue
+                if self.inside(candidate.resolve()):
+                    path = candidate
+                    break
+                refused = True
+            except (OSError, RuntimeError, ValueError):
+                continue
+        if path is None and refused:
+            return self.error("E008", f"include file '{target}' lies outside the folders includes may come from", span,
+                              f"includes must lie inside {', '.join(map(str, self.allowed))}; "
+                              "pass include_dirs or set $TPTP")
         if path is None:
-            dirs = ", ".join(map(str, (Path(file).parent, *self.roots)))
-            return self.error("E003", f"include file '{target}' not found", span,
-                              f"searched in {dirs}; set $TPTP or pass include_dirs")
+            return self.error("E006", f"include file '{target}' not found", span,
+                              f"searched in {', '.join(searched)}; set $TPTP or pass include_dirs")
         if str(path.resolve()) in chain:
-            return self.error("E003", f"include cycle: '{target}' is already being read", span)
+            return self.error("E007", f"include cycle: '{target}' is already being read", span)
         try:
-            units = self.units(path.read_text(encoding="utf-8"), str(path), chain)
-        except (OSError, UnicodeDecodeError) as e:
-            return self.error("E003", f"cannot read include file '{target}': {e}", span)
+            text = read_source(path, "include file")
+        except UsageError as e:
+            return self.error("E004", e.diagnostics[0].message, span)
+        units = self.units(text, str(path), chain)
         if len(node.children) == 1:
             return units
         wanted = {_name(n) for n in node.children[1].children}
         return [u for u in units if u.name in wanted]
 
+    def inside(self, path: Path) -> bool:
+        for root in self.allowed:
+            try:
+                if path.is_relative_to(root.resolve()):
+                    return True
+            except (OSError, RuntimeError, ValueError):
+                continue
+        return False
+
     def unit(self, node: Tree, file: str) -> list[Unit]:
         name, role, body = node.children[:3]
         span, role = _span(node.meta, file), str(role)
+        deep = too_deep(body, file, _NOT_NESTING)
+        if deep is not None:
+            self.diagnostics.append(deep)
+            return []
         body = _ToSyntax(file, self.diagnostics).transform(body)
         if role not in ROLES:
             return self.error("E010", f"unsupported role '{role}'", span, "roles: " + ", ".join(sorted(ROLES)))

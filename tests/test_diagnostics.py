@@ -18,7 +18,11 @@ CASES = [  # code, text, line of the first diagnostic with that code (None: no p
     ("E014", "pred parent(persn, person).", 1),
     ("E016", "type color = {red}.\ntype color = {blue}.", 2),
     ("E017", "closed p, q.\np(X) :- r(X), not q(X).\nq(X) :- r(X), not p(X).", 2),
+    ("E009", "q.\np :- " + "not " * 1000 + "q.", 2),
+    ("E009", "q(a).\nq(" + "f(" * 400 + "a" + ")" * 400 + ").", 2),
     ("E018", "use no_such_library.", 1),
+    ("E018", "p(a).\nuse '../kb/family'.", 2),
+    ("E018", "use '/etc/passwd'.", 1),
     ("E030", "p(a).\nnot p(a).", 1),
     ("E030", "type t. const a, b : t. closed p.\np(a) | p(b).", None),
 ]

@@ -202,18 +202,18 @@ def test_tptp_env_is_read_at_call_time(monkeypatch):
     assert load_tptp(HERE / "uses_root.p")[-2] == Axiom(q(Const("b")))
 
 
-def test_missing_include_is_E003_on_the_include():
+def test_missing_include_is_E006_on_the_include():
     with pytest.raises(ParseError) as e:
         load_tptp(HERE / "missing_include.p", env=NO_ENV)
     (d,) = e.value.diagnostics
-    assert (d.code, d.span.line, d.span.col) == ("E003", 2, 1) and "NOPE001.ax" in d.message
+    assert (d.code, d.span.line, d.span.col) == ("E006", 2, 1) and "NOPE001.ax" in d.message
     assert "include('Axioms/NOPE001.ax')" in e.value.render()
 
 
 def test_include_cycle_is_reported():
     with pytest.raises(ParseError) as e:
         load_tptp(HERE / "cycle_a.p", env=NO_ENV)
-    assert e.value.codes == ["E003"] and "cycle" in e.value.diagnostics[0].message
+    assert e.value.codes == ["E007"] and "cycle" in e.value.diagnostics[0].message
 
 
 def test_error_in_included_file_names_that_file():
