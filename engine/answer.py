@@ -149,3 +149,21 @@ def _read_value(v):
         raise ValueError(f"bad binding value {v!r}")
     value = evaluate(f.right)
     return int(value) if isinstance(value, Fraction) and value.denominator == 1 else value
+
+
+class AnswerList(list):
+    """A list of answers (sorted for printing) that keeps why entailed bindings may be missing."""
+
+    def __init__(self, answers=(), incomplete: str | None = None):
+        super().__init__(answers)
+        self.incomplete = incomplete
+
+
+def incompleteness(answers) -> list[str]:
+    """The lines that say an answer list may miss entailed bindings, for the CLI and the REPL."""
+    reason = getattr(answers, "incomplete", None)
+    if not reason:
+        return ["no entailed answers"] if not answers else []
+    if not answers:
+        return [f"no answers found; the search is incomplete: {reason}"]
+    return [f"(the search is incomplete: {reason})"]

@@ -9,7 +9,7 @@ import argparse
 import json
 import sys
 
-from .answer import Answer
+from .answer import Answer, incompleteness
 from .errors import ScientiaError, UsageError, Diagnostic, Span, read_source
 from .kb import LIBRARY, KnowledgeBase
 from .parse import parse_program
@@ -217,16 +217,24 @@ def print_answers(query: str, answers: list, out, as_json: bool) -> None:
     if out is None:
         return
     if as_json:
-        print(json.dumps({"query": query, "answers": [a.to_json() for a in answers]}), file=out)
+        record = {"query": query, "answers": [a.to_json() for a in answers]}
+        if getattr(answers, "incomplete", None):
+            record["incomplete"] = answers.incomplete
+        print(json.dumps(record), file=out)
         return
     print(f"?- {query}.", file=out)
+    notes = incompleteness(answers)
     if not answers:
-        print("   no entailed answers", file=out)
+        for line in notes:
+            print("   " + line, file=out)
     for a in answers:
         print("   " + describe(a), file=out)
         if a.proof is not None:
             for line in render_proof(a.proof).splitlines():
                 print("      " + line, file=out)
+    if answers:
+        for line in notes:
+            print("   " + line, file=out)
 
 
 TOO_DEEP_TO_DRAW = "a derivation too deep to draw as a tree, listed step by step"

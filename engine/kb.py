@@ -16,7 +16,7 @@ from pathlib import Path
 
 from . import kernel
 from . import syntax as S
-from .answer import Answer, Answers, Verdict
+from .answer import Answer, AnswerList, Answers, Verdict
 from .check import check, check_query
 from .errors import Diagnostic, InconsistencyError, ScientiaError, UsageError
 from .parse import parse_formula, parse_program
@@ -300,7 +300,8 @@ class KnowledgeBase:
         text = S.show_formula(st.formula)
         if free_vars(st.formula):
             answers = self._open(theory, version, st.formula, text)
-            return text, sorted(answers, key=lambda a: sorted((k, repr(v)) for k, v in a.bindings.items()))
+            return text, AnswerList(sorted(answers, key=lambda a: sorted((k, repr(v)) for k, v in a.bindings.items())),
+                                    answers.incomplete)
         return text, [self._closed(theory, version, st.formula, text)]
 
     def _closed(self, theory, version, formula, text, timeout_ms: int | None = None) -> Answer:

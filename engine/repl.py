@@ -20,7 +20,7 @@ import time
 from pathlib import Path
 
 from . import syntax as S
-from .answer import Answer, Verdict
+from .answer import Answer, Verdict, incompleteness
 from .cli import TOO_DEEP_TO_DRAW, describe, render_proof
 from .errors import ScientiaError
 from .kb import KnowledgeBase
@@ -173,14 +173,22 @@ class Repl:
     def show_answers(self, query: str, answers: list) -> None:
         self.last = answers
         if self.as_json:
-            return self.say(json.dumps({"query": query, "answers": [a.to_json() for a in answers]}))
+            record = {"query": query, "answers": [a.to_json() for a in answers]}
+            if getattr(answers, "incomplete", None):
+                record["incomplete"] = answers.incomplete
+            return self.say(json.dumps(record))
         if not self.interactive:
             self.say(f"?- {query}.")
+        notes = incompleteness(answers)
         if not answers:
-            self.say("   no entailed answers")
+            for line in notes:
+                self.say("   " + line)
         for n, a in enumerate(answers, 1):
             self.say(("   " if len(answers) == 1 else f"   [{n}] ") + describe(a))
             self.say(_indent(_short_proof(a, n if len(answers) > 1 else None), 6))
+        if answers:
+            for line in notes:
+                self.say("   " + line)
 
     def ask(self, query: str):
         """A closed query for :whynot; returns the Answer, or None after an error."""

@@ -81,7 +81,7 @@ def test_session_tell_ask_errors_why_whynot_undo(tmp_path: Path):
     _say(child, "ancestor(X, Z) :- parent(X, Y), ancestor(Y, Z).", "ok: 1 statement told")
     _say(child, "?- ancestor(alice, carol).", "true", "ancestor(alice, carol)", "more line (:why)")
     _say(child, "parent(dave erin).", "error: unexpected 'erin'", "^")        # the caret
-    _say(child, "?- parent(dave, W).", "no entailed answers")                # KB unchanged
+    _say(child, "?- parent(dave, W).", "'dave' is not an individual")     # KB unchanged: no dave
     _say(child, "?- ancestor(alice, W).", "[1] W = ", "[2] W = ")
     _say(child, ":why 1", "[premise <repl#1>:1:1]")
     _say(child, ":whynot ancestor(carol, alice)", "unknown (open world)",
@@ -107,7 +107,7 @@ def test_save_then_load_in_a_fresh_session_with_history(tmp_path: Path):
     child.expect(pexpect.EOF)
     assert (tmp_path / "history").read_text().splitlines()[-1] == ":quit"
     child = _spawn(tmp_path)
-    _say(child, "?- q(a).", "unknown (open world)")
+    _say(child, "?- q(a).", "'a' is not an individual")      # a new session knows no a
     _say(child, ":load mine.kb", "loaded mine.kb: 2 statements")
     _say(child, "?- q(a).", "true", "[premise mine.kb:")
     child.send("\x1b[A")                            # the up arrow recalls the last line

@@ -178,3 +178,63 @@ def test_a_knowledge_base_can_be_shared_between_threads():
     assert set(results) == {(T, U)}
     told = {str(st.formula) if hasattr(st, "formula") else str(st) for st in kb.statements}
     assert sum(1 for st in kb.statements if "fact" in repr(st)) == 20, told
+
+
+# ---------------------------------------------------------------- O2 and incomplete searches
+def test_ask_all_lists_bindings_entailed_through_equality():
+    kb = kb_of("type o open. const a, b, c : o. pred p(o). p(a). a = b.")
+    found = kb.ask_all("p(X)")
+    assert sorted(a.bindings["X"] for a in found) == ["a", "b"]
+    assert found.incomplete is None
+    for a in found:
+        kb.verify_answer(a)
+
+
+def test_ask_all_says_when_its_search_is_incomplete():
+    kb = kb_of("type o open. const a, b : o. fun f(o) -> o. pred p(o). p(a). a = b.")
+    found = kb.ask_all("p(X)")
+    assert sorted(a.bindings["X"] for a in found) == ["a", "b"]
+    assert "function terms" in found.incomplete
+    kb = KnowledgeBase(max_instances=5000)
+    kb.tell("type s = 0..9. pred r(s, s). pred g(s). g(1) | g(2).")
+    found = kb.ask_all("r(X, Y) | forall Z: s, W: s, V: s. (r(Z, W) | g(V))")
+    assert list(found) == [] and "resource limit" in found.incomplete
+    assert "exceeded 5000 instances" in found.incomplete
+
+
+def test_ask_all_stops_at_its_overall_budget():
+    kb = kb_of("type s = 0..99. pred g(s). g(1) | g(2).")
+    found = kb.ask_all("g(X) | not g(X)", budget_ms=0)
+    assert "time budget ran out" in found.incomplete
+    assert len(found) < 100
+    assert len(kb.ask_all("g(X) | not g(X)")) == 100
+
+
+def test_the_cli_prints_an_incomplete_search(tmp_path):
+    from engine.cli import main
+    import contextlib
+    import io
+    path = tmp_path / "f.kb"
+    path.write_text("type o open. const a, b : o. fun f(o) -> o. pred p(o). p(a). a = b. ?- p(X).\n")
+    out = io.StringIO()
+    with contextlib.redirect_stdout(out):
+        assert main(["run", str(path)]) == 0
+    assert "the search is incomplete" in out.getvalue()
+
+
+def test_ask_timeout_reaches_the_solver(monkeypatch):
+    from engine.solver import Problem
+    seen = []
+    original = Problem.set_timeout
+
+    def spy(self, ms):
+        seen.append(ms)
+        return original(self, ms)
+    monkeypatch.setattr(Problem, "set_timeout", spy)
+    kb = kb_of("type s = {a, b}. pred p(s). p(a) | p(b).")
+    seen.clear()
+    kb.ask("p(a) | p(b)", timeout_ms=1234)
+    assert seen and set(seen) == {1234}
+    seen.clear()
+    kb.ask("p(a) | p(b)")
+    assert set(seen) == {kb.timeout_ms}
