@@ -238,3 +238,18 @@ def test_ask_timeout_reaches_the_solver(monkeypatch):
     seen.clear()
     kb.ask("p(a) | p(b)")
     assert set(seen) == {kb.timeout_ms}
+
+
+def test_a_reused_problem_keeps_nothing_an_earlier_query_added():
+    """The mechanism of O1: a cached z3 problem gained the closed-world literals of the atoms
+    one query mentioned, and a later query on the same statements saw them."""
+    kb = kb_of("type s = {a, b, c}. pred p(s). pred q(s). closed p. p(a) | q(a). p(b). "
+               "forall X: s. (q(X) -> p(X)).")
+    theory = kb._theory
+    kb.ask("q(c) | p(c)")
+    (problem,) = theory._problems.values()
+    base = problem._base[0]
+    kb.ask("not p(c) & exists X: s. q(X)")
+    again = theory.problem(list(next(iter(theory._problems))))
+    assert again is problem and len(problem.trackers) == base
+    assert not problem.touched()
