@@ -94,7 +94,7 @@ def nonsense_people(items: list[D.Item], seed: int) -> list[list[str]]:
 def reason(rules_text: str, items: list[D.Item], people: list[list[str]], relations,
            progress: bool = False) -> list[Outcome]:
     """Every item's answer, BATCH items per KnowledgeBase, by one open query per KB."""
-    from tqdm import tqdm
+    from .progress import bar as tqdm
     back = {name(r): r for r in relations}
     out: list[Outcome] = []
     for lo in tqdm(range(0, len(items), BATCH), desc="scientia", disable=not progress, leave=False):

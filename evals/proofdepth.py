@@ -107,7 +107,7 @@ def _ask(kb, question: str) -> tuple[str, str | None]:
 
 def scientia_eval(sets: dict[str, list[G.Group]], progress: bool = True) -> tuple[dict, dict]:
     """Rows per set name: [(category, gold, verdict, question, theory)], and the answer/proof counts."""
-    from tqdm import tqdm
+    from .progress import bar as tqdm
     t0, out = time.perf_counter(), {}
     stats = {"answers": 0, "proofs": 0, "proofs_accepted": 0, "unknown": 0}
     for name, groups in sets.items():

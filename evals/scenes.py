@@ -359,7 +359,7 @@ def perceptions_for(models: dict, scene_probs: dict) -> list:
 # ---------------------------------------------------------------- Scientia over the test set
 def scientia_eval(ds: D.Dataset, images, models: dict, progress: bool = True) -> tuple[dict, dict, dict]:
     """Rows (category, gold, answer) for the test questions and for their renamed versions."""
-    from tqdm import tqdm
+    from .progress import bar as tqdm
     t0 = time.perf_counter()
     probs, perception = perceive_test_objects(ds, images, models)
     variants = {"test": (models, lambda t: t, {}), "renamed": (renamed_models(models), D.rename_text, D.RENAMING)}

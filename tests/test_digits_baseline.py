@@ -1,7 +1,7 @@
 """The digit-sum neural baselines: target encoding, item grouping, alignment, and a quick run."""
-import numpy as np
 import pytest
 
+np = pytest.importorskip("numpy")
 torch = pytest.importorskip("torch")
 
 from evals import digits_baseline as B  # noqa: E402

@@ -134,6 +134,7 @@ def stub_train_eval(kind, train, tests, **kw):
 
 
 def test_quick_run_scientia_and_result_shape(monkeypatch):
+    pytest.importorskip("torch")          # the run imports the baselines' module (stubbed below)
     import evals.baselines
     monkeypatch.setattr(evals.baselines, "train_eval", stub_train_eval)
     r = clutrr.run(quick=True, progress=False)
