@@ -730,3 +730,45 @@ def test_verify_accepts_the_answers_own_proof(kb_text, query):
     kb, a = _answer(kb_text, query)
     assert a.verdict is Verdict.TRUE
     check_proof(kb, a, query)
+
+
+@XFAIL_W4
+@pytest.mark.parametrize("kb_text, query, verdict", [
+    ("forall X. q(X). closed q.", "q(d)", Verdict.TRUE),               # engine: false
+    ("forall X. r(X, a). closed r.", "r(d, a)", Verdict.TRUE),         # engine: false
+    ("forall X. r(X, a). closed r.", "forall X. r(X, d)", Verdict.FALSE),   # engine: true, yet r(a, d) false
+])
+def test_w4_query_only_constant_under_a_universal(kb_text, query, verdict):
+    """A query-only constant is an individual of the query's domain (or the query is refused):
+    a universal statement covers it, and the closure makes what is not entailed false."""
+    kb = KnowledgeBase(timeout_ms=TIMEOUT_MS)
+    kb.tell(kb_text)
+    try:
+        answer = kb.ask(query)
+    except ScientiaError:
+        return
+    assert answer.verdict in (verdict, Verdict.UNKNOWN)
+
+
+@XFAIL_W1
+@pytest.mark.parametrize("kb_text, query, verdict", [
+    # the closure's `not p(b)` contradicts p(a), a = b: the tell is accepted and then `not s` is
+    # "proved" although s is a fact
+    ("type o open. const a, b : o. pred p(o). pred s. s. s :- p(b). a = b. p(a). closed p.", "not s",
+     Verdict.FALSE),
+    ("type o open. const a, b : o. pred p(o). forall X: o. X = a. p(b). closed p.", "p(a)", Verdict.TRUE),
+    ("type o open. const b : o. pred p(o). forall X: o. X = b. p(b). closed p.", "p(d)", Verdict.TRUE),
+])
+def test_w1_closure_over_equal_constants(kb_text, query, verdict):
+    kb = KnowledgeBase(timeout_ms=TIMEOUT_MS)
+    kb.tell(kb_text)
+    assert kb.ask(query).verdict in (verdict, Verdict.UNKNOWN)
+
+
+@pytest.mark.xfail(strict=False, reason="closure over an open sort where a kept quantifier makes the "
+                                        "non-entailed atoms jointly inconsistent: the tell is accepted")
+def test_closure_under_kept_quantifier_inconsistent():
+    # neither r(a, a) nor r(b, b) is entailed, so both are false; then Y = a breaks the formula
+    with pytest.raises(InconsistencyError):
+        KnowledgeBase(timeout_ms=TIMEOUT_MS).tell(
+            "type o open. const a, b : o. pred r(o, o). forall Y: o. (r(Y, a) | r(b, b)). closed r.")
