@@ -184,8 +184,6 @@ def g_queries(draw, sig: Sig, consts, n, equality, oracle_consts):
     qs = []
     for _ in range(n):
         qs.append(g_formula(draw, sig.preds, consts, draw(st.integers(0, 2)), (), sig.kind != "open", equality))
-    for s in oracle_consts:   # every ground atom of a closed predicate: the closed-world path
-        pass
     return qs
 
 
