@@ -99,6 +99,7 @@ class _Checker:
         self.closed = set(base.closed)
         self.fun_arity: dict = {}
         self.const_where: dict = {}
+        self.literals: list = []        # (argument slot, number) of every number written as an argument
 
     def error(self, code, message, span, help=None):
         self.diags.append(Diagnostic(code, message, span, help))
@@ -115,6 +116,7 @@ class _Checker:
             self.check_statement(st)
         signature = self.signature()
         self.check_constants(statements)
+        self.check_ranges()
         self.check_strata(statements, signature)
         if self.diags:
             raise TypeCheckError(self.diags, self.sources)
@@ -223,6 +225,8 @@ class _Checker:
                 self.use_arity(self.arity, pred, len(args), f.span, "predicate")
                 for k, a in enumerate(args):
                     self.unify(self.infer_term(i, a, scope), ("p", pred, k), a.span or f.span)
+                    if isinstance(a, S.Num):
+                        self.literals.append((("p", pred, k), a))
             case S.Cmp(_, left, right):
                 l, r = self.infer_term(i, left, scope), self.infer_term(i, right, scope)
                 self.unify(l, r, f.span)
@@ -258,6 +262,8 @@ class _Checker:
                 self.use_arity(self.fun_arity, name, len(args), t.span, "function")
                 for k, a in enumerate(args):
                     self.unify(self.infer_term(i, a, scope), ("f", name, k), a.span or t.span)
+                    if isinstance(a, S.Num):
+                        self.literals.append((("f", name, k), a))
                 return ("f", name, "->")
             case S.Op(_, args):
                 # The result of arithmetic is a number of its own: int (real when an operand is
@@ -333,6 +339,17 @@ class _Checker:
                 self.error("E013", f"sort mismatch: '{slot[1]}' is not an element of the enum sort "
                                    f"{resolved} = {{{shown}}}", where,
                            f"use one of {shown}, or add '{slot[1]}' to the declaration of {resolved}")
+
+    def check_ranges(self):
+        """A number written as an argument of a range sort lies in the range (`p(7)` with
+        `pred p(digit)` and `type digit = 0..2` names no digit)."""
+        for slot, num in self.literals:
+            sort = self.resolve(slot)
+            info = self.sorts.get(sort)
+            if info is not None and info.kind == "range" and num.value not in info.elements:
+                lo, hi = info.elements[0], info.elements[-1]
+                self.error("E013", f"sort mismatch: {num.value} is not in the range sort {sort} = {lo}..{hi}",
+                           num.span, f"{_describe(slot)} takes a {sort}: a whole number from {lo} to {hi}")
 
     def check_numeric(self, f):
         for cmp in walks.comparisons(f):
@@ -436,6 +453,7 @@ def check_query(formula, signature: Signature, sources: dict | None = None):
     checker.widen_reals()
     if not checker.diags:
         checker.check_statement(query)
+        checker.check_ranges()
     if checker.diags:
         raise TypeCheckError(checker.diags, sources or {})
     known = all(n in signature.preds or n in signature.funs or n in signature.consts for n in names)
@@ -446,6 +464,7 @@ def check_query(formula, signature: Signature, sources: dict | None = None):
     checker.infer_statement(0, query)
     checker.widen_reals()
     checker.check_constants([query])
+    checker.check_ranges()
     extended = checker.signature()
     for name in sorted(set(extended.consts) - set(signature.consts)):
         sort = extended.consts[name]

@@ -252,6 +252,8 @@ class Theory:
             return False
         if pred in self.settled:
             return not self.model.contains(pred, values)
+        if any(isinstance(v, str) and v not in self.sig.consts for v in values):
+            return False    # a constant only the query names (open sort): its atom is left unclosed
         extension = self.extensions.get(pred, set())
         return values not in extension if extension is not None else self._closed_false_atom(pred, values, self.extensions)
 
@@ -277,13 +279,30 @@ class Theory:
         return self._atom_closure[key]
 
     def _closures_ground(self, indices) -> bool:
-        """Whether closed-world literals on ground atoms are all the closures these statements
-        need: no closed predicate occurs under a quantifier that z3 keeps (one over an open or
-        infinite sort). Otherwise a model z3 finds may break a closure it was never told of,
-        and "z3 found a model without the atom" would not mean "not entailed"."""
-        sig = self.sig
-        return not any(any(sig.domain(s) is None for _, s in q.vars) and set(preds(q.body)) & sig.closed
-                       for i in indices for q in quantifiers(self.entries[i].sentence))
+        """Whether the closed-world literals a problem over these statements gets are the whole
+        closure: every closed predicate that occurs under a quantifier z3 keeps (over an open or
+        infinite sort) has candidate atoms that can be listed (named constants, finite sorts),
+        and `problem` then asserts the literal of each one. A closed predicate over `int` under
+        such a quantifier has infinitely many atoms: a model z3 finds may break a closure it was
+        never told of, and "z3 found a model without the atom" would not mean "not entailed"."""
+        return all(self._listable(p) for p in self._kept_closed(indices))
+
+    def _kept_closed(self, indices) -> set:
+        """The closed predicates that occur under a quantifier z3 keeps, in these statements."""
+        sig, out = self.sig, set()
+        for i in indices:
+            for q in quantifiers(self.entries[i].sentence):
+                if any(sig.domain(s) is None for _, s in q.vars):
+                    out |= set(preds(q.body)) & sig.closed
+        return out
+
+    def _listable(self, pred: str) -> bool:
+        return all(self._candidates(s) is not None for s in self.sig.preds.get(pred, ()))
+
+    def _candidate_atoms(self, pred: str) -> list:
+        """Every atom of a listable predicate over its candidates (named constants, elements)."""
+        return [S.Atom(pred, tuple(value_term(v) for v in values))
+                for values in itertools.product(*(self._candidates(s) for s in self.sig.preds[pred]))]
 
     # ------------------------------------------------------------ relevance and grounding
     def relevant(self, symbols: set) -> list:
@@ -312,6 +331,7 @@ class Theory:
         sort, which may equal another. A symbol key reaches every entry mentioning the symbol; an
         application key reaches the entries with that application and those where it is loose."""
         index = self._key_index
+        start = set(start) | {EVERYWHERE}
         seen, chosen, stack = set(start), set(), list(start)
         while stack:
             key = stack.pop()
@@ -319,6 +339,8 @@ class Theory:
                 reach = index["mention"].get(key[1], ())
             elif key[0] == "a":
                 reach = itertools.chain(index["app"].get(key[1:], ()), index["loose"].get(key[1], ()))
+            elif key == EVERYWHERE:
+                reach = index["everywhere"]
             else:
                 reach = index["const"].get(key[1], ())
             for i in reach:
@@ -336,7 +358,7 @@ class Theory:
 
     @cached_property
     def _key_index(self) -> dict:
-        index = {"mention": {}, "app": {}, "loose": {}, "const": {}}
+        index = {"mention": {}, "app": {}, "loose": {}, "const": {}, "everywhere": []}
         for i, keys in self.keys.items():
             for s in self.symbols[i]:
                 index["mention"].setdefault(s, []).append(i)
@@ -345,6 +367,8 @@ class Theory:
                     index["loose"].setdefault(key[1], []).append(i)
                 elif key[0] == "a":
                     index["app"].setdefault(key[1:], []).append(i)
+                elif key == EVERYWHERE:
+                    index["everywhere"].append(i)
                 else:
                     index["const"].setdefault(key[1], []).append(i)
         return index
@@ -382,6 +406,13 @@ class Theory:
             problem.closed_done = set()
             problem.assert_tracked_many(((i, sub), body, sub) for i in indices
                                         for sub, body in _instances(self.entries[i].sentence, sig))
+            kept = [p for p in sorted(self._kept_closed(indices)) if self._listable(p)]
+            if sum(len(self._candidate_atoms(p)) for p in kept) + size > problem.max_instances:
+                raise Budget(f"the closed-world literals of {', '.join(kept)} are over the budget of "
+                             f"{problem.max_instances:,} instances")
+            for p in kept:      # under a kept quantifier every atom may matter: close them all
+                for atom in self._candidate_atoms(p):
+                    problem.formula(atom)
             self._close_atoms(problem, sig, known)
             if reusable:
                 problem.mark()
@@ -486,32 +517,44 @@ def _collect(node, out):
                 _collect(b, out)
 
 
+EVERYWHERE = ("*",)     # the key of statements every component reaches (see `_connected`)
+
+
 def _keys(node, sig: Signature) -> set:
     out: set = set()
-    _collect_keys(node, sig, out)
+    _collect_keys(node, sig, out, {})
     return out
 
 
-def _collect_keys(node, sig, out):
+def _collect_keys(node, sig, out, scope: dict):
     match node:
         case S.Atom(name, args) | S.Fn(name, args):
             symbol = name if isinstance(node, S.Atom) else "fn:" + name
             values = tuple(term_value(a) for a in args)
             out.add(("a", symbol, values) if all(v is not None for v in values) else ("s", symbol))
             for a in args:
-                _collect_keys(a, sig, out)
+                _collect_keys(a, sig, out, scope)
         case S.Const(name):
             info = sig.sorts.get(sig.consts.get(name, "thing"))
             if info is not None and info.kind == "open":
                 out.add(("c", name))
         case S.Op(_, args):
             for a in args:
-                _collect_keys(a, sig, out)
-        case S.Cmp(_, l, r) | S.Implies(l, r) | S.Iff(l, r):
-            _collect_keys(l, sig, out)
-            _collect_keys(r, sig, out)
-        case S.Not(body) | S.Quant(_, _, body):
-            _collect_keys(body, sig, out)
+                _collect_keys(a, sig, out, scope)
+        case S.Cmp(_, l, r):
+            for t in (l, r):
+                info = sig.sorts.get(scope.get(t.name)) if isinstance(t, S.Var) else None
+                if info is not None and info.kind == "open":
+                    out.add(EVERYWHERE)   # `forall X: o. X = a` says something of every individual of o
+            _collect_keys(l, sig, out, scope)
+            _collect_keys(r, sig, out, scope)
+        case S.Implies(l, r) | S.Iff(l, r):
+            _collect_keys(l, sig, out, scope)
+            _collect_keys(r, sig, out, scope)
+        case S.Quant(_, vars_, body):
+            _collect_keys(body, sig, out, {**scope, **dict(vars_)})
+        case S.Not(body):
+            _collect_keys(body, sig, out, scope)
         case S.And(items) | S.Or(items):
             for x in items:
-                _collect_keys(x, sig, out)
+                _collect_keys(x, sig, out, scope)

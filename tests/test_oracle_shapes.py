@@ -11,9 +11,9 @@ is a permitted refusal and only counted); a `true` must be entailed, a `false` m
 negation entailed (`unknown` is always allowed, and counted); `not (Q)` gets the dual verdict
 of Q; every proof re-checks with kb.verify, also after a JSON round trip.
 
-One test per shape class, so a class can be un-xfailed when its engine bug is fixed.
+One test per shape class (each found wrong answers before the fixes of the soundness issue).
 Deterministic (derandomize=True); no shrinking unless SCIENTIA_ORACLE_SHRINK=1. A bigger hunt:
-    SCIENTIA_ORACLE_EXAMPLES=5000 .venv/bin/python -m pytest tests/test_oracle_shapes.py --runxfail
+    SCIENTIA_ORACLE_EXAMPLES=5000 .venv/bin/python -m pytest tests/test_oracle_shapes.py
 or, collecting every failure kind with its smallest cases instead of stopping at the first:
     .venv/bin/python tests/oracle_hunt.py 1500 [open_equality closed_open ...]
 """
@@ -36,7 +36,7 @@ from engine.proof import Proof
 from shape_oracle import Oracle, Sig, consts_of, existentials, free_vars, show, show_kb
 
 EXAMPLES = int(os.environ.get("SCIENTIA_ORACLE_EXAMPLES", "100"))
-# A failing (xfail) class would spend minutes shrinking in CI; SCIENTIA_ORACLE_SHRINK=1 shrinks.
+# Shrinking a failure takes minutes; SCIENTIA_ORACLE_SHRINK=1 turns it on.
 PHASES = [Phase.explicit, Phase.reuse, Phase.generate] + (
     [Phase.shrink] if os.environ.get("SCIENTIA_ORACLE_SHRINK") else [])
 SETTINGS = dict(max_examples=EXAMPLES, deadline=None, derandomize=True, database=None, phases=PHASES,
@@ -44,12 +44,6 @@ SETTINGS = dict(max_examples=EXAMPLES, deadline=None, derandomize=True, database
                                        HealthCheck.filter_too_much])
 TIMEOUT_MS = 20_000
 
-# Known engine bugs (see the module docstring of each reproducer below); remove the mark of a
-# class when its bug is fixed.
-XFAIL_W1 = pytest.mark.xfail(strict=False, reason="W1/W2: open-sort equality ignored by consistency and closure")
-XFAIL_W3 = pytest.mark.xfail(strict=False, reason="W3: a constant outside an enum/range sort is accepted")
-XFAIL_W4 = pytest.mark.xfail(strict=False, reason="W4: a query-only constant changes the domain")
-XFAIL_W5 = pytest.mark.xfail(strict=False, reason="W5: division by zero read differently by two paths")
 
 
 NOTES: list = []   # the notes of the current case (tests/oracle_hunt.py reads them)
@@ -404,14 +398,12 @@ def check_enum(case):
     run_finite_case(sig, stmts, qs)
 
 
-@XFAIL_W1
 @settings(**SETTINGS)
 @given(cases_open_equality())
 def test_open_equality(case):
     check_finite(case)
 
 
-@XFAIL_W1
 @settings(**SETTINGS)
 @given(cases_closed_open())
 def test_closed_open(case):
@@ -424,14 +416,12 @@ def test_closed_finite(case):
     check_finite(case)
 
 
-@XFAIL_W4
 @settings(**SETTINGS)
 @given(cases_query_constants())
 def test_query_constants(case):
     check_finite(case)
 
 
-@XFAIL_W3
 @settings(**SETTINGS)
 @given(cases_enum())
 def test_enum_and_range_membership(case):
@@ -440,9 +430,8 @@ def test_enum_and_range_membership(case):
 
 # ---------------------------------------------------------------- division: a direct z3 oracle
 # KB: named individuals a, b (sort thing), `fun f(thing) -> int|real`, `pred p(int)` facts,
-# rules `q :- p(X), <cmp>` and `r(Y) ...`. z3 reads `/` as real division, total, with x/0 an
-# unspecified value that depends only on x (a function): the mathematical reading of
-# LANGUAGE.md's exact division plus "x/0 is some value", as the engine's z3 backend has it.
+# rules `q :- p(X), <cmp>` and `r(Y) ...`. `/` is real division, total, with x / 0 = 0: the
+# language's choice (README, "Division by zero is zero"), written here as z3's If.
 NUMS = ["0", "1", "2", "-1"]
 
 
@@ -509,7 +498,7 @@ class ArithZ3:
             while peek() in ("*", "/"):
                 op = take()
                 w = atom()
-                v = v * w if op == "*" else v / w
+                v = v * w if op == "*" else z3.If(w == 0, z3.RealVal(0), v / w)
             return v
 
         def expr():
@@ -626,7 +615,6 @@ def check_division(case):
         check_proof(kb, answer, qtext)
 
 
-@XFAIL_W5
 @settings(**{**SETTINGS, "max_examples": max(1, EXAMPLES // 3)})   # ~0.7 s a case
 @given(cases_division())
 def test_division(case):
@@ -653,7 +641,7 @@ def test_shape_oracle_self_check():
     assert o.verdict(("forall", "X", ("atom", "p", ("X",)))) == "false"
 
 
-# One test per reported reproducer, minimal and exact (each xfail until its engine fix lands).
+# One test per reported reproducer, minimal and exact (each failed before its engine fix).
 def _answer(kb_text, query):
     kb = KnowledgeBase(timeout_ms=TIMEOUT_MS)
     kb.tell(kb_text)
@@ -665,13 +653,11 @@ def _refused(kb_text):
         KnowledgeBase(timeout_ms=TIMEOUT_MS).tell(kb_text)
 
 
-@XFAIL_W1
 def test_w1_closed_predicate_follows_equality():
     kb, a = _answer("type o open. const a, b : o. pred p(o). p(a). a = b. closed p.", "p(b)")
     assert a.verdict is Verdict.TRUE
 
 
-@XFAIL_W1
 @pytest.mark.parametrize("text", [
     "type o open. const a, b : o. a = b. a != b.",
     "type o open. const a : o. a != a.",
@@ -683,7 +669,6 @@ def test_w2_open_equality_inconsistency_refused(text):
         KnowledgeBase(timeout_ms=TIMEOUT_MS).tell(text)
 
 
-@XFAIL_W3
 @pytest.mark.parametrize("text", [
     "type color = {red, green, blue}. pred likes(color). likes(purple).",
     "type digit = 0..2. pred p(digit). p(7).",
@@ -693,7 +678,6 @@ def test_w3_element_outside_a_finite_sort_refused(text):
     _refused(text)
 
 
-@XFAIL_W4
 def test_w4_query_only_constant_answers_agree():
     """Either refuse the query-only constant (as a declared sort does, E020) or answer over
     one domain: `forall X. p(X)` true and `p(b)` false cannot both hold."""
@@ -707,18 +691,14 @@ def test_w4_query_only_constant_answers_agree():
     assert not (every is Verdict.TRUE and b is Verdict.FALSE)
 
 
-@XFAIL_W5
 def test_w5_division_by_zero_is_a_function():
     kb, a = _answer("p(1). q :- p(X), X / 0 = X / 0.", "q")
     assert a.verdict is Verdict.TRUE
     assert kb.ask("not q").verdict is Verdict.FALSE
 
 
-XFAIL_V = pytest.mark.xfail(strict=False, reason="kb.verify reads the claim in the KB's signature, "
-                                                 "not the query's (a symbol only the query names)")
 
 
-@XFAIL_V
 @pytest.mark.parametrize("kb_text, query", [
     ("s. q(a).", "s | p(a)"),                                       # TypeError in solver.py
     ("q(a). closed r.", "not r(a)"),
@@ -730,7 +710,6 @@ def test_verify_accepts_the_answers_own_proof(kb_text, query):
     check_proof(kb, a, query)
 
 
-@XFAIL_W4
 @pytest.mark.parametrize("kb_text, query, verdict", [
     ("forall X. q(X). closed q.", "q(d)", Verdict.TRUE),               # engine: false
     ("forall X. r(X, a). closed r.", "r(d, a)", Verdict.TRUE),         # engine: false
@@ -748,7 +727,6 @@ def test_w4_query_only_constant_under_a_universal(kb_text, query, verdict):
     assert answer.verdict in (verdict, Verdict.UNKNOWN)
 
 
-@XFAIL_W1
 @pytest.mark.parametrize("kb_text, query, verdict", [
     # the closure's `not p(b)` contradicts p(a), a = b: the tell is accepted and then `not s` is
     # "proved" although s is a fact
@@ -763,8 +741,6 @@ def test_w1_closure_over_equal_constants(kb_text, query, verdict):
     assert kb.ask(query).verdict in (verdict, Verdict.UNKNOWN)
 
 
-@pytest.mark.xfail(strict=False, reason="closure over an open sort where a kept quantifier makes the "
-                                        "non-entailed atoms jointly inconsistent: the tell is accepted")
 def test_closure_under_kept_quantifier_inconsistent():
     # neither r(a, a) nor r(b, b) is entailed, so both are false; then Y = a breaks the formula
     with pytest.raises(InconsistencyError):
