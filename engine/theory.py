@@ -53,6 +53,7 @@ class Theory:
         self._problems: dict = {}           # relevant entry indices -> grounded Problem (reused)
         self._atom_closure: dict = {}       # (pred, values) -> closed-false, decided one atom at a time
         self._closure_problems: dict = {}   # pred -> the Problem that decides its atoms one by one
+        self._closing: dict = {}            # relevant indices -> what `_close_all` needs of them
         self._denials: dict = {}            # entry index -> violation rule or None (see `denials`)
         self._classify()
 
@@ -406,13 +407,7 @@ class Theory:
             problem.closed_done = set()
             problem.assert_tracked_many(((i, sub), body, sub) for i in indices
                                         for sub, body in _instances(self.entries[i].sentence, sig))
-            kept = [p for p in sorted(self._kept_closed(indices)) if self._listable(p)]
-            if sum(len(self._candidate_atoms(p)) for p in kept) + size > problem.max_instances:
-                raise Budget(f"the closed-world literals of {', '.join(kept)} are over the budget of "
-                             f"{problem.max_instances:,} instances")
-            for p in kept:      # under a kept quantifier every atom may matter: close them all
-                for atom in self._candidate_atoms(p):
-                    problem.formula(atom)
+            self._close_all(problem, indices, (), size)
             self._close_atoms(problem, sig, known)
             if reusable:
                 problem.mark()
@@ -421,9 +416,36 @@ class Theory:
             problem.reset()
         for f in extra_formulas:
             problem.formula(f)
+        if extra_formulas:
+            self._close_all(problem, indices, extra_formulas, 0)
         self._close_atoms(problem, sig, known)
         problem.set_timeout(self.active_timeout_ms)
         return problem
+
+    def _close_all(self, problem, indices, extra_formulas, size: int) -> None:
+        """Put every candidate atom of a closed predicate into the problem, so that its closed-world
+        literal is asserted, where atoms that do not occur may still matter: under a quantifier
+        z3 keeps, and over an open sort that a comparison relates (`p(a). closed p.` makes
+        `b = a` false through `not p(b)`, an atom that occurs nowhere)."""
+        key = tuple(indices)
+        if key not in self._closing:
+            sentences = [self.entries[i].sentence for i in indices]
+            self._closing[key] = (set().union(*(compared_sorts(f, self.sig) for f in sentences)) & self.open_sorts,
+                                  set().union(*(set(preds(f)) for f in sentences)) & self.sig.closed,
+                                  self._kept_closed(indices))
+        compared, mentioned, kept = self._closing[key]
+        compared = compared | (set().union(*(compared_sorts(f, self.sig) for f in extra_formulas)) & self.open_sorts)
+        mentioned = mentioned | {p for f in extra_formulas for p in preds(f) if p in self.sig.closed}
+        chosen = kept | {q for f in extra_formulas for q in quantified_closed(f, self.sig)}
+        if compared:
+            chosen |= {p for p in mentioned if set(self.sig.preds.get(p, ())) & compared}
+        every = [p for p in sorted(chosen) if self._listable(p)]
+        if sum(len(self._candidate_atoms(p)) for p in every) + size > problem.max_instances:
+            raise Budget(f"the closed-world literals of {', '.join(every)} are over the budget of "
+                         f"{problem.max_instances:,} instances")
+        for p in every:
+            for atom in self._candidate_atoms(p):
+                problem.formula(atom)
 
     def _close_atoms(self, problem, sig, known) -> None:
         """Assert the closed-world literal of every closed atom of the problem not yet seen."""
@@ -443,6 +465,12 @@ class Theory:
             if closed_false:
                 false.append((("closed", pred, values), text))
         problem.assert_negated_atoms(false)
+
+
+def quantified_closed(f, sig: Signature) -> set:
+    """The closed predicates under a quantifier over an open or infinite sort in a formula."""
+    return {p for q in quantifiers(f) if any(sig.domain(s) is None for _, s in q.vars)
+            for p in preds(q.body) if p in sig.closed}
 
 
 def grounding_size(sentence, sig: Signature) -> int:

@@ -259,6 +259,7 @@ def run_finite_case(sig: Sig, statements, queries, joint=False):
         note(f"?- {qtext}   oracle: {expected}   engine: {answer.verdict.value} ({answer.reason})")
         event(f"engine {answer.verdict.value}")
         if answer.verdict is Verdict.UNKNOWN:
+            check_witnesses(oracle, q, answer)
             check_dual(kb, qtext, answer)
             continue
         assert answer.verdict.value == expected, (
@@ -272,6 +273,28 @@ def run_finite_case(sig: Sig, statements, queries, joint=False):
         union = Oracle(sig, statements, every, sum(existentials_both(q) for q in definite))
         assert union.satisfiable(conj), (
             "the engine's definite answers contradict each other: " + "; ".join(show(q) for q in definite))
+
+
+def check_witnesses(oracle, q, answer):
+    """An `unknown (open world)` answer shows two partial models: the atoms where the query
+    holds and where it fails. Each must extend to a model of the KB (closure included) with
+    the query true, resp. false: a witness that cannot exist is a wrong explanation."""
+    if not answer.witnesses:
+        return
+    for side, want in (("holds", q), ("fails", ("not", q))):
+        lits = [want]
+        for text, value in answer.witnesses[side].items():
+            atom = _atom_of(text)
+            lits.append(atom if value else ("not", atom))
+        assert oracle.satisfiable(("and",) + tuple(lits)), (
+            f"the '{side}' witness {answer.witnesses[side]} extends to no model of the KB")
+
+
+def _atom_of(text: str):
+    """An oracle atom from a printed ground atom (`p(a, b)`, `s`)."""
+    name, _, rest = text.partition("(")
+    args = tuple(a.strip() for a in rest.rstrip(")").split(",")) if rest else ()
+    return ("atom", name.strip(), args)
 
 
 def existentials_both(q) -> int:
