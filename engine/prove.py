@@ -18,7 +18,7 @@ from .denials import decidable, violation
 from .positive import NotPositive, extension, is_positive, refutation, support
 from .proof import Proof, Step
 from .solver import Budget
-from .terms import free_vars, show_ground_atom, substitute, value_term
+from .terms import free_vars, show_ground_atom, substitute, term_value, value_term
 
 MAX_CANDIDATES = 20_000
 MAX_WITNESS_ATOMS = 12
@@ -286,25 +286,34 @@ def _listed(theory, query, names, found) -> Found:
 
 
 def _model_candidates(theory, sig, query, var_sorts, chosen, notes: list, deadline=None):
+    """Numeric bindings, read first off models of the bodies of the rules that define the query's
+    predicate (`cost(I, N, C) :- price(I) * N = C.` gives C = 2 for `cost(apple, 4, C)`, where a
+    model of the query alone may take any C), then off models of the query itself."""
+    seen = set()
     try:
         problem = theory.problem(chosen, sig)
         refresh = lambda instance: theory.problem(chosen, sig, extra_formulas=[instance])
-        for binding, _, core in entailed_values(problem, query, var_sorts, refresh=refresh, notes=notes):
-            yield binding, core
-            if deadline is not None and time.monotonic() > deadline:
-                notes.append("resource limit: the time budget ran out while reading numeric bindings off models")
-                return
+        for guide in [*_rule_guides(theory, query, var_sorts), None]:
+            for binding, _, core in entailed_values(problem, query, var_sorts, refresh=refresh, notes=notes,
+                                                    guide=guide):
+                key = tuple(sorted(binding.items()))
+                if key not in seen:
+                    seen.add(key)
+                    yield binding, core
+                if deadline is not None and time.monotonic() > deadline:
+                    notes.append("resource limit: the time budget ran out while reading numeric bindings off models")
+                    return
     except Budget as e:
         notes.append(f"resource limit: {e}")
 
 
-def entailed_values(problem, query, var_sorts, given=(), refresh=None, notes=None):
-    """Numeric bindings read off models of KB ∧ given ∧ query, each kept only when KB ∧ given
-    entails its instance; every found binding is blocked, so each model yields a new one (at
-    most MAX_MODEL_CANDIDATES: beyond that the answers are incomplete, never wrong).
-    Yields (binding, instance, unsat core of the entailment)."""
+def entailed_values(problem, query, var_sorts, given=(), refresh=None, notes=None, guide=None):
+    """Numeric bindings read off models of KB ∧ given ∧ guide (the query by default), each kept
+    only when KB ∧ given entails the query's instance; every found binding is blocked, so each
+    model yields a new one (at most MAX_MODEL_CANDIDATES: beyond that the answers are
+    incomplete, never wrong). Yields (binding, instance, unsat core of the entailment)."""
     consts = problem.unknowns(var_sorts)
-    goal, blocks = problem.formula(query, consts), []
+    goal, blocks = problem.formula(guide if guide is not None else query, consts), []
     notes = notes if notes is not None else []
     for _ in range(MAX_MODEL_CANDIDATES):
         out = problem.check(extra=problem.conjoin([*given, goal, *blocks]), want_core=False)
@@ -323,6 +332,50 @@ def entailed_values(problem, query, var_sorts, given=(), refresh=None, notes=Non
             yield binding, instance, refute.core
     else:
         notes.append(f"numeric bindings are read off at most {MAX_MODEL_CANDIDATES} models")
+
+
+def _rule_guides(theory, query, var_sorts: dict) -> list:
+    """For an atom query, the body of each rule whose head it matches, under the match, with the
+    rule's other variables read existentially: where the query holds because of that rule."""
+    if not isinstance(query, S.Atom):
+        return []
+    out = []
+    for e in theory.entries:
+        st, sentence = e.statement, e.sentence
+        if not isinstance(st, S.Rule) or st.head.pred != query.pred or len(st.head.args) != len(query.args):
+            continue
+        sorts = dict(sentence.vars) if isinstance(sentence, S.Quant) else {}
+        sub, ok = {}, True
+        for h, q in zip(st.head.args, query.args):
+            if isinstance(h, S.Var) and h.name in sub and sub[h.name] != q:
+                ok = False
+            elif isinstance(h, S.Var):
+                sub[h.name] = q
+            elif h != q:
+                ok = False
+        if not ok or any(isinstance(q, S.Var) and q.name not in var_sorts for q in sub.values()):
+            continue
+        body = S.And(tuple(_known_tuples(theory, substitute(lit, sub)) for lit in st.body))
+        rest = sorted(free_vars(body) - set(var_sorts))
+        if any(n not in sorts for n in rest):
+            continue
+        out.append(S.Quant("exists", tuple((n, sorts[n]) for n in rest), body) if rest else body)
+    return out
+
+
+def _known_tuples(theory, literal):
+    """A guide's body atom read as one of the least model's matching tuples (`qty(o1, N)` as
+    `N = 3`): the values it proposes come from the facts; only a guide, so nothing is assumed."""
+    if not isinstance(literal, S.Atom) or not any(isinstance(a, S.Var) for a in literal.args):
+        return literal
+    if not all(isinstance(a, (S.Var, S.Const, S.Num)) for a in literal.args):
+        return literal
+    pattern = tuple(None if isinstance(a, S.Var) else term_value(a) for a in literal.args)
+    rows = list(itertools.islice(theory.model.match(literal.pred, pattern), MAX_MODEL_CANDIDATES))
+    if not rows:
+        return literal
+    return S.Or(tuple(S.And(tuple(S.Cmp("=", a, value_term(v)) for a, v in zip(literal.args, row)
+                                  if isinstance(a, S.Var))) for row in rows))
 
 
 def _horn_candidates(theory, query, names) -> Found:
