@@ -188,11 +188,38 @@ def cmd_demo(args) -> int:
             continue
         print(f"==> {name}")
         kb = KnowledgeBase(timeout_ms=args.timeout_ms)
-        _load(kb, str(path), sys.stdout, args.json)
+        if args.json:
+            _load(kb, str(path), sys.stdout, True)
+        else:
+            _demo_file(kb, path)
         print()
     if not args.json:
         _perception_demo()
     return 0
+
+
+def _demo_file(kb: KnowledgeBase, path) -> None:
+    """Tell a demo file in order, showing what is told between two queries, so that a change of
+    verdict (say, after `closed parent, ancestor.`) reads as a change of knowledge."""
+    text = read_source(path)
+    statements = parse_program(text, str(path))
+    told: list = []
+    for st in statements + [None]:
+        if isinstance(st, S.Query) or st is None:
+            if told:
+                kb.tell_statements(told, {str(path): text})
+                shown = [S.show(t) for t in told if not isinstance(t, (S.PredDecl, S.FunDecl, S.ConstDecl))]
+                if len(shown) <= 3:
+                    for line in shown:
+                        print(f"told: {line}")
+                else:
+                    print(f"told: {len(told)} statements ({shown[0]} ...)")
+                told = []
+            if st is not None:
+                [(query, answers)] = kb.tell_statements([st], {str(path): text})
+                print_answers(query, answers, sys.stdout, False)
+        else:
+            told.append(st)
 
 
 def _perception_demo() -> None:

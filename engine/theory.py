@@ -23,7 +23,7 @@ from .proof import Step
 from .signature import Signature
 from .solver import Budget, Problem
 from .terms import term_value, value_term
-from .walks import comparisons, compared_sorts, preds, quantifiers
+from .walks import comparisons, compared_sorts, names, preds, quantifiers
 
 
 @dataclass(frozen=True)
@@ -329,8 +329,11 @@ class Theory:
         (the KB is consistent, and their models combine with any model of the component).
         Keys: ("s", f) — f applied to a variable or a nested term, which may denote anything;
         ("a", f, values) — f applied to constants and numbers; ("c", c) — a constant of an open
-        sort, which may equal another. A symbol key reaches every entry mentioning the symbol; an
-        application key reaches the entries with that application and those where it is loose."""
+        sort, which may equal another; ("o", sort) — a comparison on a variable of an open sort,
+        which depends on every statement about that sort's individuals; EVERYWHERE — such a
+        comparison in a statement, which every component must see. A symbol key reaches every
+        entry mentioning the symbol; an application key reaches the entries with that
+        application and those where it is loose."""
         index = self._key_index
         start = set(start) | {EVERYWHERE}
         seen, chosen, stack = set(start), set(), list(start)
@@ -342,6 +345,8 @@ class Theory:
                 reach = itertools.chain(index["app"].get(key[1:], ()), index["loose"].get(key[1], ()))
             elif key == EVERYWHERE:
                 reach = index["everywhere"]
+            elif key[0] == "o":
+                reach = index["sort"].get(key[1], ())
             else:
                 reach = index["const"].get(key[1], ())
             for i in reach:
@@ -359,7 +364,10 @@ class Theory:
 
     @cached_property
     def _key_index(self) -> dict:
-        index = {"mention": {}, "app": {}, "loose": {}, "const": {}, "everywhere": []}
+        index = {"mention": {}, "app": {}, "loose": {}, "const": {}, "everywhere": [], "sort": {}}
+        for i in self.keys:
+            for sort in _open_sorts_of(self.entries[i].sentence, self.sig):
+                index["sort"].setdefault(sort, []).append(i)
         for i, keys in self.keys.items():
             for s in self.symbols[i]:
                 index["mention"].setdefault(s, []).append(i)
@@ -370,6 +378,8 @@ class Theory:
                     index["app"].setdefault(key[1:], []).append(i)
                 elif key == EVERYWHERE:
                     index["everywhere"].append(i)
+                elif key[0] == "o":
+                    continue
                 else:
                     index["const"].setdefault(key[1], []).append(i)
         return index
@@ -548,6 +558,13 @@ def _collect(node, out):
 EVERYWHERE = ("*",)     # the key of statements every component reaches (see `_connected`)
 
 
+def _open_sorts_of(sentence, sig: Signature) -> set:
+    """The open sorts a sentence quantifies over or names a constant of."""
+    found = {s for q in quantifiers(sentence) for _, s in q.vars}
+    found |= {sig.consts.get(c, "thing") for c in names(sentence) if c in sig.consts}
+    return {s for s in found if s in sig.sorts and sig.sorts[s].kind == "open"}
+
+
 def _keys(node, sig: Signature) -> set:
     out: set = set()
     _collect_keys(node, sig, out, {})
@@ -573,7 +590,10 @@ def _collect_keys(node, sig, out, scope: dict):
             for t in (l, r):
                 info = sig.sorts.get(scope.get(t.name)) if isinstance(t, S.Var) else None
                 if info is not None and info.kind == "open":
-                    out.add(EVERYWHERE)   # `forall X: o. X = a` says something of every individual of o
+                    # `forall X: o. X = a` says something of every individual of o, and
+                    # `exists X: o. c != X` depends on every statement about o's individuals
+                    out.add(EVERYWHERE)
+                    out.add(("o", info.name))
             _collect_keys(l, sig, out, scope)
             _collect_keys(r, sig, out, scope)
         case S.Implies(l, r) | S.Iff(l, r):
