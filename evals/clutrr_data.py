@@ -1,7 +1,10 @@
-"""CLUTRR kinship chains: the item type, a seeded generator, the CSV reader, renaming.
+"""CLUTRR kinship stories: the item type, a seeded generator, the CSV reader, renaming.
 
-A chain item says: node i+1 is the `edges[i]` of node i (CLUTRR's `edge_types`), with the
-gender of every node; its `target` is the relation of the last node to the first.
+A story item is a list of edges (CLUTRR's `story_edges`, `edge_types`): edge (u, v) of type r
+says node v is the r of node u; every node has a gender; `target` is the relation of the
+query's second node to its first (`query_edge`). A *chain* is the special case where the edges
+are (0, 1), (1, 2), ..., (k-1, k) and the query is (0, k); CLUTRR's long stories are often not
+chains (back edges, extra relations), and every row is read and scored whatever its shape.
 
 The generator follows CLUTRR's own recipe on a random family tree: pick two people whose
 relation is in the vocabulary, then split one edge (u, v) of the chain at a time into
@@ -19,7 +22,7 @@ import glob
 import os
 import random
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 MALE = {"father": "mother", "son": "daughter", "husband": "wife", "brother": "sister",
         "grandfather": "grandmother", "grandson": "granddaughter", "uncle": "aunt",
@@ -59,21 +62,45 @@ SOUND_SPLITS = {pair: r for pair, r in SPLITS.items() if pair not in UNSOUND}
 
 @dataclass(frozen=True)
 class Item:
-    edges: tuple          # edges[i]: node i+1 is the edges[i] of node i
-    genders: tuple        # "male" / "female" per node
-    target: str           # relation of the last node to the first
+    edges: tuple          # edge types, in story order: node story[i][1] is the edges[i] of node story[i][0]
+    genders: tuple        # "male" / "female" per node (node j: genders[j])
+    target: str           # relation of node query[1] to node query[0]
     source: str = ""      # where it came from: "train_k2_k3.csv:17", "gen:3"
+    story: tuple = ()     # the (u, v) node pairs of the edges; () = the chain (0, 1), ..., (k-1, k)
+    query: tuple = ()     # the query's (first, second) nodes; () = (0, k)
+    length: int = 0       # CLUTRR's k (its task_1.k / file k); 0 = the number of edges
 
     @property
     def k(self) -> int:
-        return len(self.edges)
+        return self.length or len(self.edges)
+
+    @property
+    def pairs(self) -> tuple:
+        return self.story or tuple((i, i + 1) for i in range(len(self.edges)))
+
+    @property
+    def ends(self) -> tuple:
+        return self.query or (0, len(self.edges))
+
+    @property
+    def is_chain(self) -> bool:
+        return self.pairs == tuple((i, i + 1) for i in range(len(self.edges))) and self.ends == (0, len(self.edges)) \
+            and len(self.genders) == len(self.edges) + 1
 
     def tokens(self) -> list[str]:
-        """The baselines' input: genders interleaved with relations, g0 r0 g1 r1 ... gk."""
-        out = [self.genders[0]]
-        for edge, gender in zip(self.edges, self.genders[1:]):
-            out += [edge, gender]
-        return out
+        """The baselines' input. A chain: genders interleaved with relations, g0 r0 g1 r1 ... gk.
+        Any other story: each edge in story order as `n<u> g_u r n<v> g_v` (node indices as tokens,
+        each node with its gender), then `? n<a> n<b>` for the query (a, b)."""
+        if self.is_chain:
+            out = [self.genders[0]]
+            for edge, gender in zip(self.edges, self.genders[1:]):
+                out += [edge, gender]
+            return out
+        out = []
+        for (u, v), edge in zip(self.pairs, self.edges):
+            out += [f"n{u}", self.genders[u], edge, f"n{v}", self.genders[v]]
+        a, b = self.ends
+        return out + ["?", f"n{a}", f"n{b}"]
 
 
 # ------------------------------------------------------------------ family trees
@@ -152,8 +179,9 @@ def split_chain(tree: Tree, table: list[dict], k: int, rng: random.Random, split
     return path
 
 
-def generate(k: int, n: int, seed: int, splits=SOUND_SPLITS, tag: str = "gen") -> list[Item]:
-    """n chains of exactly k edges, labelled from their family trees."""
+def generate(k: int, n: int, seed: int, splits=SOUND_SPLITS, tag: str = "gen", nonchain: float = 0.0) -> list[Item]:
+    """n stories of k chain edges, labelled from their family trees. A fraction `nonchain` of them are not
+    chains (`extra_edge`): one more true edge of the tree, nodes renumbered at random."""
     rng, items, attempts = random.Random(f"{seed}:{k}:{tag}"), [], 0
     tree = table = None
     while len(items) < n:
@@ -165,48 +193,117 @@ def generate(k: int, n: int, seed: int, splits=SOUND_SPLITS, tag: str = "gen") -
         if path is None:
             continue
         edges = tuple(relation(table, u, v) for u, v in zip(path, path[1:]))
-        items.append(Item(edges, tuple(tree.gender[p] for p in path), relation(table, path[0], path[-1]),
-                          f"{tag}:k={k}:{len(items)}"))
+        item = Item(edges, tuple(tree.gender[p] for p in path), relation(table, path[0], path[-1]),
+                    f"{tag}:k={k}:{len(items)}")
+        if nonchain and rng.random() < nonchain:
+            item = extra_edge(item, path, tree, table, rng)
+            if item is None:
+                continue
+        items.append(item)
     return items
 
 
+EXTRA_KINDS = ("back", "shortcut", "distractor")
+
+
+def extra_edge(item: Item, path: list[int], tree: Tree, table: list[dict], rng: random.Random,
+               kind: str | None = None) -> Item | None:
+    """The chain `item` (people `path`) with one more true edge of the tree, inserted at a random place in
+    the story, and its nodes renumbered at random (so the query is no longer (0, k)):
+    'back': an edge of the chain told backwards too (node i is the r of node i+1);
+    'shortcut': a relation between two chain people that are not neighbours, in either direction;
+    'distractor': a relation between a chain person and someone off the chain (a new node).
+    None when the tree offers no such edge. The label stays the tree's relation of the last to the first."""
+    kind = kind or rng.choice(EXTRA_KINDS)
+    people, k = list(path), len(path) - 1
+    if kind == "back":
+        options = [(i + 1, i) for i in range(k)]
+    elif kind == "shortcut":
+        options = [(i, j) for i in range(k + 1) for j in range(k + 1) if abs(i - j) > 1 and (i, j) != (0, k)
+                   and (j, i) != (0, k)]
+    else:
+        options = [(i, k + 1, c) for i in range(k + 1) for c in table[path[i]] if c not in path]
+    options = [o for o in options
+               if relation(table, people[o[0]] if o[0] <= k else o[2], o[2] if o[1] > k else people[o[1]])]
+    if not options:
+        return None
+    pick = rng.choice(options)
+    if kind == "distractor":
+        people.append(pick[2])
+    u, v = pick[0], pick[1]
+    new_edge = relation(table, people[u], people[v])
+    order = list(range(len(people)))
+    rng.shuffle(order)                                   # old node -> new node number
+    pairs = [(i, i + 1) for i in range(k)]
+    edges = list(item.edges)
+    at = rng.randint(0, k)
+    pairs.insert(at, (u, v))
+    edges.insert(at, new_edge)
+    genders = [""] * len(people)
+    for old, new in enumerate(order):
+        genders[new] = tree.gender[people[old]]
+    return Item(tuple(edges), tuple(genders), item.target, f"{item.source}:{kind}",
+                tuple((order[a], order[b]) for a, b in pairs), (order[0], order[k]), k)
+
+
 # ------------------------------------------------------------------ CLUTRR CSV files
-def read_csv(path: str) -> tuple[list[Item], int]:
-    """The chain items of a CLUTRR csv file, and how many rows were skipped (not a chain)."""
-    items, skipped = [], 0
+class RowError(ValueError):
+    """A CLUTRR row that cannot be read: the message names the file and the row."""
+
+
+def read_csv(path: str, length: int | None = None) -> list[Item]:
+    """Every row of a CLUTRR csv file as a story item (chain or not), in file order. `length`: the k of
+    every row (a test file's k); otherwise the row's task_name (task_1.k), else its number of edges.
+    A row that cannot be read raises RowError naming the file and the row: no row is skipped."""
+    items = []
     with open(path, newline="") as f:
         for n, row in enumerate(csv.DictReader(f)):
-            item = _row_item(row, f"{os.path.basename(path)}:{n}")
-            if item is None:
-                skipped += 1
-            else:
-                items.append(item)
-    return items, skipped
+            source = f"{os.path.basename(path)}:{n}"
+            try:
+                items.append(_row_item(row, source, length))
+            except Exception as e:          # noqa: BLE001 - any malformed field: name the row
+                raise RowError(f"{path}: row {n} (id {row.get('id', '?')!r}) cannot be read: {e}") from e
+    return items
 
 
-def _row_item(row: dict, source: str) -> Item | None:
-    edges = tuple(ast.literal_eval(row["edge_types"]))
-    story = [tuple(e) for e in ast.literal_eval(row["story_edges"])]
+def _row_item(row: dict, source: str, length: int | None) -> Item:
+    edges = tuple(str(e).strip() for e in ast.literal_eval(row["edge_types"]))
+    story = tuple(tuple(int(x) for x in e) for e in ast.literal_eval(row["story_edges"]))
     genders = tuple(p.rsplit(":", 1)[1].strip() for p in row["genders"].split(","))
-    query = tuple(ast.literal_eval(row["query_edge"])) if row.get("query_edge") else (0, len(edges))
-    if story != [(i, i + 1) for i in range(len(edges))] or query != (0, len(edges)) \
-            or len(genders) != len(edges) + 1:
-        return None
-    return Item(edges, genders, row["target"].strip(), source)
+    query = tuple(int(x) for x in ast.literal_eval(row["query_edge"])) if row.get("query_edge") \
+        else (0, len(edges))
+    target = row["target"].strip()
+    if len(story) != len(edges):
+        raise ValueError(f"{len(story)} story edges but {len(edges)} edge types")
+    if not edges or any(len(e) != 2 for e in story) or len(query) != 2:
+        raise ValueError(f"story edges {story}, query {query}")
+    nodes = {x for e in story for x in e} | set(query)
+    if min(nodes) < 0 or max(nodes) >= len(genders):
+        raise ValueError(f"node {max(nodes)} but {len(genders)} genders")
+    if set(genders) - {"male", "female"} or not target or not all(edges):
+        raise ValueError(f"genders {genders}, target {target!r}, edge types {edges}")
+    m = re.fullmatch(r"task_\d+\.(\d+)", (row.get("task_name") or "").strip())
+    k = length or (int(m.group(1)) if m else len(edges))
+    chain = story == tuple((i, i + 1) for i in range(len(edges))) and query == (0, len(edges)) \
+        and len(genders) == len(edges) + 1
+    if chain:
+        return Item(edges, genders, target, source, length=k if k != len(edges) else 0)
+    return Item(edges, genders, target, source, story, query, k)
 
 
 def load_dir(data_dir: str) -> tuple[list[Item], dict, list[str]]:
-    """Training items (*train*.csv), test items by k (*.k_test.csv), notes."""
+    """Training items (*train*.csv), test items by k (*.k_test.csv), notes. Every row is read."""
     notes, train = [], []
     for path in sorted(glob.glob(os.path.join(data_dir, "*train*.csv"))):
-        items, skipped = read_csv(path)
+        items = read_csv(path)
         train += items
-        notes.append(f"train: {path} ({len(items)} chains" + (f", {skipped} rows skipped)" if skipped else ")"))
+        notes.append(f"train: {path} ({len(items)} rows, {sum(not it.is_chain for it in items)} not chains)")
     tests = {}
     for path in sorted(glob.glob(os.path.join(data_dir, "*_test.csv"))):
         m = re.search(r"(\d+)\.(\d+)_test\.csv$", path)
         if m:
-            tests[int(m.group(2))] = read_csv(path)[0]
+            tests[int(m.group(2))] = items = read_csv(path, int(m.group(2)))
+            notes.append(f"test: {path} ({len(items)} rows, {sum(not it.is_chain for it in items)} not chains)")
     return train, tests, notes
 
 
@@ -224,5 +321,5 @@ def nonsense_names(n: int, seed: int) -> list[str]:
 
 
 def rename_relations(items: list[Item], mapping: dict) -> list[Item]:
-    return [Item(tuple(mapping[e] for e in it.edges), it.genders, mapping.get(it.target, it.target), it.source)
+    return [replace(it, edges=tuple(mapping[e] for e in it.edges), target=mapping.get(it.target, it.target))
             for it in items]

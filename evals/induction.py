@@ -15,7 +15,23 @@ A candidate (r1, r2) becomes the rule
 when at least `min_support` examples back it and at most a fraction 1 - `min_precision`
 of its examples disagree. Where the examples disagree, the gender of Z is tried as a
 condition (`..., male(Z).`); candidates that still disagree are dropped and reported.
-Every rule keeps the training rows that induced it.
+Every rule keeps the training rows that induced it. Every rule asks X != Z: the compositions hold
+between two different people (a brother's sister may be oneself), and a story with a back edge
+(or the inverses below) would otherwise give self-relations that compose into wrong answers.
+
+Only chains teach (CLUTRR's training stories are chains); a story with another shape is scored
+whatever its shape: its edges are told as facts, and the answer is composed along any path
+between the query's people. An edge read backwards needs the inverse relation, which the
+training chains never state: `INVERSE` below is the vocabulary's own knowledge (the inverse of
+father is son or daughter, by the gender of the other person), written from the meanings of the
+words, not induced, and told as rules (`son(Y, X) :- father(X, Y), male(X).`). Renaming the
+relations renames these rules with them.
+
+Candidates (`candidates_text`): each composition the training split supports, with the number of
+training rows behind it, including the ones that the rules leave out because the examples
+disagree (son . grandfather: father in some rows, father-in-law in others). They are told as a
+separate layer (`poss`), so that the certain answer is untouched and an unknown one can still
+name the relations the training data would support, each with a proof.
 """
 from __future__ import annotations
 
@@ -45,7 +61,7 @@ class Rule:
 
     def text(self) -> str:
         cond = f", {self.gender}(Z)" if self.gender else ""
-        return f"{name(self.head)}(X, Z) :- {name(self.first)}(X, Y), {name(self.second)}(Y, Z){cond}."
+        return f"{name(self.head)}(X, Z) :- {name(self.first)}(X, Y), {name(self.second)}(Y, Z){cond}, X != Z."
 
 
 @dataclass(frozen=True)
@@ -66,7 +82,8 @@ def name(relation: str) -> str:
 
 
 def chain_examples(items: list[Item]) -> list[Example]:
-    return [Example(it.edges[0], it.edges[1], it.genders[2], it.target, it.source) for it in items if it.k == 2]
+    return [Example(it.edges[0], it.edges[1], it.genders[2], it.target, it.source)
+            for it in items if it.is_chain and len(it.edges) == 2]
 
 
 def reduced_examples(items: list[Item], induction: Induction) -> list[Example]:
@@ -74,7 +91,7 @@ def reduced_examples(items: list[Item], induction: Induction) -> list[Example]:
     the target) and where exactly one bracketing has its inner pair composed by a rule."""
     out = []
     for it in items:
-        if it.k != 3:
+        if not (it.is_chain and len(it.edges) == 3):
             continue
         (a, b, c), g = it.edges, it.genders
         left, right = induction.compose(a, b, g[2]), induction.compose(b, c, g[3])
@@ -136,14 +153,70 @@ def induce(train: list[Item], min_support: int = 2, min_precision: float = 1.0, 
     return induction
 
 
-def kb_text(induction: Induction, relations) -> str:
-    """The learned rules with their provenance, the answer relation `rel` and the query rule."""
+# r(X, Y) (Y is the r of X) read backwards: X is the (male word, female word) of Y, by X's gender.
+_BASE_INVERSE = {"father": "son", "son": "father", "husband": "husband", "brother": "brother",
+                 "grandfather": "grandson", "grandson": "grandfather", "uncle": "nephew", "nephew": "uncle",
+                 "father-in-law": "son-in-law", "son-in-law": "father-in-law"}
+_FEMALE = {"father": "mother", "son": "daughter", "husband": "wife", "brother": "sister",
+           "grandfather": "grandmother", "grandson": "granddaughter", "uncle": "aunt", "nephew": "niece",
+           "father-in-law": "mother-in-law", "son-in-law": "daughter-in-law"}
+INVERSE = {r: (inv, _FEMALE[inv]) for base, inv in _BASE_INVERSE.items() for r in (base, _FEMALE[base])}
+
+
+def inverse_rules(relations, mapping: dict | None = None) -> list[str]:
+    """The inverse of every relation in `relations` (names after `mapping`, if the relations were renamed)."""
+    back = {v: k for k, v in (mapping or {}).items()}
+    to = (lambda r: mapping.get(r)) if mapping else (lambda r: r)
+    lines = []
+    for r in sorted(relations):
+        word = back.get(r, r) if mapping else r
+        if word not in INVERSE:
+            continue
+        for gender, inv in zip(("male", "female"), INVERSE[word]):
+            if to(inv) in relations:
+                lines.append(f"{name(to(inv))}(Y, X) :- {name(r)}(X, Y), {gender}(X).")
+    return lines
+
+
+def kb_text(induction: Induction, relations, mapping: dict | None = None) -> str:
+    """The learned rules with their provenance, the inverses, the answer relation `rel` and the query rule."""
     lines = ["% Composition rules induced from the training split; r(X, Y) reads: Y is the r of X."]
     for rule in sorted(induction.rules.values(), key=lambda r: (r.head, r.first, r.second, r.gender or "")):
         rows = ", ".join(rule.sources[:6]) + (", ..." if len(rule.sources) > 6 else "")
         lines.append(f"% {len(rule.sources)} examples ({rule.disagree} against): {rows}")
         lines.append(rule.text())
+    lines.append("% Inverses (the vocabulary's meaning, not induced): an edge read backwards.")
+    lines += inverse_rules(relations, mapping)
     lines.append("% rel(X, Y, R): Y is the R of X.")
     lines += [f"rel(X, Y, {name(r)}) :- {name(r)}(X, Y)." for r in sorted(relations)]
     lines.append("ans(X, Y, R) :- query(X, Y), rel(X, Y, R).")
     return "\n".join(lines) + "\n"
+
+
+def candidates(induction: Induction) -> list[tuple]:
+    """(first, second, gender | None, head, support) for every rule and every disagreeing candidate:
+    support = the training rows (examples) whose target is `head`."""
+    out = [(r.first, r.second, r.gender, r.head, len(r.sources)) for r in induction.rules.values()]
+    out += [(first, second, gender, head, n) for (first, second, gender), counts in induction.dropped.items()
+            for head, n in counts.items()]
+    return sorted(out)
+
+
+def candidates_text(induction: Induction, relations) -> tuple[str, dict]:
+    """The candidate layer: poss(X, Y, R) for every relation the facts, the rules and the candidate
+    compositions give, each composition step tagged via(cN); cand(X, Y, R) for the query pair.
+    Returns the text and {"cN": (description, support)}."""
+    lines = ["% Candidate layer: every composition the training split supports; via(cN) names the "
+             "candidate, whose support is the number of training rows behind it."]
+    lines += [f"poss(X, Y, {name(r)}) :- {name(r)}(X, Y)." for r in sorted(relations)]
+    tags = {}
+    for i, (first, second, gender, head, support) in enumerate(candidates(induction)):
+        tag = f"c{i}"
+        cond = f", {gender}(Z)" if gender else ""
+        tags[tag] = (f"{head} = {first} . {second}" + (f" ({gender})" if gender else ""), support)
+        lines.append(f"% {tags[tag][0]}: {support} rows")
+        lines.append(f"via({tag}).")
+        lines.append(f"poss(X, Z, {name(head)}) :- poss(X, Y, {name(first)}), poss(Y, Z, {name(second)}){cond}, "
+                     f"X != Z, via({tag}).")
+    lines.append("cand(X, Y, R) :- query(X, Y), poss(X, Y, R).")
+    return "\n".join(lines) + "\n", tags

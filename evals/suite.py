@@ -100,7 +100,15 @@ def main(argv=None) -> int:
     print((out / "report.md").read_text())
     for b in bad:
         print(f"FAIL {b}", file=sys.stderr)
+    print(written(out, results))
     return 1 if bad else 0
+
+
+def written(out: Path, results: dict) -> str:
+    """Where the report went: the paths of report.json, details.json, report.md and the plots."""
+    paths = [out / "report.json", out / "details.json", out / "report.md"]
+    paths += [out / f"{task}.png" for task in results if (out / f"{task}.png").exists()]
+    return "report written to:\n" + "\n".join(f"  {p.resolve()}" for p in paths)
 
 
 if __name__ == "__main__":

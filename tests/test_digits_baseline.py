@@ -72,11 +72,27 @@ def test_tiny_transformer_run_returns_every_n():
     assert [results[f"N={n}"]["n"] for n in (1, 2, 4, 15)] == [5, 5, 5, 5]
 
 
-def test_quick_lstm_learns_sums_above_chance():
+def test_quick_lstm_run_reports_every_n_and_training_lowers_the_loss():
+    """Accuracy is the benchmark's business (one seeded run of 60 items is no test of it): here the run's
+    shape, and that training lowers the loss on a fixed batch (deterministic: Adam steps on that batch)."""
     train, test, _ = _digits()
-    results, info = B.baseline("lstm", train, test, mnist=False, quick=True, progress=False, limit=60)
+    results, info = B.baseline("lstm", train, test, mnist=False, quick=True, progress=False, limit=10)
     _check_shape(results, info, "lstm")
     assert info["pairs"] == B.QUICK_IMAGES // 2
-    index = B.groups(len(test[0]), 1, limit=60)
-    majority = np.bincount(test[1][index].sum(1)).max() / len(index)   # always answering the commonest sum
-    assert results["N=1"]["accuracy"] > max(0.2, 2 * majority)
+    assert [results[f"N={n}"]["n"] for n in (1, 2, 4, 15)] == [10, 10, 10, 10]
+    xs, ys = B.training_pairs((train[0][:64], train[1][:64]))
+    for kind in B.KINDS:
+        torch.manual_seed(0)
+        model = B.DigitSum(kind, mnist=False)
+        opt = torch.optim.Adam(model.parameters(), lr=3e-3)
+        loss = lambda: torch.nn.functional.cross_entropy(model(xs).flatten(0, 1), ys.flatten())
+        model.eval()
+        with torch.no_grad():
+            before = loss().item()
+        model.train()
+        for _ in range(20):
+            B.epoch(model, opt, xs, ys, [torch.arange(len(xs))])
+        model.eval()
+        with torch.no_grad():
+            after = loss().item()
+        assert after < 0.9 * before, (kind, before, after)
