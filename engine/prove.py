@@ -370,7 +370,8 @@ def horn_steps(theory, model, roots: list) -> tuple[list, dict]:
         if d is None:
             d = None if key in stated else derivation(*key)
             if d is None:                # a stated fact (every base fact of a model is stated)
-                append(theory.premise_step(stated[key], len(steps) + 1, _ground(key, atoms)))
+                index = stated[key]      # the fact's own sentence is its claim
+                append(theory.premise_step(index, len(steps) + 1, theory.entries[index].sentence))
                 ids[key] = len(steps)
                 continue
             push((key, d))
@@ -406,11 +407,17 @@ def _body_steps(body, d, ids: dict, steps: list) -> tuple:
 
 
 def _ground(key, atoms: dict):
-    """The atom pred(values) as a formula, built once per fact."""
+    """The atom pred(values) as a formula, built once per fact (`atoms` also keeps the term of
+    each value, under the key `(value, type)`)."""
     atom = atoms.get(key)
     if atom is None:
-        pred, values = key
-        atom = atoms[key] = S.Atom(pred, tuple([S.Const(v) if type(v) is str else S.Num(v) for v in values]))
+        terms = []
+        for v in key[1]:
+            t = atoms.get((v, type(v)))
+            if t is None:
+                t = atoms[(v, type(v))] = S.Const(v) if type(v) is str else S.Num(v)
+            terms.append(t)
+        atom = atoms[key] = S.Atom(key[0], tuple(terms))
     return atom
 
 

@@ -73,11 +73,15 @@ def _check_step(step: Step, ctx, proved: dict, memo: dict) -> None:
             raise Rejected(f"refers to step {p}, which does not come before it")
         premises.append(proved[p])
     if not (step.by == "rule" and _rule_fast(step, claim, premises, ctx, memo)):
-        if free_vars(claim):
+        if not _ground_atom(claim) and free_vars(claim):
             raise Rejected("claim has free variables")
         well_sorted(claim, ctx.signature)
         CHECKS[step.by](step, claim, premises, ctx, memo)
     proved[step.id] = claim
+
+
+def _ground_atom(f) -> bool:
+    return type(f) is S.Atom and all(type(a) is S.Const or type(a) is S.Num for a in f.args)
 
 
 def _rejected(step, why) -> ProofError:
@@ -129,18 +133,23 @@ def _shapes(rule):
     return out
 
 
-def _substitution(step: Step, sorts: dict, variables: set, ctx) -> dict:
+def _substitution(step: Step, sorts: dict, variables: set, ctx, memo: dict) -> dict:
     """Each value of the substitution belongs to its variable's sort in the rule's typed
     sentence, only the rule's variables are bound, and all of them are."""
     sub = step.subst if step.subst is not None else {}
     if not isinstance(sub, dict):
         raise Rejected("the substitution is not a mapping from variables to values")
+    known = memo.setdefault("fits", set())       # (type, value, sort) seen to fit, in this check
     for name, v in sub.items():
         sort = sorts.get(name)
         if sort is None:
             raise Rejected(f"the substitution binds {name}, which is not a variable of the rule")
+        key = (type(v), v, sort)
+        if key in known:
+            continue
         if not fits(v, sort, ctx.signature):
             raise Rejected(f"the substitution gives {name} the value {v!r}, which is not of sort {sort}")
+        known.add(key)
     if variables - set(sub):
         raise Rejected(f"substitution leaves {', '.join(sorted(variables - set(sub)))} unbound")
     return sub
@@ -150,7 +159,7 @@ def _rule_fast(step: Step, claim, premises: list, ctx, memo: dict) -> bool:
     """A rule step over a rule of plain atoms: compare each argument with the substitution's
     value directly (no substituted formula is built). False leaves the step to `check_rule`."""
     rule, sorts, variables, shapes = _rule_at(step, ctx, memo)
-    sub = _substitution(step, sorts, variables, ctx)
+    sub = _substitution(step, sorts, variables, ctx, memo)
     if shapes is None:
         return False
     if len(premises) != len(shapes) - 1:
@@ -206,7 +215,7 @@ def check_rule(step: Step, claim, premises, ctx, memo):
     ───────── rule    variable's sort; tests in the body evaluate to true; a body atom's `_`
     ⊢ head[σ]         stands for any value)"""
     rule, sorts, variables, _ = _rule_at(step, ctx, memo)
-    sub = _substitution(step, sorts, variables, ctx)
+    sub = _substitution(step, sorts, variables, ctx, memo)
     terms = {k: as_term(v) for k, v in sub.items()}
     if substitute(rule.head, terms) != claim:
         raise Rejected("the claim is not the head of the rule under the substitution")
