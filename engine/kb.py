@@ -10,6 +10,7 @@ import functools
 import os
 import tempfile
 import threading
+import weakref
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -51,6 +52,9 @@ class _Version:
     libraries: frozenset = frozenset()
 
 
+_KERNEL_CACHES: "weakref.WeakKeyDictionary" = weakref.WeakKeyDictionary()   # theory -> the kernel's cache
+
+
 class _KernelView:
     """What the kernel may consult, as data only: the statements with their sources and typed
     sentences, the signature (which predicates are closed), and the perceived-fact records.
@@ -60,7 +64,7 @@ class _KernelView:
     def __init__(self, theory: Theory, signature: Signature, perceived: dict):
         self.signature = signature
         self._entries, self._by_source, self._perceived = theory.entries, theory.by_source, perceived
-        self.kernel_cache: dict = {}
+        self.kernel_cache: dict = _KERNEL_CACHES.setdefault(theory, {})
 
     def statement_at(self, source: str):
         return self._by_source.get(source)

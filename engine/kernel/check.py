@@ -257,12 +257,14 @@ def check_closed(step: Step, claim, premises, ctx, memo):
 
 
 def _closure(ctx, memo) -> Closure:
-    """One Closure per check, or per context when the context offers a `kernel_cache` dict."""
+    """One Closure per check, or, when the context offers a `kernel_cache` dict (one per
+    version of the KB), one per signature object kept there."""
     cache = getattr(ctx, "kernel_cache", None)
     store = cache if isinstance(cache, dict) else memo
-    if "closure" not in store:
-        store["closure"] = Closure(list(ctx.sentences()), ctx.signature, memo["timeout"])
-    return store["closure"]
+    kept = store.get("closure")
+    if kept is None or kept[0] is not ctx.signature:
+        kept = store["closure"] = (ctx.signature, Closure(list(ctx.sentences()), ctx.signature, memo["timeout"]))
+    return kept[1]
 
 
 def _ground(t):

@@ -157,10 +157,26 @@ class Closure:
             if q == pred or q in order and q not in before:
                 continue
             model = self.least_model(q)
-            true = model.get(q, set()) if model is not None else self.extension(q)
-            out.extend(S.Not(S.Atom(q, tuple(as_term(v) for v in values)))
-                       for values in self.candidates(q) if values not in true)
+            if model is not None:
+                out.append(self.closure_formula(q, model.get(q, set())))
+                continue
+            true, listed = self.extension(q)
+            if listed is None:
+                out.append(self.closure_formula(q, true))
+            else:       # q occurs only in these ground atoms: their closed-world literals suffice
+                out.extend(S.Not(S.Atom(q, tuple(as_term(v) for v in values)))
+                           for values in listed if values not in true)
         return out
+
+    def closure_formula(self, q: str, true: set):
+        """`forall X1..Xn. q(X1..Xn) -> (X1..Xn) is one of the tuples of the extension`."""
+        sorts = self.sig.preds.get(q, ())
+        names = [f"X{i}" for i in range(len(sorts))]
+        atom = S.Atom(q, tuple(S.Var(n) for n in names))
+        cases = [S.And(tuple(S.Cmp("=", S.Var(n), as_term(v)) for n, v in zip(names, values)))
+                 for values in sorted(true, key=repr)]
+        body = S.Implies(atom, S.Or(tuple(cases))) if cases else S.Not(atom)
+        return S.Quant("forall", tuple(zip(names, sorts)), body) if names else body
 
     def relevant(self, pred: str) -> list:
         """The sentences linked to `pred` by shared symbols: predicates, functions, and open
@@ -181,19 +197,39 @@ class Closure:
                     changed = True
         return [self.sentences[i][1] for i in sorted(chosen)]
 
-    def extension(self, q: str) -> set:
+    def extension(self, q: str) -> tuple:
+        """The atoms of an unsettled closed predicate that the KB (with the closures before it)
+        entails, and None when they were sought among all tuples of q's finite sorts, or the
+        list of tuples sought: q's ground atoms in the sentences, where a sort is not finite
+        and q occurs only in ground atoms (an atom that occurs nowhere is not entailed, and
+        setting it false changes no sentence)."""
         if q not in self.extensions:
             formulas = self.sentences_with_closures(q)
+            listed = None if all(self.sig.domain(s) is not None for s in self.sig.preds.get(q, ())) \
+                else self.ground_occurrences(q)
             found = set()
-            for values in self.candidates(q):
+            for values in (self.candidates(q) if listed is None else listed):
                 atom = S.Atom(q, tuple(as_term(v) for v in values))
                 outcome = smt.satisfiable(self.sig, [*formulas, S.Not(atom)], self.timeout_ms)
                 if outcome.status == "unknown":
                     raise Unconfirmed(f"z3 could not settle the extension of {q}")
                 if outcome.status == "unsat":
                     found.add(values)
-            self.extensions[q] = found
+            self.extensions[q] = (found, listed)
         return self.extensions[q]
+
+    def ground_occurrences(self, q: str) -> list:
+        """The argument values of every atom of q in the KB's sentences; Unconfirmed when one
+        has a variable or a function term."""
+        found = set()
+        for _, sen in self.sentences:
+            for atom in _atoms(sen, q):
+                try:
+                    found.add(tuple(_value(a) for a in atom.args))
+                except Rejected:
+                    raise Unconfirmed(f"the kernel cannot list the closure of {q}: it occurs in "
+                                      "atoms that are not ground") from None
+        return sorted(found, key=repr)
 
     def candidates(self, q: str) -> list:
         """Every tuple of q's finite argument sorts; Rejected when a sort is not finite."""
@@ -209,6 +245,22 @@ class Closure:
         if count > MAX_CANDIDATES:
             raise Unconfirmed(f"the closure of {q} has {count:,} atoms")
         return list(itertools.product(*domains))
+
+
+def _atoms(node, pred: str):
+    """The atoms of `pred` in a formula."""
+    match node:
+        case S.Atom(p, _):
+            if p == pred:
+                yield node
+        case S.Not(body) | S.Quant(_, _, body):
+            yield from _atoms(body, pred)
+        case S.And(items) | S.Or(items):
+            for x in items:
+                yield from _atoms(x, pred)
+        case S.Implies(l, r) | S.Iff(l, r):
+            yield from _atoms(l, pred)
+            yield from _atoms(r, pred)
 
 
 def _symbols(node, sig: Signature, out: set | None = None) -> set:
@@ -373,67 +425,131 @@ def _strata(rules: list, cone: frozenset):
 
 
 def _saturate(rules: list, model: dict) -> None:
-    """Semi-naive bottom-up evaluation of one stratum: each round joins at least one body atom
-    with the atoms new in the last round."""
+    """Semi-naive bottom-up evaluation of one stratum: after a first round over everything,
+    each round joins one body atom of the stratum with the atoms new in the last round (and
+    the other atoms with all atoms). Joins look values up by argument position."""
     heads = {r.head.pred for r in rules}
-    delta = {q: set(model[q]) for q in heads}
+    index = _Index(model)
     total = sum(map(len, model.values()))
-    first = True
-    while any(delta.values()) or first:
+    plans = {}
+    delta, first = {}, True
+    while first or any(delta.values()):
         new: dict = {q: set() for q in heads}
-        for r in rules:
-            positive = [i for i, b in enumerate(r.body) if isinstance(b, S.Atom)]
-            recursive = [i for i in positive if r.body[i].pred in heads]
-            for pivot in ([None] if first else recursive):
-                for env in _join(r.body, positive, model, delta, pivot, {}, 0):
-                    if not all(_holds(b, env, model) for b in r.body if not isinstance(b, S.Atom)):
+        for n, r in enumerate(rules):
+            positive = [b for b in r.body if isinstance(b, S.Atom)]
+            others = [b for b in r.body if not isinstance(b, S.Atom)]
+            pivots = [None] if first else [k for k, b in enumerate(positive) if b.pred in heads]
+            target, known = new[r.head.pred], model[r.head.pred]
+            for pivot in pivots:
+                if pivot is not None and not delta.get(positive[pivot].pred):
+                    continue
+                if (n, pivot) not in plans:
+                    plans[(n, pivot)] = _plan(positive, pivot)
+                for env in _run(plans[(n, pivot)], index, delta):
+                    if others and not all(_holds(b, env, model) for b in others):
                         continue
-                    values = tuple(_value(substitute(a, env)) for a in r.head.args)
-                    if values not in model[r.head.pred]:
-                        new[r.head.pred].add(values)
+                    values = tuple(env[a.name] if type(a) is S.Var else _value(substitute(a, _terms(env)))
+                                   for a in r.head.args)
+                    if values not in known:
+                        target.add(values)
         for q, atoms in new.items():
-            model[q] |= atoms
+            index.add(q, atoms)
             total += len(atoms)
         if total > MAX_ATOMS:
             raise Unconfirmed(f"the least model has more than {MAX_ATOMS:,} atoms")
         delta, first = new, False
-        if not recursive_any(rules, heads):
-            break
 
 
-def recursive_any(rules, heads) -> bool:
-    return any(isinstance(b, S.Atom) and b.pred in heads for r in rules for b in r.body)
+class _Index:
+    """The model's relations (a dict of sets) and, built when first asked for, the tuples of a
+    relation by the value at one argument position."""
+
+    def __init__(self, model: dict):
+        self.model, self.by = model, {}
+
+    def lookup(self, pred: str, position: int, value) -> list:
+        key = (pred, position)
+        if key not in self.by:
+            table = self.by[key] = {}
+            for t in self.model.get(pred, ()):
+                table.setdefault(t[position], []).append(t)
+        return self.by[key].get(value, ())
+
+    def add(self, pred: str, atoms: set) -> None:
+        self.model[pred] |= atoms
+        for (q, position), table in self.by.items():
+            if q == pred:
+                for t in atoms:
+                    table.setdefault(t[position], []).append(t)
 
 
-def _join(body, positive, model, delta, pivot, env, k):
-    """Bindings of the positive body atoms (the pivot one read from delta)."""
-    if k == len(positive):
-        yield env
-        return
-    i = positive[k]
-    atom = body[i]
-    for values in (delta if i == pivot else model).get(atom.pred, ()):
-        if len(values) != len(atom.args):
-            continue
-        extended = dict(env)
-        for a, v in zip(atom.args, values):
-            if isinstance(a, S.Var):
-                if a.name == "_":
-                    continue
-                t = as_term(v)
-                if a.name in extended:
-                    if extended[a.name] != t:
-                        break
-                else:
-                    extended[a.name] = t
-            elif _value(a) != v:
-                break
+def _plan(atoms: list, pivot) -> list:
+    """The order of a join and, for each atom: read from delta or not, the position to look up
+    and the variable (or value) to look it up by, the positions to compare with bound variables
+    (or values), and the positions that bind new variables."""
+    order = ([atoms[pivot]] if pivot is not None else []) + [a for k, a in enumerate(atoms) if k != pivot]
+    bound, plan = set(), []
+    for k, atom in enumerate(order):
+        lookup, checks, binds = None, [], []
+        seen_here = {}
+        for pos, a in enumerate(atom.args):
+            if type(a) is S.Var and a.name == "_":
+                continue
+            if type(a) is S.Var and a.name not in bound and a.name not in seen_here:
+                seen_here[a.name] = pos
+                binds.append((pos, a.name))
+                continue
+            if type(a) is S.Var and a.name in seen_here:
+                checks.append((pos, "same", seen_here[a.name]))
+                continue
+            kind, x = ("var", a.name) if type(a) is S.Var else ("value", _value(a))
+            if lookup is None and not (pivot is not None and k == 0):
+                lookup = (pos, kind, x)
+            else:
+                checks.append((pos, kind, x))
+        bound |= set(seen_here)
+        plan.append((atom.pred, pivot is not None and k == 0, lookup, tuple(checks), tuple(binds)))
+    return plan
+
+
+def _run(plan: list, index: _Index, delta: dict) -> list:
+    """The bindings of a planned join, as dicts variable -> value."""
+    out, model, last = [], index.model, len(plan)
+
+    def step(k, env):
+        if k == last:
+            out.append(env)
+            return
+        pred, from_delta, lookup, checks, binds = plan[k]
+        if from_delta:
+            tuples = delta.get(pred, ())
+        elif lookup is not None:
+            pos, kind, x = lookup
+            tuples = index.lookup(pred, pos, env[x] if kind == "var" else x)
         else:
-            yield from _join(body, positive, model, delta, pivot, extended, k + 1)
+            tuples = model.get(pred, ())
+        for t in tuples:
+            for pos, kind, x in checks:
+                if t[pos] != (t[x] if kind == "same" else env[x] if kind == "var" else x):
+                    break
+            else:
+                if binds:
+                    e = dict(env)
+                    for pos, name in binds:
+                        e[name] = t[pos]
+                else:
+                    e = env
+                step(k + 1, e)
+    step(0, {})
+    return out
+
+
+def _terms(env: dict) -> dict:
+    return {k: as_term(v) for k, v in env.items()}
 
 
 def _holds(b, env, model) -> bool:
     if isinstance(b, S.Cmp):
-        return evaluate_cmp(substitute(b, env))
-    atom = substitute(b.body, env)
+        return evaluate_cmp(substitute(b, _terms(env)))
+    atom = substitute(b.body, _terms(env))
     return tuple(_value(a) for a in atom.args) not in model.get(atom.pred, ())
