@@ -95,10 +95,28 @@ class Closure:
         """LM of the component of pred when it is settled (see the module's docstring), else None."""
         cone = self.component(pred)
         if cone not in self.models:
-            self.models[cone] = self._least_model(cone)
+            program = self.program(cone)
+            if program is None:
+                self.models[cone] = None
+            else:
+                strata, facts = program
+                model = {q: set(facts.get(q, ())) for q in cone}
+                for layer in strata:
+                    _saturate(layer, model)
+                self.models[cone] = model
         return self.models[cone]
 
-    def _least_model(self, cone: frozenset):
+    def settled(self, pred: str) -> bool:
+        return self.program(self.component(pred)) is not None
+
+    def program(self, cone: frozenset):
+        """The strata of the cone's rules and its facts when the cone is settled, else None."""
+        key = ("program", cone)
+        if key not in self.extensions:
+            self.extensions[key] = self._program(cone)
+        return self.extensions[key]
+
+    def _program(self, cone: frozenset):
         sig = self.sig
         if any(sig.sorts.get(s) is None or sig.sorts[s].kind == "open" for q in cone for s in sig.preds.get(q, ())):
             return None
@@ -110,22 +128,16 @@ class Closure:
                 continue
             if not _add_fact(sen, facts, sig) and (negating or not _negative_only(sen, cone, False)):
                 return None
-        for r in rules:
-            if not _evaluable(r, sig):
-                return None
-        strata = _strata(rules, cone)
-        if strata is None:
+        if not all(_evaluable(r, sig) for r in rules):
             return None
-        model = {q: set(facts.get(q, ())) for q in cone}
-        for layer in strata:
-            _saturate(layer, model)
-        return model
+        strata = _strata(rules, cone)
+        return None if strata is None else (strata, facts)
 
     # ------------------------------------------------------------ unsettled: satisfiability
     def order(self) -> list:
         """Unsettled closed predicates, each after those its rules depend on (theory's order)."""
         if "order" not in self.extensions:
-            unsettled = {p for p in self.sig.closed if self.least_model(p) is None}
+            unsettled = {p for p in self.sig.closed if not self.settled(p)}
             deps: dict = {}
             for r in self.rules:
                 deps.setdefault(r.head.pred, set()).update(q for b in r.body for q in predicates(b))
