@@ -121,7 +121,7 @@ def cmd_verify(args) -> int:
     for item in _proof_records(args.proof):
         if isinstance(item, Proof):
             kb.verify(item)
-            print(f"ok: the proof of {item.conclusion.claim} passes the kernel ({len(item.steps)} steps); "
+            print(f"ok: the proof of {item.conclusion.text} passes the kernel ({len(item.steps)} steps); "
                   "proof checked (no answer to bind it to)")
             continue
         query, answers = item
@@ -277,7 +277,7 @@ def render_proof(proof: Proof) -> str:
         lines = [f"{TOO_DEEP_TO_DRAW} ({len(proof.steps)} steps; --json gives it whole)"]
         for s in reversed(proof.steps):
             since = f" from {', '.join(map(str, s.premises))}" if s.premises else ""
-            lines.append(f"{s.id}. {s.claim}    [{_why(s)}]{since}")
+            lines.append(f"{s.id}. {s.text}    [{_why(s)}]{since}")
         return "\n".join(lines)
 
 

@@ -10,6 +10,7 @@ import functools
 import os
 import tempfile
 import threading
+import weakref
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -26,7 +27,7 @@ from .denials import decidable, violation
 from .prove import candidates, decide
 from .signature import Signature
 from .solver import Budget
-from .terms import canonical, free_vars
+from .terms import canonical, free_vars, substitute, value_term
 from .theory import Entry, Theory
 
 LIBRARY = Path(__file__).resolve().parent.parent / "kb"
@@ -51,20 +52,56 @@ class _Version:
     libraries: frozenset = frozenset()
 
 
-class _KernelView:
-    """What the kernel may consult: the statements, the signature, the closure, perceptions."""
+_KERNEL_CACHES: "weakref.WeakKeyDictionary" = weakref.WeakKeyDictionary()   # theory -> the kernel's cache
 
-    def __init__(self, theory: Theory, signature: Signature, perceptions: dict):
-        self.theory, self.signature, self.perceptions = theory, signature, perceptions
+
+class _KernelView:
+    """What the kernel may consult, as data only: the statements with their sources and typed
+    sentences, the signature (which predicates are closed), and the perceived-fact records.
+    Nothing here runs the search. `kernel_cache` lets the kernel keep what it computed from
+    these data (its least models, closures) across the proofs checked against this view."""
+
+    def __init__(self, theory: Theory, signature: Signature, perceived: dict):
+        self.signature = signature
+        self._entries, self._by_source, self._perceived = theory.entries, theory.by_source, perceived
+        self.kernel_cache: dict = _KERNEL_CACHES.setdefault(theory, {})
 
     def statement_at(self, source: str):
-        return self.theory.by_source.get(source)
+        return self._by_source.get(source)
 
-    def is_closed_false(self, pred, values) -> bool:
-        return self.theory.is_closed_false(pred, values)
+    def sentences(self):
+        """(source, statement, typed sentence) for every statement of the KB."""
+        return [(e.source, e.statement, e.sentence) for e in self._entries]
 
-    def perception(self, claim: str):
-        return self.perceptions.get(claim)
+    def perceived(self):
+        """(sentence, model, input, confidence) for every perceived fact of the KB."""
+        return [(e.sentence, *self._perceived[e.source]) for e in self._entries if e.source in self._perceived]
+
+
+def read_claims(proof):
+    """The proof with every claim given as text read into a formula (once), outside the
+    kernel, which neither parses nor prints. A claim that does not parse rejects its step."""
+    from .errors import ProofError
+    from .parse import parse_ground_literal
+    from .proof import Proof, Step
+    if not isinstance(proof, Proof) or not any(isinstance(getattr(s, "claim", None), str) for s in proof.steps):
+        return proof
+    steps = []
+    for s in proof.steps:
+        if isinstance(s, Step) and isinstance(s.claim, str):
+            try:
+                formula = parse_ground_literal(s.claim) or parse_formula(s.claim, "<claim>")
+            except ScientiaError as e:
+                raise ProofError([Diagnostic("E050", f"(kernel) step {s.id} ({s.by}) rejected: claim does not "
+                                                     f"parse: {e.diagnostics[0].message}")]) from None
+            except (KeyboardInterrupt, SystemExit):
+                raise
+            except Exception as e:      # nested too deeply, ...
+                raise ProofError([Diagnostic("E050", f"(kernel) step {s.id} ({s.by}) rejected: claim cannot "
+                                                     f"be read ({type(e).__name__})")]) from None
+            s = replace(s, claim=formula)
+        steps.append(s)
+    return Proof(tuple(steps))
 
 
 class KnowledgeBase:
@@ -312,7 +349,8 @@ class KnowledgeBase:
         if proof is not None:
             claim = typed if answer.verdict is Verdict.TRUE else S.Not(typed)
             try:
-                kernel.check(proof, _KernelView(theory, sig, self.perceptions), claim, self._kernel_ms(timeout_ms))
+                kernel.check(read_claims(proof), _KernelView(theory, sig, self._perceived), claim,
+                             self._kernel_ms(timeout_ms))
             except KernelBudget:
                 return Answer(text, Verdict.UNKNOWN, answer.bindings,
                               reason="resource limit: the kernel could not re-check the proof in time")
@@ -323,18 +361,21 @@ class KnowledgeBase:
               budget_ms: int | None = None) -> Answers:
         from .errors import KernelBudget
         typed, var_sorts, sig = check_query(formula, version.signature, version.sources)
-        view = _KernelView(theory, sig, self.perceptions)
+        view = _KernelView(theory, sig, self._perceived)
         with theory.solver_timeout(timeout_ms):
             found = candidates(theory, sig, typed, var_sorts, budget_ms)
 
         def checked(i):
             with self._lock:      # proofs are built when read, perhaps in another thread
-                instance, proof = found.proof(i)
+                binding = dict(zip(found.names, (found.rows[i][k] for k in found.positions)))
+                # the proof must conclude the query under the binding the answer shows, whatever
+                # instance the search says it proved
+                instance = substitute(typed, {n: value_term(v) for n, v in binding.items()})
+                _, proof = found.proof(i)
                 try:
-                    kernel.check(proof, view, instance, self._kernel_ms())
+                    kernel.check(read_claims(proof), view, instance, self._kernel_ms())
                 except KernelBudget:
-                    return Answer(text, Verdict.UNKNOWN,
-                                  dict(zip(found.names, (found.rows[i][k] for k in found.positions))),
+                    return Answer(text, Verdict.UNKNOWN, binding,
                                   reason="resource limit: the kernel could not re-check the proof in time")
                 return proof
         return Answers(text, found.names, found.rows, found.positions, checked, found.incomplete)
@@ -422,6 +463,7 @@ class KnowledgeBase:
         if not isinstance(proof, Proof) or not proof.steps:
             raise ProofError([Diagnostic("E050", "(kernel) empty proof" if isinstance(proof, Proof)
                                          else f"(kernel) not a proof: {type(proof).__name__}")])
+        proof = read_claims(proof)
         if claim is not None:
             expected, sig = self._typed_claim(claim, "the claim")
         else:     # the kernel rejects a conclusion that is not a well-typed formula, naming its step
@@ -430,7 +472,7 @@ class KnowledgeBase:
             except ProofError:
                 sig = self._v.signature
             expected = None
-        kernel.check(proof, _KernelView(self._theory, sig, self.perceptions), expected, self._kernel_ms())
+        kernel.check(proof, _KernelView(self._theory, sig, self._perceived), expected, self._kernel_ms())
 
     def verify_answer(self, answer: Answer) -> None:
         """Re-check an answer: its proof must pass the kernel and conclude exactly what the
@@ -473,15 +515,13 @@ class KnowledgeBase:
                     raise wrong(f"the binding {name} = {value!r} is not a value of sort {var_sorts[name]}")
             typed = substitute(typed, {k: value_term(v) for k, v in bindings.items()})
         expected = typed if answer.verdict is Verdict.TRUE else S.Not(typed)
-        try:
-            concluded = parse_formula(proof.conclusion.claim, "<claim>")
-        except Exception:      # the kernel says why
-            concluded = expected
+        proof = read_claims(proof)
+        concluded = proof.conclusion.claim
         if concluded != expected:
             raise wrong(f"the answer {answer.verdict} for {answer.query}{self._bound(bindings)} claims "
-                        f"{S.show_formula(expected)}, but its proof concludes {proof.conclusion.claim}")
+                        f"{S.show_formula(expected)}, but its proof concludes {proof.conclusion.text}")
         try:
-            kernel.check(proof, _KernelView(self._theory, sig, self.perceptions), expected, self._kernel_ms())
+            kernel.check(proof, _KernelView(self._theory, sig, self._perceived), expected, self._kernel_ms())
         except KernelBudget:
             raise
         except ProofError as e:

@@ -1,6 +1,10 @@
 """Proofs as data: steps with claims and justifications, a text tree, and JSON.
 
-A proof is a list of steps; the last step's claim is what the proof proves.
+A proof is a list of steps; the last step's claim is what the proof proves. A step's claim
+is a formula (frozen engine.syntax), built so by the search; `Step.text` prints it for people
+and JSON. A claim may also be given as text (JSON, hand-written steps): the KB reads such
+claims into formulas (engine/kb.py, `read_claims`) before the kernel sees them, since the
+kernel neither parses nor prints.
 Ground values in substitutions are JSON strings (constants), integers, or
 strings "#p/q" for exact rationals.
 """
@@ -10,6 +14,8 @@ import json
 from dataclasses import dataclass, field
 from fractions import Fraction
 
+from . import syntax as S
+
 KINDS = ("premise", "rule", "perceived", "smt", "closed")
 
 
@@ -18,7 +24,7 @@ class Step:
     """One step of a proof (not frozen: steps are built by the thousand, and a frozen
     dataclass costs 3x as much to construct)."""
     id: int
-    claim: str
+    claim: object                      # a formula (engine.syntax), or its text before it is read
     by: str
     source: str | None = None          # premise: file:line:col of the statement
     rule: str | None = None            # rule: source of the rule
@@ -30,8 +36,19 @@ class Step:
     input: str | None = None           # perceived
     confidence: float | None = None    # perceived
 
+    @property
+    def text(self) -> str:
+        """The claim as source text (for display and JSON, never for checking)."""
+        claim = self.claim
+        if isinstance(claim, str):
+            return claim
+        try:
+            return S.show_formula(claim)
+        except (TypeError, RecursionError):
+            return repr(claim)
+
     def to_json(self) -> dict:
-        out = {"id": self.id, "claim": self.claim, "by": self.by}
+        out = {"id": self.id, "claim": self.text, "by": self.by}
         for key in ("source", "rule", "predicate", "model", "input", "confidence"):
             if getattr(self, key) is not None:
                 out[key] = getattr(self, key)
@@ -142,10 +159,10 @@ class Proof:
         """What the proof trusts beyond the rule-by-rule kernel checks."""
         return {
             "premises": [s.source for s in self.steps if s.by == "premise"],
-            "smt": [s.claim for s in self.steps if s.by == "smt"],
-            "perceived": [{"claim": s.claim, "model": s.model, "input": s.input, "confidence": s.confidence}
+            "smt": [s.text for s in self.steps if s.by == "smt"],
+            "perceived": [{"claim": s.text, "model": s.model, "input": s.input, "confidence": s.confidence}
                           for s in self.steps if s.by == "perceived"],
-            "closed": [s.claim for s in self.steps if s.by == "closed"],
+            "closed": [s.text for s in self.steps if s.by == "closed"],
         }
 
     def render(self) -> str:
@@ -156,10 +173,10 @@ class Proof:
             s = steps[sid]
             pad = "  " * depth
             if sid in shown:
-                lines.append(f"{pad}{s.claim}    (see above)")
+                lines.append(f"{pad}{s.text}    (see above)")
                 return
             shown.add(sid)
-            lines.append(f"{pad}{s.claim}    [{_why(s)}]")
+            lines.append(f"{pad}{s.text}    [{_why(s)}]")
             for p in s.premises:
                 walk(p, depth + 1)
 

@@ -18,7 +18,7 @@ from .denials import decidable, violation
 from .positive import NotPositive, extension, is_positive, refutation, support
 from .proof import Proof, Step
 from .solver import Budget
-from .terms import free_vars, show_ground_atom, substitute, term_value, value_term
+from .terms import free_vars, substitute, term_value, value_term
 
 MAX_CANDIDATES = 20_000
 MAX_WITNESS_ATOMS = 12
@@ -47,14 +47,12 @@ def _decide(theory, sig, query, text: str) -> tuple[Answer, Proof | None]:
     if atom is not None:
         pred, values = atom
         if (pred, values) in theory.fact_index:      # a stated fact: its proof is the premise
-            claim = S.show_atom(query)
-            return Answer(text, Verdict.TRUE), Proof((theory.premise_step(theory.fact_index[(pred, values)], 1, claim),))
+            return Answer(text, Verdict.TRUE), Proof((theory.premise_step(theory.fact_index[(pred, values)], 1, query),))
         model = theory.point_model(pred, values)
         if model.contains(pred, values):
             return Answer(text, Verdict.TRUE), horn_proof(theory, model, pred, values)
         if pred in sig.closed and theory.is_closed_false(pred, values):
-            claim = S.show_formula(S.Not(query))
-            return Answer(text, Verdict.FALSE), Proof((Step(1, claim, "closed", predicate=pred),))
+            return Answer(text, Verdict.FALSE), Proof((Step(1, S.Not(query), "closed", predicate=pred),))
         if _open_horn(theory, query):
             return _open_world(query, text), None
         chosen = theory.relevant_to(query)
@@ -62,14 +60,14 @@ def _decide(theory, sig, query, text: str) -> tuple[Answer, Proof | None]:
             core = violation(theory, chosen, [(pred, values)])
             if core is None:
                 return _open_world(query, text), None
-            return Answer(text, Verdict.FALSE), smt_proof(theory, core, S.show_formula(S.Not(query)))
+            return Answer(text, Verdict.FALSE), smt_proof(theory, core, S.Not(query))
     elif is_positive(query):      # true in the least model: entailed (else z3 settles it)
         try:
             atoms = support(query, theory.model, sig)
         except NotPositive:
             atoms = None
         if atoms is not None:
-            return Answer(text, Verdict.TRUE), positive_proof(theory, atoms, S.show_formula(query))
+            return Answer(text, Verdict.TRUE), positive_proof(theory, atoms, query)
         chosen = theory.relevant_to(query)
         if decidable(theory, chosen, _preds(query)):
             found = _positive_false_or_unknown(theory, sig, query, text, chosen)
@@ -84,7 +82,7 @@ def _positive_false_or_unknown(theory, sig, query, text, chosen):
     try:
         core = refutation(query, theory, chosen, sig)
         if core is not None:
-            return Answer(text, Verdict.FALSE), smt_proof(theory, core, S.show_formula(S.Not(query)))
+            return Answer(text, Verdict.FALSE), smt_proof(theory, core, S.Not(query))
         added = extension(query, theory, chosen, sig)
     except NotPositive:
         return None
@@ -120,10 +118,10 @@ def decide_smt(theory, sig, query, text):
         query_atoms = _ground_atoms(query) or sorted(_atom_texts(problem, query))
         refute = problem.check(extra=problem.negate(goal))
         if refute.status == "unsat":
-            return Answer(text, Verdict.TRUE), smt_proof(theory, refute.core, S.show_formula(query))
+            return Answer(text, Verdict.TRUE), smt_proof(theory, refute.core, query)
         confirm = problem.check(extra=goal)
         if confirm.status == "unsat":
-            return Answer(text, Verdict.FALSE), smt_proof(theory, confirm.core, S.show_formula(S.Not(query)))
+            return Answer(text, Verdict.FALSE), smt_proof(theory, confirm.core, S.Not(query))
         if "unknown" in (refute.status, confirm.status):
             reason = refute.reason or confirm.reason
             return Answer(text, Verdict.UNKNOWN, reason=reason or "resource limit"), None
@@ -281,7 +279,7 @@ def _listed(theory, query, names, found) -> Found:
 
     def proof(i):
         instance = substitute(query, {n: value_term(v) for n, v in zip(names, rows[i])})
-        return instance, smt_proof(theory, cores[i], S.show_formula(instance))
+        return instance, smt_proof(theory, cores[i], instance)
     return Found(names, tuple(range(len(names))), rows, proof)
 
 
@@ -413,7 +411,7 @@ def horn_steps(theory, model, roots: list) -> tuple[list, dict]:
     """The steps deriving every root fact (pred, values) of the least model, and the step id
     of each derived fact; subproofs shared between roots appear once. A stated fact is cited
     as a premise; every other fact by its derivation."""
-    steps, ids, texts = [], {}, {}
+    steps, ids, atoms = [], {}, {}
     append, derivation, stated = steps.append, model.derivation, theory.fact_index
     rules = {}                           # rule index -> (its source, its body if it negates, else None)
     stack = [(root, None) for root in reversed(roots)]     # (fact, its derivation once expanded)
@@ -425,7 +423,8 @@ def horn_steps(theory, model, roots: list) -> tuple[list, dict]:
         if d is None:
             d = None if key in stated else derivation(*key)
             if d is None:                # a stated fact (every base fact of a model is stated)
-                append(theory.premise_step(stated[key], len(steps) + 1, show_ground_atom(key[0], key[1], texts)))
+                index = stated[key]      # the fact's own sentence is its claim
+                append(theory.premise_step(index, len(steps) + 1, theory.entries[index].sentence))
                 ids[key] = len(steps)
                 continue
             push((key, d))
@@ -440,7 +439,7 @@ def horn_steps(theory, model, roots: list) -> tuple[list, dict]:
             rule = rules[d.rule_index] = (entry.source, body if any(isinstance(lit, S.Not) for lit in body) else None)
         source, negating = rule
         used = tuple([ids[p] for p in d.premises]) if negating is None else _body_steps(negating, d, ids, steps)
-        append(Step(len(steps) + 1, show_ground_atom(key[0], key[1], texts), "rule", None, source, d.subst, used))
+        append(Step(len(steps) + 1, _ground(key, atoms), "rule", None, source, d.subst, used))
         ids[key] = len(steps)
     return steps, ids
 
@@ -454,13 +453,28 @@ def _body_steps(body, d, ids: dict, steps: list) -> tuple:
             used.append(ids[next(premises)])
         elif isinstance(lit, S.Not):
             p, vals = next(absent)
-            neg = S.show_formula(S.Not(S.Atom(p, tuple(value_term(v) for v in vals))))
-            steps.append(Step(len(steps) + 1, neg, "closed", predicate=p))
+            steps.append(Step(len(steps) + 1, S.Not(S.Atom(p, tuple(value_term(v) for v in vals))), "closed",
+                              predicate=p))
             used.append(len(steps))
     return tuple(used)
 
 
-def positive_proof(theory, atoms: list, claim: str) -> Proof:
+def _ground(key, atoms: dict):
+    """The atom pred(values) as a formula, built once per fact (`atoms` also keeps the term of
+    each value, under the key `(value, type)`)."""
+    atom = atoms.get(key)
+    if atom is None:
+        terms = []
+        for v in key[1]:
+            t = atoms.get((v, type(v)))
+            if t is None:
+                t = atoms[(v, type(v))] = S.Const(v) if type(v) is str else S.Num(v)
+            terms.append(t)
+        atom = atoms[key] = S.Atom(key[0], tuple(terms))
+    return atom
+
+
+def positive_proof(theory, atoms: list, claim) -> Proof:
     """Horn derivations of the supporting atoms, then one smt step concluding the claim."""
     roots = list(dict.fromkeys(atoms))
     steps, ids = horn_steps(theory, theory.model, roots)
@@ -468,19 +482,19 @@ def positive_proof(theory, atoms: list, claim: str) -> Proof:
     return Proof(tuple(steps))
 
 
-def smt_proof(theory, core, claim: str) -> Proof:
+def smt_proof(theory, core, claim) -> Proof:
     """Premise and closed-world steps for the unsat core, then one smt step."""
     steps, by_entry, instances = [], {}, {}
     for key in sorted(core, key=repr):
         if key[0] == "closed":
             _, pred, values = key
-            text = S.show_formula(S.Not(S.Atom(pred, tuple(value_term(v) for v in values))))
-            steps.append(Step(len(steps) + 1, text, "closed", predicate=pred))
+            steps.append(Step(len(steps) + 1, S.Not(S.Atom(pred, tuple(value_term(v) for v in values))), "closed",
+                              predicate=pred))
             continue
         index, sub = key
         if index not in by_entry:
             entry = theory.entries[index]
-            steps.append(theory.premise_step(index, len(steps) + 1, S.show_formula(entry.sentence)))
+            steps.append(theory.premise_step(index, len(steps) + 1, entry.sentence))
             by_entry[index] = len(steps)
             instances[by_entry[index]] = []
         if instances.get(by_entry[index]) is not None:

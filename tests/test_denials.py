@@ -33,12 +33,12 @@ def test_denials_give_false_answers_with_small_checked_proofs(kb):
     a = kb.ask("ancestor(cid, ann)")                 # would close a cycle
     assert a.verdict is Verdict.FALSE
     kb.verify(a.proof, "not ancestor(cid, ann)")
-    premises = [s.claim for s in a.proof.steps if s.by == "premise"]
+    premises = [s.text for s in a.proof.steps if s.by == "premise"]
     assert any("not ancestor(X, X)" in c for c in premises)
     assert "parent(ann, bob)" in premises and "parent(bob, cid)" in premises
     assert "male(bob)" not in premises and len(premises) <= 5          # only what the violation used
     b = kb.ask("female(bob)")
-    assert b.verdict is Verdict.FALSE and {"male(bob)"} <= {s.claim for s in b.proof.steps}
+    assert b.verdict is Verdict.FALSE and {"male(bob)"} <= {s.text for s in b.proof.steps}
 
 
 def test_unrefuted_atoms_are_unknown_with_witnesses(kb):

@@ -127,13 +127,13 @@ def sort_mutants(proof: Proof):
     """Every way of putting another value (mostly of the wrong sort) where a proof has a
     constant or a number: in claims, substitutions and smt instances."""
     for k, s in enumerate(proof.steps):
-        for m in TOKEN.finditer(s.claim):
+        for m in TOKEN.finditer(s.text):
             if m.group(1) in ("not", "forall", "exists"):
                 continue
             for tok in ILL_TOKENS:
                 if tok != m.group(1):
                     yield f"step {s.id} claim {m.group(1)}->{tok}", _at(proof, k, replace(
-                        s, claim=s.claim[:m.start(1)] + tok + s.claim[m.end(1):]))
+                        s, claim=s.text[:m.start(1)] + tok + s.text[m.end(1):]))
         for name in s.subst or {}:
             for v in ILL_VALUES:
                 if v != s.subst[name]:
@@ -161,8 +161,8 @@ def test_ill_sorted_mutants_are_rejected_or_prove_a_truth(skb, answers):
                 rejected += 1
             else:
                 accepted += 1
-                assert entailed(skb, mutant.conclusion.claim), f"{a!r}: {label} accepted, concludes " \
-                                                              f"{mutant.conclusion.claim}"
+                assert entailed(skb, mutant.conclusion.text), f"{a!r}: {label} accepted, concludes " \
+                                                              f"{mutant.conclusion.text}"
     for a in answers:
         for label, mutant in sort_mutants(a.proof):
             try:
@@ -170,7 +170,7 @@ def test_ill_sorted_mutants_are_rejected_or_prove_a_truth(skb, answers):
             except ProofError:
                 pass
             else:
-                assert mutant.conclusion.claim == a.proof.conclusion.claim, label
+                assert mutant.conclusion.text == a.proof.conclusion.text, label
     assert rejected > 500 and rejected > 10 * accepted, (rejected, accepted)
 
 
@@ -269,7 +269,7 @@ def test_proof_with_a_constant_the_query_introduced_verifies():
     kb = KnowledgeBase()
     kb.tell("type s open. pred p(s). const a: s. p(a). closed p.", "c.kb")   # a query may name a new s
     a = kb.ask("p(b)")
-    assert a.verdict is Verdict.FALSE and a.proof.conclusion.claim == "not p(b)"
+    assert a.verdict is Verdict.FALSE and a.proof.conclusion.text == "not p(b)"
     kb.verify(a.proof)
     kb.verify_answer(a)
     kb.verify(Proof.from_json(json.loads(json.dumps(a.proof.to_json()))), "not p(b)")
@@ -317,7 +317,7 @@ def test_the_kernel_rejects_and_never_crashes(skb, steps):
 def test_keyboard_interrupt_is_not_swallowed(skb, monkeypatch):
     def interrupted(*args, **kwargs):
         raise KeyboardInterrupt
-    monkeypatch.setattr(kernel, "entails", interrupted)
+    monkeypatch.setattr(kernel.smt, "entails", interrupted)
     with pytest.raises(KeyboardInterrupt):
         skb.verify(Proof((Step(1, "lucky(ann)", "smt"),)))
 
@@ -358,12 +358,12 @@ def mutated(draw, proofs, pool):
         what = draw(st.sampled_from(["claim", "claim", "negate", "kind", "premises", "subst", "subst", "source",
                                      "rule", "instances", "predicate", "drop", "swap"]))
         if what == "claim":
-            found = list(TOKEN.finditer(s.claim))
+            found = list(TOKEN.finditer(s.text))
             if found:
                 m = draw(st.sampled_from(found))
-                s = replace(s, claim=s.claim[:m.start(1)] + draw(st.sampled_from(pool["tokens"])) + s.claim[m.end(1):])
+                s = replace(s, claim=s.text[:m.start(1)] + draw(st.sampled_from(pool["tokens"])) + s.text[m.end(1):])
         elif what == "negate":
-            s = replace(s, claim=s.claim[4:] if s.claim.startswith("not ") else f"not ({s.claim})")
+            s = replace(s, claim=s.text[4:] if s.text.startswith("not ") else f"not ({s.text})")
         elif what == "kind":
             s = replace(s, by=draw(st.sampled_from(KINDS)))
         elif what == "premises":
@@ -417,7 +417,7 @@ def test_fuzzed_proofs_are_rejected_or_sound(name):
             seen["rejected"] += 1
             return
         seen["accepted"] += 1
-        claim = proof.conclusion.claim
+        claim = proof.conclusion.text
         opposite = claim[4:] if claim.startswith("not ") else f"not ({claim})"
         verdict = kb.ask(claim).verdict         # an accepted conclusion is a well-typed query
         assert verdict is not Verdict.FALSE, f"accepted {claim}, which the engine answers false"
@@ -440,7 +440,7 @@ def test_kernel_out_of_time_makes_the_answer_unknown(monkeypatch):
     kb = KnowledgeBase()
     kb.tell(SORTED, "s.kb")
     calls = []
-    monkeypatch.setattr(kernel, "entails", give_up(calls))
+    monkeypatch.setattr(kernel.smt, "entails", give_up(calls))
     a = kb.ask("lucky(ann)", timeout_ms=1234)
     assert a.verdict is Verdict.UNKNOWN and a.solver_gave_up and a.proof is None
     assert a.reason == "resource limit: the kernel could not re-check the proof in time"
@@ -456,7 +456,7 @@ def test_kernel_out_of_time_in_ask_all(monkeypatch):
     kb.tell(SORTED, "s.kb")
     found = kb.ask_all("lucky(X)")
     assert len(found) == 1
-    monkeypatch.setattr(kernel, "entails", give_up([]))
+    monkeypatch.setattr(kernel.smt, "entails", give_up([]))
     a = found[0]
     assert a.proof is None and a.verdict is Verdict.UNKNOWN and a.reason.startswith("resource limit")
     assert a.bindings == {"X": "ann"}
@@ -464,6 +464,6 @@ def test_kernel_out_of_time_in_ask_all(monkeypatch):
 
 def test_a_run_file_goes_on_after_a_kernel_timeout(monkeypatch, tmp_path):
     kb = KnowledgeBase()
-    monkeypatch.setattr(kernel, "entails", give_up([]))
+    monkeypatch.setattr(kernel.smt, "entails", give_up([]))
     results = kb.tell(SORTED + "?- lucky(ann).\n?- happy(ann).\n", "s.kb")
     assert [str(answers[0].verdict) for _, answers in results] == ["unknown", "true"]

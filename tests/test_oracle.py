@@ -196,7 +196,7 @@ def check_closed_query(kb: KnowledgeBase, oracle: Oracle, f):
     claim = text if answer.verdict is Verdict.TRUE else f"not ({text})"
     kb.verify(proof, claim)
     for step in proof.steps:   # every step is sound, not only the conclusion
-        assert oracle.verdict(parse(step.claim)) == "true", f"step {step.id} claims {step.claim}, not entailed"
+        assert oracle.verdict(parse(step.text)) == "true", f"step {step.id} claims {step.text}, not entailed"
 
 
 def check_open_query(kb: KnowledgeBase, oracle: Oracle, f):

@@ -117,7 +117,7 @@ def check_proof_and_mutants(kb: KnowledgeBase, oracle: Oracle | None, claim: str
     kb.verify(Proof.from_json(json.loads(json.dumps(proof.to_json()))), claim)
     if oracle is not None:
         for s in proof.steps:
-            assert oracle.verdict(parse(s.claim)) == "true", f"step {s.id} claims {s.claim}, which the KB does not entail"
+            assert oracle.verdict(parse(s.text)) == "true", f"step {s.id} claims {s.text}, which the KB does not entail"
     count = 0
     for name, mutant, check_claim in mutants(kb, oracle, proof, claim):
         try:
@@ -173,17 +173,17 @@ def mutants(kb: KnowledgeBase, oracle: Oracle | None, proof: Proof, claim: str):
     for k, s in enumerate(steps):
         final = k == last
         # --- change a claim: swap one constant argument for another constant
-        for m in list(CONST_ARG.finditer(s.claim))[:2]:
+        for m in list(CONST_ARG.finditer(s.text))[:2]:
             for d in consts:
                 if d == m.group(1):
                     continue
-                text = s.claim[:m.start()] + d + s.claim[m.end():]
+                text = s.text[:m.start()] + d + s.text[m.end():]
                 structural = s.by in ("premise", "rule")
                 if structural or _entailed(oracle, text) is False:
                     yield f"claim:{s.by}", _with_step(proof, k, replace(s, claim=text)), not final
                 break
         # --- negate a claim (never entailed: the KB is consistent and the step's claim is)
-        yield f"negated claim:{s.by}", _with_step(proof, k, replace(s, claim=f"not ({s.claim})")), not final
+        yield f"negated claim:{s.by}", _with_step(proof, k, replace(s, claim=f"not ({s.text})")), not final
         # --- rule steps: change or cut the substitution
         if s.by == "rule" and s.subst:
             for var, value in sorted(s.subst.items()):
@@ -202,7 +202,7 @@ def mutants(kb: KnowledgeBase, oracle: Oracle | None, proof: Proof, claim: str):
         # --- a premise that cites another statement
         if s.by == "premise":
             for other in sources:
-                if other != s.source and not _same_sentence(kb, other, s.claim):
+                if other != s.source and not _same_sentence(kb, other, s.text):
                     yield "premise source", _with_step(proof, k, replace(s, source=other)), True
                     break
         # --- a closed step that claims `not a` for a derivable atom a
@@ -229,10 +229,10 @@ def mutants(kb: KnowledgeBase, oracle: Oracle | None, proof: Proof, claim: str):
                 try:
                     kept = []
                     for q in s.premises:
-                        f = parse(by_id[q].claim)
+                        f = parse(by_id[q].text)
                         qs = changed.get(q)
                         kept.extend(instance(f, sub) for sub in qs) if qs else kept.append(f)
-                    if not oracle.entails_from(kept, parse(s.claim)):
+                    if not oracle.entails_from(kept, parse(s.text)):
                         yield "smt instance changed", _with_step(proof, k, replace(s, instances=changed)), True
                 except (KeyError, ValueError):
                     pass
@@ -243,8 +243,8 @@ def mutants(kb: KnowledgeBase, oracle: Oracle | None, proof: Proof, claim: str):
             for p in s.premises:
                 rest = [q for q in s.premises if q != p]
                 try:
-                    kept = [parse(by_id[q].claim) for q in rest]
-                    goal = parse(s.claim)
+                    kept = [parse(by_id[q].text) for q in rest]
+                    goal = parse(s.text)
                     if not oracle.entails_from(kept, goal):
                         yield "smt premise dropped", _with_step(proof, k, replace(s, premises=tuple(rest))), True
                 except (KeyError, ValueError):
@@ -269,17 +269,17 @@ def _rekind(kb, oracle, proof, s, kind, sources):
         return replace(s, by=kind, model="m", input="i", confidence=1.0)
     if kind == "premise":
         source = s.source or (sources[0] if sources else None)
-        if source is None or _same_sentence(kb, source, s.claim):
+        if source is None or _same_sentence(kb, source, s.text):
             return None
         return replace(s, by=kind, source=source)
     if kind == "rule":
         rule = s.rule or s.source
         return replace(s, by=kind, rule=rule)
     if kind == "closed":
-        f = parse(s.claim)
+        f = parse(s.text)
         if f[0] == "not" and f[1][0] == "atom":
             pred = f[1][1]
-            if oracle is None or pred in oracle.closed and _entailed(oracle, s.claim) is not False:
+            if oracle is None or pred in oracle.closed and _entailed(oracle, s.text) is not False:
                 return None     # maybe a valid closed step
             return replace(s, by=kind, predicate=pred)
         return replace(s, by=kind, predicate=s.predicate)
@@ -290,10 +290,10 @@ def _rekind(kb, oracle, proof, s, kind, sources):
         try:
             kept = []
             for q in s.premises:
-                f = parse(by_id[q].claim)
+                f = parse(by_id[q].text)
                 subs = (s.instances or {}).get(q) if s.by == "smt" else None
                 kept.extend(instance(f, sub) for sub in subs) if subs else kept.append(f)
-            if oracle.entails_from(kept, parse(s.claim)):
+            if oracle.entails_from(kept, parse(s.text)):
                 return None
         except (KeyError, ValueError):
             return None

@@ -1,0 +1,20 @@
+"""The trusted kernel: every proof passes through `check` before an answer is returned.
+
+    check.py     the driver; one function per justification, its inference rule in its docstring
+    closure.py   closed-world certificates: the kernel's own least model, or satisfiability
+    smt.py       the kernel's own writer from syntax to z3
+    sorts.py     well-sortedness of claims, substitutions and instances
+    evaluate.py  ground arithmetic (exact, x / 0 = 0)
+    terms.py     substitution, free variables, renaming (duplicated from the search on purpose)
+
+It imports only the standard library, z3, its own modules and the data modules
+engine.syntax, engine.signature, engine.errors and engine.proof
+(tests/test_kernel_imports.py holds it to that).
+"""
+from .check import CHECKS, check, instantiate
+from .evaluate import evaluate, evaluate_cmp
+from .sorts import fits, well_sorted
+from .terms import Rejected, Unconfirmed
+
+__all__ = ["CHECKS", "Rejected", "Unconfirmed", "check", "evaluate", "evaluate_cmp", "fits", "instantiate",
+           "well_sorted"]
