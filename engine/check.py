@@ -8,10 +8,11 @@ quantified variable annotated with its sort.
 """
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 from . import syntax as S
-from .errors import Diagnostic, TypeCheckError
+from .errors import Diagnostic, Span, TypeCheckError, warning
 from .signature import BUILTIN_SORTS, Signature, Sort
 from .terms import free_vars
 from . import walks
@@ -471,8 +472,10 @@ def check_query(formula, signature: Signature, sources: dict | None = None):
         info = extended.sorts.get(sort)
         if info is not None and info.kind == "closed":
             named = ", ".join(signature.constants_of(sort)) or "none yet"
+            near = NameIndex(signature.constants_of(sort)).similar(name)
             checker.error("E015", f"'{name}' is not an individual of the knowledge base: sort {sort} holds "
                                   f"exactly its named individuals ({named})", checker.const_where.get(name),
+                          (f"did you mean '{near}'? otherwise " if near else "") +
                           f"tell a fact about {name} first (or `const {name} : {sort}.`)" +
                           (f", or declare `type {sort} open.` for a sort with unnamed individuals"
                            if sort != "thing" else ""))
@@ -507,3 +510,169 @@ def _pretty(sort) -> str:
         return "?"
     return {NUM: "a number", REAL: "a real number"}.get(sort, sort[1:] if sort.startswith("@") else sort)
 
+
+# ---------------------------------------------------------------- warnings: likely typos
+# A misspelt name is not an error in an open world: `parnet(ann, joe).` tells a fact about a
+# new predicate, and `?- ancestor(tom, jim).` with no `ancestor` anywhere is unknown. As
+# SWI-Prolog and clingo do, these get warnings: W001 a query names a predicate or function
+# that no statement mentions; W002 a name occurs once in the KB, in this tell, while a name one
+# edit away (insert, delete, replace or swap two neighbours) was known before it; W003 a query
+# names a constant the KB does not know while a similar one exists. Warnings never change an
+# answer and never refuse a tell.
+SIMILAR_MIN = 3        # shorter names (a, b, p, q) are too often one edit apart on purpose
+
+
+class NameIndex:
+    """Names by their one-deletion variants: the names one edit away from a given name are
+    found without comparing it with every name."""
+
+    def __init__(self, names=()):
+        self.index: dict = {}
+        for n in names:
+            self.add(n)
+
+    def add(self, name: str) -> None:
+        if len(name) >= SIMILAR_MIN - 1:
+            for v in _variants(name):
+                self.index.setdefault(v, set()).add(name)
+
+    def similar(self, name: str) -> str | None:
+        """A name one edit away from `name`, not differing only in digits (x1, x2), or None."""
+        if len(name) < SIMILAR_MIN:
+            return None
+        found = set().union(*(self.index.get(v, ()) for v in _variants(name))) - {name}
+        near = sorted(c for c in found if len(c) >= SIMILAR_MIN and _distance(name, c) == 1
+                      and _DIGITS.sub("", name) != _DIGITS.sub("", c))
+        return near[0] if near else None
+
+
+_DIGITS = re.compile(r"[0-9]+")
+
+
+def _variants(name: str) -> set:
+    return {name} | {name[:k] + name[k + 1:] for k in range(len(name))}
+
+
+def _distance(a: str, b: str) -> int:
+    """Edit distance with swaps of neighbours (optimal string alignment)."""
+    rows = [list(range(len(b) + 1))]
+    for i in range(1, len(a) + 1):
+        row = [i] + [0] * len(b)
+        for j in range(1, len(b) + 1):
+            row[j] = min(rows[-1][j] + 1, row[j - 1] + 1, rows[-1][j - 1] + (a[i - 1] != b[j - 1]))
+            if i > 1 and j > 1 and a[i - 1] == b[j - 2] and a[i - 2] == b[j - 1]:
+                row[j] = min(row[j], rows[-2][j - 2] + 1)
+        rows.append(row)
+    return rows[-1][-1]
+
+
+def _occurrences(node, out: list) -> None:
+    """(kind, name, span) of every predicate, function and constant a statement names."""
+    match node:
+        case S.Atom(name, args):
+            out.append(("predicate", name, node.span))
+            for a in args:
+                _occurrences(a, out)
+        case S.Fn(name, args):
+            out.append(("function", name, node.span))
+            for a in args:
+                _occurrences(a, out)
+        case S.Const(name):
+            out.append(("constant", name, node.span))
+        case S.Op(_, args):
+            for a in args:
+                _occurrences(a, out)
+        case S.Cmp(_, l, r) | S.Implies(l, r) | S.Iff(l, r):
+            _occurrences(l, out)
+            _occurrences(r, out)
+        case S.Not(body) | S.Quant(_, _, body) | S.Axiom(body) | S.Query(body):
+            _occurrences(body, out)
+        case S.And(items) | S.Or(items):
+            for x in items:
+                _occurrences(x, out)
+        case S.Rule(head, body):
+            _occurrences(head, out)
+            for b in body:
+                _occurrences(b, out)
+        case S.PredDecl(name) | S.FunDecl(name):
+            out.append(("predicate" if isinstance(node, S.PredDecl) else "function", name, node.span))
+        case S.ConstDecl(names):
+            out.extend(("constant", n, node.span) for n in names)
+        case S.ClosedDecl(names):
+            out.extend(("predicate", n, node.span) for n in names)
+        case S.TypeDecl(_, "enum", elements):
+            out.extend(("constant", n, node.span) for n in elements)
+
+
+_DECLARATIONS = (S.PredDecl, S.FunDecl, S.ConstDecl, S.ClosedDecl, S.TypeDecl)
+
+
+def _name_span(span, name: str):
+    """The span of a name at the start of `span` (an atom's predicate, a function's name)."""
+    if span is None:
+        return None
+    return Span(span.file, span.line, span.col, span.line, span.col + len(S.show_name(name)))
+
+
+def tell_warnings(told: list, before: list) -> list[Diagnostic]:
+    """W002 for each predicate, function or constant that occurs once in the KB (before +
+    told), in `told`, while a name of the same kind one edit away occurs before it."""
+    seen: dict = {}
+    for st in before:
+        found: list = []
+        _occurrences(st, found)
+        for kind, name, _ in found:
+            seen[(kind, name)] = seen.get((kind, name), 0) + 1
+    told_found: list = []
+    for st in told:
+        if not isinstance(st, S.Query):
+            found = []
+            _occurrences(st, found)
+            told_found += [(*x, isinstance(st, _DECLARATIONS)) for x in found]
+    if not told_found:
+        return []
+    counts = dict(seen)
+    for kind, name, _, _ in told_found:
+        counts[(kind, name)] = counts.get((kind, name), 0) + 1
+    indexes = {kind: NameIndex(n for k, n in seen if k == kind) for kind in ("predicate", "function", "constant")}
+    out = []
+    for kind, name, span, declared in told_found:
+        index = indexes[kind]
+        if counts[(kind, name)] == 1 and not declared:      # a declaration is deliberate
+            near = index.similar(name)
+            if near is not None:
+                out.append(warning(
+                    "W002", f"{kind} '{S.show_name(name)}' occurs only here; did you mean '{S.show_name(near)}'?",
+                    _name_span(span, name) if kind != "constant" else span,
+                    f"a misspelt name is a new {kind}, and the statement is told about it; "
+                    f"if '{S.show_name(name)}' is meant, ignore this warning"))
+        index.add(name)
+    return out
+
+
+def query_warnings(formula, signature: Signature) -> list[Diagnostic]:
+    """W001 for a predicate or function of the query that no statement mentions, W003 for a
+    constant the KB does not know while a similar one exists (constants of a sort of named
+    individuals are E015 in `check_query`)."""
+    found: list = []
+    _occurrences(formula, found)
+    out, done = [], set()
+    for kind, name, span in found:
+        if (kind, name) in done:
+            continue
+        done.add((kind, name))
+        table = {"predicate": signature.preds, "function": signature.funs, "constant": signature.consts}[kind]
+        if name in table:
+            continue
+        near = NameIndex(table).similar(name)
+        shown = S.show_name(name)
+        if kind != "constant":
+            out.append(warning(
+                "W001", f"{kind} '{shown}' occurs nowhere in the knowledge base", _name_span(span, name),
+                f"did you mean '{S.show_name(near)}'?" if near else
+                f"nothing is known about {shown}: in the open world a query about it is unknown"))
+        elif near is not None:
+            out.append(warning("W003", f"constant '{shown}' occurs nowhere in the knowledge base; "
+                                       f"did you mean '{S.show_name(near)}'?", span,
+                               f"a constant the knowledge base does not name is an unknown individual"))
+    return out

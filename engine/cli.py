@@ -9,7 +9,7 @@ import argparse
 import json
 import sys
 
-from .answer import Answer, incompleteness
+from .answer import CONSISTENCY_UNKNOWN, Answer, incompleteness
 from .errors import ScientiaError, UsageError, Diagnostic, Span, read_source
 from .kb import LIBRARY, KnowledgeBase
 from .parse import parse_program
@@ -71,22 +71,32 @@ def _parser() -> argparse.ArgumentParser:
     return p
 
 
-def _load(kb: KnowledgeBase, path: str, out, as_json: bool) -> None:
+def _load(kb: KnowledgeBase, path: str, out, as_json: bool, shown: set | None = None) -> None:
+    shown = set() if shown is None else shown
     if path.endswith((".p", ".tptp")):
         from .tptp import parse_tptp
         text = read_source(path)
         results = kb.tell_statements(parse_tptp(text, path), {path: text})
     else:
         results = kb.load(path)
+    warn(getattr(results, "warnings", ()) + kb.warnings, kb.sources, shown)
     for query, answers in results:
-        print_answers(query, answers, out, as_json)
+        print_answers(query, answers, out, as_json, kb.sources, shown)
+
+
+def warn(diagnostics, sources: dict, shown: set, err=None) -> None:
+    """Print warnings to stderr (`file:line:col: warning: ... [W0xx]` with a caret), each once."""
+    for d in diagnostics:
+        if d not in shown:
+            shown.add(d)
+            print(d.render(sources), file=err or sys.stderr)
 
 
 def _loaded(args, out=None) -> KnowledgeBase:
     """A KB with the command's files loaded in order (their query answers printed to `out`)."""
-    kb = KnowledgeBase(timeout_ms=args.timeout_ms)
+    kb, shown = KnowledgeBase(timeout_ms=args.timeout_ms), set()
     for f in args.files:
-        _load(kb, f, out, args.json)
+        _load(kb, f, out, args.json, shown)
     return kb
 
 
@@ -103,13 +113,18 @@ def cmd_ask(args) -> int:
         raise UsageError([Diagnostic("E002", "--query takes one query, such as 'ancestor(alice, X)'", None,
                                      "tell statements in a file and load it")])
     for query, answers in kb.tell_statements(statements, {"<query>": text}):
-        print_answers(query, answers, sys.stdout, args.json)
+        print_answers(query, answers, sys.stdout, args.json, {**kb.sources, "<query>": text})
     return 0
 
 
 def cmd_check(args) -> int:
     kb = _loaded(args)
-    print(f"ok: {len(kb.entries)} statements, {len(kb.signature.preds)} predicates")
+    counts = f"{len(kb.entries)} statements, {len(kb.signature.preds)} predicates"
+    if any(d.code == CONSISTENCY_UNKNOWN for d in kb.warnings):
+        print(f"not established: {counts} parse and type-check, but their consistency was not "
+              f"established (resource limit) [{CONSISTENCY_UNKNOWN}]")
+        return 0
+    print(f"ok: {counts}")
     return 0
 
 
@@ -213,9 +228,11 @@ def cmd_repl(args) -> int:
     return Repl(timeout_ms=args.timeout_ms, as_json=args.json).run(args.files)
 
 
-def print_answers(query: str, answers: list, out, as_json: bool) -> None:
+def print_answers(query: str, answers: list, out, as_json: bool, sources: dict | None = None,
+                  shown: set | None = None) -> None:
     if out is None:
         return
+    warn(getattr(answers, "warnings", ()), sources or {}, set() if shown is None else shown)
     if as_json:
         record = {"query": query, "answers": [a.to_json() for a in answers]}
         if getattr(answers, "incomplete", None):
@@ -259,6 +276,8 @@ def describe(a: Answer) -> str:
     text = f"{binding}: {a.verdict}" if binding else str(a.verdict)
     if a.reason:
         text += f" ({a.reason})"
+    if getattr(a, "consistency_unknown", False):
+        text += f"  (warning: the knowledge base may be inconsistent [{CONSISTENCY_UNKNOWN}])"
     if a.witnesses:
         text += f"\n      holds in: {_model(a.witnesses['holds'])}\n      fails in: {_model(a.witnesses['fails'])}"
     return text
