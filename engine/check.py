@@ -103,10 +103,13 @@ class _Checker:
         self.literals: list = []        # (argument slot, number) of every number written as an argument
 
     def error(self, code, message, span, help=None):
-        self.diags.append(Diagnostic(code, message, span, help))
+        d = Diagnostic(code, message, span, help)
+        if d not in self.diags:         # one report per position, however often inference meets it
+            self.diags.append(d)
 
     # ------------------------------------------------------------ driver
     def run(self, statements):
+        statements = nullary_terms(statements, self.nullary(statements))
         self.seed_from_base()
         for st in statements:
             self.declare(st)
@@ -122,6 +125,19 @@ class _Checker:
         if self.diags:
             raise TypeCheckError(self.diags, self.sources)
         return signature, [Checked(st, self.sentence(i, st, signature)) for i, st in enumerate(statements)]
+
+    def nullary(self, statements) -> set:
+        """The names that are 0-ary functions: declared `fun n -> s.`, or constants declared of
+        a numeric sort (`const x : int.`: an unknown number, not an individual)."""
+        ranges = set(self.range_sorts) | {st.name for st in statements
+                                          if isinstance(st, S.TypeDecl) and st.kind == "range"}
+        out = {f for f, (args, _) in self.base.funs.items() if not args}
+        for st in statements:
+            if isinstance(st, S.FunDecl) and not st.args:
+                out.add(st.name)
+            elif isinstance(st, S.ConstDecl) and (st.sort in ("int", "real") or st.sort in ranges):
+                out.update(st.names)
+        return out
 
     def seed_from_base(self, only: set | None = None):
         """Fix the sorts the base signature already knows (only those of `only`, when given)."""
@@ -173,8 +189,13 @@ class _Checker:
                     self.fix_slot(("f", name, "->"), result, st.span)
             case S.ConstDecl(names, sort):
                 if self.known_sort(sort, st.span):
+                    numeric = sort in ("int", "real") or sort in self.range_sorts
                     for c in names:
-                        self.fix_slot(("c", c), sort, st.span)
+                        if numeric:             # a named number: a 0-ary function (see `nullary`)
+                            self.use_arity(self.fun_arity, c, 0, st.span, "function")
+                            self.fix_slot(("f", c, "->"), sort, st.span)
+                        else:
+                            self.fix_slot(("c", c), sort, st.span)
             case S.ClosedDecl(preds):
                 self.closed.update(preds)
 
@@ -332,7 +353,8 @@ class _Checker:
             where = self.const_where.get(slot[1]) or self.uf.where.get(self.uf.find(slot))
             if resolved in (NUM, REAL, "int", "real"):
                 self.error("E013", f"sort mismatch: constant '{slot[1]}' is used as a number", where,
-                           "numbers are written as digits; a name always denotes an individual")
+                           f"an undeclared name denotes an individual; for a named unknown number "
+                           f"declare it: `const {slot[1]} : int.` (or real)")
                 continue
             info = self.sorts.get(resolved) if resolved else None
             if info is not None and info.kind == "enum" and slot[1] not in info.elements:
@@ -447,6 +469,7 @@ class _Checker:
 def check_query(formula, signature: Signature, sources: dict | None = None):
     """Check a query; return (typed formula, {free variable: sort})."""
     checker = _Checker(signature, sources or {})
+    formula = nullary_terms([formula], checker.nullary([]))[0]
     names = walks.names(formula)
     checker.seed_from_base(names)
     query = S.Query(formula, formula.span)
@@ -509,6 +532,51 @@ def _pretty(sort) -> str:
     if sort is None:
         return "?"
     return {NUM: "a number", REAL: "a real number"}.get(sort, sort[1:] if sort.startswith("@") else sort)
+
+
+def nullary_terms(nodes: list, names: set) -> list:
+    """The statements (or formulas) with each constant of `names` read as the 0-ary function
+    term `name()`: `x + y = 10` with `const x, y : int.` is about two unknown numbers."""
+    if not names:
+        return list(nodes)
+
+    def term(t):
+        match t:
+            case S.Const(name) if name in names:
+                return S.Fn(name, (), t.span)
+            case S.Fn(name, args):
+                return S.Fn(name, tuple(map(term, args)), t.span)
+            case S.Op(op, args):
+                return S.Op(op, tuple(map(term, args)), t.span)
+        return t
+
+    def formula(f):
+        match f:
+            case S.Atom(pred, args):
+                return S.Atom(pred, tuple(map(term, args)), f.span)
+            case S.Cmp(op, l, r):
+                return S.Cmp(op, term(l), term(r), f.span)
+            case S.Not(body):
+                return S.Not(formula(body), f.span)
+            case S.And(items):
+                return S.And(tuple(map(formula, items)), f.span)
+            case S.Or(items):
+                return S.Or(tuple(map(formula, items)), f.span)
+            case S.Implies(l, r):
+                return S.Implies(formula(l), formula(r), f.span)
+            case S.Iff(l, r):
+                return S.Iff(formula(l), formula(r), f.span)
+            case S.Quant(kind, vars_, body):
+                return S.Quant(kind, vars_, formula(body), f.span)
+            case S.Axiom(body):
+                return S.Axiom(formula(body), f.span)
+            case S.Query(body):
+                return S.Query(formula(body), f.span)
+            case S.Rule(head, body):
+                return S.Rule(formula(head), tuple(map(formula, body)), f.span)
+        return f
+
+    return [formula(n) for n in nodes]
 
 
 # ---------------------------------------------------------------- warnings: likely typos

@@ -17,7 +17,7 @@ from pathlib import Path
 from . import kernel
 from . import syntax as S
 from .answer import Answer, AnswerList, Answers, Verdict
-from .check import check, check_query, query_warnings, tell_warnings
+from .check import check, check_query, nullary_terms, query_warnings, tell_warnings
 from .errors import Diagnostic, InconsistencyError, ScientiaError, UsageError, warning
 from .parse import parse_formula, parse_program
 from .perceived import perception
@@ -398,6 +398,7 @@ class KnowledgeBase:
     def retract(self, text: str) -> int:
         """Remove every statement equal (up to bound-variable names) to the given one."""
         target = [st for st in parse_program(text if text.strip().endswith(".") else text + ".", "<retract>")]
+        target = nullary_terms(target, {f for f, (args, _) in self.signature.funs.items() if not args})
         keys = {_key(st) for st in target}
         keep = [e.statement for e in self._v.entries if _key(e.statement) not in keys]
         removed = len(self._v.entries) - len(keep)

@@ -420,7 +420,8 @@ class _Convert:
             case "symbol":
                 return S.Atom(self.name(t.children[0]), (), sp)
             case "apply":
-                return S.Atom(self.name(t.children[0]), self.args(t.children[1]), sp)
+                args = self.args(t.children[1]) if t.children[1] is not None else ()
+                return S.Atom(self.name(t.children[0]), args, sp)
             case "var":
                 self.fail(t, f"a variable ({t.children[0].value}) cannot stand for a formula",
                           "write an atom such as p(X), or a comparison such as X = a")
@@ -449,7 +450,8 @@ class _Convert:
             case "symbol":
                 return S.Const(self.name(t.children[0]), sp)
             case "apply":
-                return S.Fn(self.name(t.children[0]), tuple(self.term(a) for a in t.children[1].children), sp)
+                args = t.children[1].children if t.children[1] is not None else ()
+                return S.Fn(self.name(t.children[0]), tuple(self.term(a) for a in args), sp)
             case "binop":
                 left, op, right = t.children
                 return S.Op(str(op.value), (self.term(left), self.term(right)), sp)

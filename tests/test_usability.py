@@ -279,3 +279,56 @@ def test_ctrl_d_in_a_multiline_statement_says_the_input_was_dropped(monkeypatch)
     repl.read_one()
     assert repl.done and "dropped the unfinished input" in out.getvalue()
     assert repl.kb.entries == ()
+
+
+# ---------------------------------------------------------------- 10. named numeric constants
+def test_integer_constants_are_unknown_numbers():
+    kb = KnowledgeBase()
+    kb.tell("const x, y : int. x + y = 10. x - y = 2.")
+    for query, verdict in [("x = 6", Verdict.TRUE), ("y = 4", Verdict.TRUE), ("x > 7", Verdict.FALSE),
+                           ("x * y = 24", Verdict.TRUE), ("x = y", Verdict.FALSE)]:
+        a = kb.ask(query)
+        assert a.verdict is verdict, query
+        kb.verify_answer(a)
+
+
+def test_a_numeric_constant_is_not_a_value_of_the_horn_core():
+    # With x an unknown number, p(3) is not settled by the fact p(x) even with p closed.
+    kb = KnowledgeBase()
+    kb.tell("const x : int. pred p(int). p(x). q(Y) :- p(Y), Y > 3.")
+    assert kb.ask("p(x)").verdict is Verdict.TRUE
+    assert kb.ask("p(3)").verdict is Verdict.UNKNOWN
+    assert kb.ask("q(x)").verdict is Verdict.UNKNOWN
+    kb.tell("x = 5.")
+    assert kb.ask("q(x)").verdict is Verdict.TRUE and kb.ask("q(5)").verdict is Verdict.TRUE
+    assert kb.ask("p(5)").verdict is Verdict.TRUE
+
+
+def test_real_and_range_constants_and_nullary_functions():
+    kb = KnowledgeBase()
+    kb.tell("const r : real. 2 * r = 1. type digit = 0..9. const d : digit. fun n -> int. n + 1 = 3.")
+    assert kb.ask("r = 0.5").verdict is Verdict.TRUE
+    assert kb.ask("d >= 0 & d <= 9").verdict is Verdict.TRUE
+    assert kb.ask("d = 3").verdict is Verdict.UNKNOWN
+    assert kb.ask("n = 2").verdict is Verdict.TRUE and kb.ask("n() = 2").verdict is Verdict.TRUE
+
+
+def test_numeric_constants_survive_save_load_and_retract(tmp_path):
+    kb = KnowledgeBase()
+    kb.tell("const x, y : int. x + y = 10. x = 3.")
+    kb.save(tmp_path / "n.kb")
+    again = KnowledgeBase()
+    again.load(tmp_path / "n.kb")
+    assert again.ask("y = 7").verdict is Verdict.TRUE
+    assert again.retract("x = 3") == 1
+    assert again.ask("y = 7").verdict is Verdict.UNKNOWN
+
+
+def test_an_undeclared_name_used_as_a_number_is_reported_once_per_position():
+    from engine.errors import TypeCheckError
+    kb = KnowledgeBase()
+    with pytest.raises(TypeCheckError) as info:
+        kb.tell("x + y = 10.")
+    spans = [(d.span.line, d.span.col) for d in info.value.diagnostics]
+    assert len(spans) == len(set(spans)) == 2
+    assert all(d.code == "E013" and "const" in d.help for d in info.value.diagnostics)
