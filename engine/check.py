@@ -495,7 +495,7 @@ def check_query(formula, signature: Signature, sources: dict | None = None):
         info = extended.sorts.get(sort)
         if info is not None and info.kind == "closed":
             named = ", ".join(signature.constants_of(sort)) or "none yet"
-            near = NameIndex(signature.constants_of(sort)).similar(name)
+            near = similar_name(name, set(signature.constants_of(sort)))
             checker.error("E015", f"'{name}' is not an individual of the knowledge base: sort {sort} holds "
                                   f"exactly its named individuals ({named})", checker.const_where.get(name),
                           (f"did you mean '{near}'? otherwise " if near else "") +
@@ -590,48 +590,35 @@ def nullary_terms(nodes: list, names: set) -> list:
 SIMILAR_MIN = 3        # shorter names (a, b, p, q) are too often one edit apart on purpose
 
 
-class NameIndex:
-    """Names by their one-deletion variants: the names one edit away from a given name are
-    found without comparing it with every name."""
+SIMILAR_CHECKS = 500   # singleton names looked at per tell (a bulk load of unique names is not typing)
+_ALPHABET = frozenset("abcdefghijklmnopqrstuvwxyz0123456789_")
 
-    def __init__(self, names=()):
-        self.index: dict = {}
-        for n in names:
-            self.add(n)
 
-    def add(self, name: str) -> None:
-        if len(name) >= SIMILAR_MIN - 1:
-            for v in _variants(name):
-                self.index.setdefault(v, set()).add(name)
-
-    def similar(self, name: str) -> str | None:
-        """A name one edit away from `name`, not differing only in digits (x1, x2), or None."""
-        if len(name) < SIMILAR_MIN:
-            return None
-        found = set().union(*(self.index.get(v, ()) for v in _variants(name))) - {name}
-        near = sorted(c for c in found if len(c) >= SIMILAR_MIN and _distance(name, c) == 1
-                      and _DIGITS.sub("", name) != _DIGITS.sub("", c))
-        return near[0] if near else None
+def similar_name(name: str, known) -> str | None:
+    """A name in `known` (anything with `in`) one edit away from `name` (insert, delete or
+    replace a character, or swap two neighbours), not differing only in digits (x1, x2); the
+    first in sorted order, or None. Costs one lookup per edit, whatever the size of `known`."""
+    if len(name) < SIMILAR_MIN:
+        return None
+    letters = _ALPHABET | set(name)
+    edits = set()
+    for k in range(len(name) + 1):
+        a, b = name[:k], name[k:]
+        if b:
+            edits.add(a + b[1:])
+        if len(b) > 1:
+            edits.add(a + b[1] + b[0] + b[2:])
+        for c in letters:
+            edits.add(a + c + b)
+            if b:
+                edits.add(a + c + b[1:])
+    edits.discard(name)
+    bare = _DIGITS.sub("", name)
+    near = sorted(e for e in edits if len(e) >= SIMILAR_MIN and e in known and _DIGITS.sub("", e) != bare)
+    return near[0] if near else None
 
 
 _DIGITS = re.compile(r"[0-9]+")
-
-
-def _variants(name: str) -> set:
-    return {name} | {name[:k] + name[k + 1:] for k in range(len(name))}
-
-
-def _distance(a: str, b: str) -> int:
-    """Edit distance with swaps of neighbours (optimal string alignment)."""
-    rows = [list(range(len(b) + 1))]
-    for i in range(1, len(a) + 1):
-        row = [i] + [0] * len(b)
-        for j in range(1, len(b) + 1):
-            row[j] = min(rows[-1][j] + 1, row[j - 1] + 1, rows[-1][j - 1] + (a[i - 1] != b[j - 1]))
-            if i > 1 and j > 1 and a[i - 1] == b[j - 2] and a[i - 2] == b[j - 1]:
-                row[j] = min(row[j], rows[-2][j - 2] + 1)
-        rows.append(row)
-    return rows[-1][-1]
 
 
 def _occurrences(node, out: list) -> None:
@@ -682,40 +669,48 @@ def _name_span(span, name: str):
     return Span(span.file, span.line, span.col, span.line, span.col + len(S.show_name(name)))
 
 
-def tell_warnings(told: list, before: list) -> list[Diagnostic]:
-    """W002 for each predicate, function or constant that occurs once in the KB (before +
-    told), in `told`, while a name of the same kind one edit away occurs before it."""
-    seen: dict = {}
-    for st in before:
-        found: list = []
-        _occurrences(st, found)
-        for kind, name, _ in found:
-            seen[(kind, name)] = seen.get((kind, name), 0) + 1
-    told_found: list = []
+def tell_warnings(told: list, before: Signature, after: Signature) -> list[Diagnostic]:
+    """W002 for each predicate, function or constant of the statements `told` that the KB did
+    not know before (`before`), occurs once in them and is one edit away from a name of the same
+    kind that was known before it (in `after`, and not first met later in `told`)."""
+    found: list = []
     for st in told:
         if not isinstance(st, S.Query):
-            found = []
-            _occurrences(st, found)
-            told_found += [(*x, isinstance(st, _DECLARATIONS)) for x in found]
-    if not told_found:
-        return []
-    counts = dict(seen)
-    for kind, name, _, _ in told_found:
+            here: list = []
+            _occurrences(st, here)
+            found += [(*x, isinstance(st, _DECLARATIONS)) for x in here]
+    counts: dict = {}
+    first: dict = {}
+    for i, (kind, name, _, _) in enumerate(found):
         counts[(kind, name)] = counts.get((kind, name), 0) + 1
-    indexes = {kind: NameIndex(n for k, n in seen if k == kind) for kind in ("predicate", "function", "constant")}
-    out = []
-    for kind, name, span, declared in told_found:
-        index = indexes[kind]
-        if counts[(kind, name)] == 1 and not declared:      # a declaration is deliberate
-            near = index.similar(name)
-            if near is not None:
-                out.append(warning(
-                    "W002", f"{kind} '{S.show_name(name)}' occurs only here; did you mean '{S.show_name(near)}'?",
-                    _name_span(span, name) if kind != "constant" else span,
-                    f"a misspelt name is a new {kind}, and the statement is told about it; "
-                    f"if '{S.show_name(name)}' is meant, ignore this warning"))
-        index.add(name)
+        first.setdefault((kind, name), i)
+    old = (before.preds, before.funs, before.consts)
+    tables = {"predicate": after.preds, "function": after.funs, "constant": after.consts}
+    out, checks = [], 0
+    for i, (kind, name, span, declared) in enumerate(found):
+        if counts[(kind, name)] != 1 or declared or any(name in t for t in old):   # a declaration is deliberate
+            continue
+        checks += 1
+        if checks > SIMILAR_CHECKS:
+            break
+        near = similar_name(name, _KnownBefore(tables[kind], first, kind, i))
+        if near is not None:
+            out.append(warning(
+                "W002", f"{kind} '{S.show_name(name)}' occurs only here; did you mean '{S.show_name(near)}'?",
+                _name_span(span, name) if kind != "constant" else span,
+                f"a misspelt name is a new {kind}, and the statement is told about it; "
+                f"if '{S.show_name(name)}' is meant, ignore this warning"))
     return out
+
+
+class _KnownBefore:
+    """The names of a signature table that were known before occurrence `i` of a tell."""
+
+    def __init__(self, table, first: dict, kind: str, i: int):
+        self.table, self.first, self.kind, self.i = table, first, kind, i
+
+    def __contains__(self, name) -> bool:
+        return name in self.table and self.first.get((self.kind, name), -1) < self.i
 
 
 def query_warnings(formula, signature: Signature) -> list[Diagnostic]:
@@ -732,7 +727,7 @@ def query_warnings(formula, signature: Signature) -> list[Diagnostic]:
         table = {"predicate": signature.preds, "function": signature.funs, "constant": signature.consts}[kind]
         if name in table:
             continue
-        near = NameIndex(table).similar(name)
+        near = similar_name(name, table)
         shown = S.show_name(name)
         if kind != "constant":
             out.append(warning(

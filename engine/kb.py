@@ -137,7 +137,7 @@ class KnowledgeBase:
         statements = parse_program(text, file)
         before = self._v
         results = self.tell_statements(statements, {file: text})
-        lint = tell_warnings(statements, [e.statement for e in before.entries])
+        lint = tell_warnings(statements, before.signature, self._v.signature)
         return Told(results, lint + [w for w in self._v.warnings if w not in before.warnings])
 
     @_locked
