@@ -71,7 +71,7 @@ def _parser() -> argparse.ArgumentParser:
     return p
 
 
-def _load(kb: KnowledgeBase, path: str, out, as_json: bool, shown: set | None = None) -> None:
+def _load(kb: KnowledgeBase, path: str, out, as_json: bool, shown: set | None = None) -> list:
     shown = set() if shown is None else shown
     if path.endswith((".p", ".tptp")):
         from .tptp import parse_tptp
@@ -82,6 +82,7 @@ def _load(kb: KnowledgeBase, path: str, out, as_json: bool, shown: set | None = 
     warn(getattr(results, "warnings", ()) + kb.warnings, kb.sources, shown)
     for query, answers in results:
         print_answers(query, answers, out, as_json, kb.sources, shown)
+    return results
 
 
 def warn(diagnostics, sources: dict, shown: set, err=None) -> None:
@@ -118,13 +119,22 @@ def cmd_ask(args) -> int:
 
 
 def cmd_check(args) -> int:
-    kb = _loaded(args)
+    """Parse, type and consistency checks. `ok` only when consistency was established; the
+    files' queries (a TPTP conjecture) are answered but not printed, so a query that ran out
+    of budget is said: `ok` is about the statements, not about the conjecture."""
+    kb, shown, answers = KnowledgeBase(timeout_ms=args.timeout_ms), set(), []
+    for f in args.files:
+        answers += [a for _, found in _load(kb, f, None, False, shown) for a in found]
     counts = f"{len(kb.entries)} statements, {len(kb.signature.preds)} predicates"
     if any(d.code == CONSISTENCY_UNKNOWN for d in kb.warnings):
         print(f"not established: {counts} parse and type-check, but their consistency was not "
               f"established (resource limit) [{CONSISTENCY_UNKNOWN}]")
-        return 0
-    print(f"ok: {counts}")
+    else:
+        print(f"ok: {counts}")
+    gave_up = sum(a.solver_gave_up for a in answers)
+    if gave_up:
+        print(f"note: {gave_up} of {len(answers)} query answers ran out of budget (unknown: resource limit); "
+              "`scientia run` shows them")
     return 0
 
 

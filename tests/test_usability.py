@@ -332,3 +332,18 @@ def test_an_undeclared_name_used_as_a_number_is_reported_once_per_position():
     spans = [(d.span.line, d.span.col) for d in info.value.diagnostics]
     assert len(spans) == len(set(spans)) == 2
     assert all(d.code == "E013" and "const" in d.help for d in info.value.diagnostics)
+
+
+def test_cli_check_says_when_a_query_of_the_files_ran_out_of_budget(tmp_path, capsys, monkeypatch):
+    # A TPTP problem's conjecture is a query: `check` answers it silently; when that answer
+    # gave up, `ok` (about the axioms) must not read as a verdict on the conjecture.
+    from engine import kb as kb_module
+    from engine.answer import Answer
+    from engine.cli import main
+    path = tmp_path / "p.p"
+    path.write_text("fof(a, axiom, p(a)).\nfof(c, conjecture, q(a)).\n")
+    monkeypatch.setattr(kb_module.KnowledgeBase, "_closed", lambda self, *a, **k:
+                        Answer("q(a)", Verdict.UNKNOWN, reason="resource limit (timeout)"))
+    assert main(["check", str(path)]) == 0
+    out = capsys.readouterr().out.splitlines()
+    assert out[0].startswith("ok:") and out[1].startswith("note: 1 of 1 query answers ran out of budget")
