@@ -737,5 +737,5 @@ def query_warnings(formula, signature: Signature) -> list[Diagnostic]:
         elif near is not None:
             out.append(warning("W003", f"constant '{shown}' occurs nowhere in the knowledge base; "
                                        f"did you mean '{S.show_name(near)}'?", span,
-                               f"a constant the knowledge base does not name is an unknown individual"))
+                               "a constant the knowledge base does not name is an unknown individual"))
     return out

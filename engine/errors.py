@@ -124,10 +124,6 @@ def warning(code: str, message: str, span: Span | None = None, help: str | None 
     return Diagnostic(code, message, span, help, "warning")
 
 
-def render_all(diagnostics, sources: dict | None = None) -> str:
-    return "\n".join(d.render(sources) for d in diagnostics)
-
-
 class KernelBudget(ProofError):
     """The kernel could not confirm a step within its time budget (z3 answered unknown): the
     proof is neither accepted nor shown wrong. `ask` turns this into `unknown (resource limit)`."""
