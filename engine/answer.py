@@ -5,6 +5,9 @@ from collections.abc import Sequence
 from enum import Enum
 
 
+CONSISTENCY_UNKNOWN = "W031"      # the code of "consistency was not established"
+
+
 class Verdict(Enum):
     TRUE = "true"
     FALSE = "false"
@@ -24,10 +27,11 @@ class Answer:
     Proofs of the answers of a large `ask_all` are built and checked on first access.
     """
 
-    __slots__ = ("query", "verdict", "bindings", "reason", "witnesses", "_proof", "_make_proof")
+    __slots__ = ("query", "verdict", "bindings", "reason", "witnesses", "_proof", "_make_proof", "warnings")
 
     def __init__(self, query: str, verdict: Verdict, bindings=None, proof=None, reason=None,
-                 witnesses=None, make_proof=None):
+                 witnesses=None, make_proof=None, warnings=()):
+        self.warnings = tuple(warnings)   # Diagnostics (W0xx) that hold for this answer; see KnowledgeBase.warnings
         self.query = query
         self.verdict = verdict
         self.bindings = bindings or {}
@@ -65,7 +69,15 @@ class Answer:
             out["reason"] = self.reason
         if self.witnesses is not None:
             out["witnesses"] = self.witnesses
+        if self.warnings:
+            out["warnings"] = [d.to_json() for d in self.warnings]
         return out
+
+    @property
+    def consistency_unknown(self) -> bool:
+        """The KB's consistency was not established (W031): the answer may rest on a
+        contradiction, from which anything follows."""
+        return any(d.code == CONSISTENCY_UNKNOWN for d in self.warnings)
 
     @staticmethod
     def from_json(query: str, d: dict) -> "Answer":
@@ -90,12 +102,14 @@ class Answers(Sequence):
     kernel-checked on first access to `Answer.proof`.
     """
 
-    __slots__ = ("query", "names", "rows", "_positions", "_found", "incomplete")
+    __slots__ = ("query", "names", "rows", "_positions", "_found", "incomplete", "warnings")
 
-    def __init__(self, query: str, names: tuple, rows: list, positions: tuple, found, incomplete=None):
+    def __init__(self, query: str, names: tuple, rows: list, positions: tuple, found, incomplete=None,
+                 warnings=()):
         self.query, self.names, self.rows = query, tuple(names), rows
         self._positions, self._found = positions, found
         self.incomplete = incomplete      # why entailed bindings may be missing; None: all listed
+        self.warnings = tuple(warnings)   # the warnings every answer carries (Answer.warnings)
 
     def __len__(self) -> int:
         return len(self.rows)
@@ -116,7 +130,7 @@ class Answers(Sequence):
     def _answer(self, i: int) -> Answer:
         row = self.rows[i]
         binding = dict(zip(self.names, (row[k] for k in self._positions)))
-        return Answer(self.query, Verdict.TRUE, binding, make_proof=lambda: self._found(i))
+        return Answer(self.query, Verdict.TRUE, binding, make_proof=lambda: self._found(i), warnings=self.warnings)
 
     def __eq__(self, other) -> bool:
         if isinstance(other, Answers):
@@ -154,9 +168,10 @@ def _read_value(v):
 class AnswerList(list):
     """A list of answers (sorted for printing) that keeps why entailed bindings may be missing."""
 
-    def __init__(self, answers=(), incomplete: str | None = None):
+    def __init__(self, answers=(), incomplete: str | None = None, warnings=()):
         super().__init__(answers)
         self.incomplete = incomplete
+        self.warnings = tuple(warnings)   # the query's warnings, also on each Answer
 
 
 def incompleteness(answers) -> list[str]:

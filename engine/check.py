@@ -8,10 +8,11 @@ quantified variable annotated with its sort.
 """
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 from . import syntax as S
-from .errors import Diagnostic, TypeCheckError
+from .errors import Diagnostic, Span, TypeCheckError, warning
 from .signature import BUILTIN_SORTS, Signature, Sort
 from .terms import free_vars
 from . import walks
@@ -102,10 +103,13 @@ class _Checker:
         self.literals: list = []        # (argument slot, number) of every number written as an argument
 
     def error(self, code, message, span, help=None):
-        self.diags.append(Diagnostic(code, message, span, help))
+        d = Diagnostic(code, message, span, help)
+        if d not in self.diags:         # one report per position, however often inference meets it
+            self.diags.append(d)
 
     # ------------------------------------------------------------ driver
     def run(self, statements):
+        statements = nullary_terms(statements, self.nullary(statements))
         self.seed_from_base()
         for st in statements:
             self.declare(st)
@@ -121,6 +125,19 @@ class _Checker:
         if self.diags:
             raise TypeCheckError(self.diags, self.sources)
         return signature, [Checked(st, self.sentence(i, st, signature)) for i, st in enumerate(statements)]
+
+    def nullary(self, statements) -> set:
+        """The names that are 0-ary functions: declared `fun n -> s.`, or constants declared of
+        a numeric sort (`const x : int.`: an unknown number, not an individual)."""
+        ranges = set(self.range_sorts) | {st.name for st in statements
+                                          if isinstance(st, S.TypeDecl) and st.kind == "range"}
+        out = {f for f, (args, _) in self.base.funs.items() if not args}
+        for st in statements:
+            if isinstance(st, S.FunDecl) and not st.args:
+                out.add(st.name)
+            elif isinstance(st, S.ConstDecl) and (st.sort in ("int", "real") or st.sort in ranges):
+                out.update(st.names)
+        return out
 
     def seed_from_base(self, only: set | None = None):
         """Fix the sorts the base signature already knows (only those of `only`, when given)."""
@@ -172,8 +189,13 @@ class _Checker:
                     self.fix_slot(("f", name, "->"), result, st.span)
             case S.ConstDecl(names, sort):
                 if self.known_sort(sort, st.span):
+                    numeric = sort in ("int", "real") or sort in self.range_sorts
                     for c in names:
-                        self.fix_slot(("c", c), sort, st.span)
+                        if numeric:             # a named number: a 0-ary function (see `nullary`)
+                            self.use_arity(self.fun_arity, c, 0, st.span, "function")
+                            self.fix_slot(("f", c, "->"), sort, st.span)
+                        else:
+                            self.fix_slot(("c", c), sort, st.span)
             case S.ClosedDecl(preds):
                 self.closed.update(preds)
 
@@ -331,7 +353,8 @@ class _Checker:
             where = self.const_where.get(slot[1]) or self.uf.where.get(self.uf.find(slot))
             if resolved in (NUM, REAL, "int", "real"):
                 self.error("E013", f"sort mismatch: constant '{slot[1]}' is used as a number", where,
-                           "numbers are written as digits; a name always denotes an individual")
+                           f"an undeclared name denotes an individual; for a named unknown number "
+                           f"declare it: `const {slot[1]} : int.` (or real)")
                 continue
             info = self.sorts.get(resolved) if resolved else None
             if info is not None and info.kind == "enum" and slot[1] not in info.elements:
@@ -446,6 +469,7 @@ class _Checker:
 def check_query(formula, signature: Signature, sources: dict | None = None):
     """Check a query; return (typed formula, {free variable: sort})."""
     checker = _Checker(signature, sources or {})
+    formula = nullary_terms([formula], checker.nullary([]))[0]
     names = walks.names(formula)
     checker.seed_from_base(names)
     query = S.Query(formula, formula.span)
@@ -471,8 +495,10 @@ def check_query(formula, signature: Signature, sources: dict | None = None):
         info = extended.sorts.get(sort)
         if info is not None and info.kind == "closed":
             named = ", ".join(signature.constants_of(sort)) or "none yet"
+            near = similar_name(name, set(signature.constants_of(sort)))
             checker.error("E015", f"'{name}' is not an individual of the knowledge base: sort {sort} holds "
                                   f"exactly its named individuals ({named})", checker.const_where.get(name),
+                          (f"did you mean '{near}'? otherwise " if near else "") +
                           f"tell a fact about {name} first (or `const {name} : {sort}.`)" +
                           (f", or declare `type {sort} open.` for a sort with unnamed individuals"
                            if sort != "thing" else ""))
@@ -507,3 +533,209 @@ def _pretty(sort) -> str:
         return "?"
     return {NUM: "a number", REAL: "a real number"}.get(sort, sort[1:] if sort.startswith("@") else sort)
 
+
+def nullary_terms(nodes: list, names: set) -> list:
+    """The statements (or formulas) with each constant of `names` read as the 0-ary function
+    term `name()`: `x + y = 10` with `const x, y : int.` is about two unknown numbers."""
+    if not names:
+        return list(nodes)
+
+    def term(t):
+        match t:
+            case S.Const(name) if name in names:
+                return S.Fn(name, (), t.span)
+            case S.Fn(name, args):
+                return S.Fn(name, tuple(map(term, args)), t.span)
+            case S.Op(op, args):
+                return S.Op(op, tuple(map(term, args)), t.span)
+        return t
+
+    def formula(f):
+        match f:
+            case S.Atom(pred, args):
+                return S.Atom(pred, tuple(map(term, args)), f.span)
+            case S.Cmp(op, l, r):
+                return S.Cmp(op, term(l), term(r), f.span)
+            case S.Not(body):
+                return S.Not(formula(body), f.span)
+            case S.And(items):
+                return S.And(tuple(map(formula, items)), f.span)
+            case S.Or(items):
+                return S.Or(tuple(map(formula, items)), f.span)
+            case S.Implies(l, r):
+                return S.Implies(formula(l), formula(r), f.span)
+            case S.Iff(l, r):
+                return S.Iff(formula(l), formula(r), f.span)
+            case S.Quant(kind, vars_, body):
+                return S.Quant(kind, vars_, formula(body), f.span)
+            case S.Axiom(body):
+                return S.Axiom(formula(body), f.span)
+            case S.Query(body):
+                return S.Query(formula(body), f.span)
+            case S.Rule(head, body):
+                return S.Rule(formula(head), tuple(map(formula, body)), f.span)
+        return f
+
+    return [formula(n) for n in nodes]
+
+
+# ---------------------------------------------------------------- warnings: likely typos
+# A misspelt name is not an error in an open world: `parnet(ann, joe).` tells a fact about a
+# new predicate, and `?- ancestor(tom, jim).` with no `ancestor` anywhere is unknown. As
+# SWI-Prolog and clingo do, these get warnings: W001 a query names a predicate or function
+# that no statement mentions; W002 a name occurs once in the KB, in this tell, while a name one
+# edit away (insert, delete, replace or swap two neighbours) was known before it; W003 a query
+# names a constant the KB does not know while a similar one exists. Warnings never change an
+# answer and never refuse a tell.
+SIMILAR_MIN = 3        # shorter names (a, b, p, q) are too often one edit apart on purpose
+
+
+SIMILAR_CHECKS = 500   # singleton names looked at per tell (a bulk load of unique names is not typing)
+_ALPHABET = frozenset("abcdefghijklmnopqrstuvwxyz0123456789_")
+
+
+def similar_name(name: str, known) -> str | None:
+    """A name in `known` (anything with `in`) one edit away from `name` (insert, delete or
+    replace a character, or swap two neighbours), not differing only in digits (x1, x2); the
+    first in sorted order, or None. Costs one lookup per edit, whatever the size of `known`."""
+    if len(name) < SIMILAR_MIN:
+        return None
+    letters = _ALPHABET | set(name)
+    edits = set()
+    for k in range(len(name) + 1):
+        a, b = name[:k], name[k:]
+        if b:
+            edits.add(a + b[1:])
+        if len(b) > 1:
+            edits.add(a + b[1] + b[0] + b[2:])
+        for c in letters:
+            edits.add(a + c + b)
+            if b:
+                edits.add(a + c + b[1:])
+    edits.discard(name)
+    bare = _DIGITS.sub("", name)
+    near = sorted(e for e in edits if len(e) >= SIMILAR_MIN and e in known and _DIGITS.sub("", e) != bare)
+    return near[0] if near else None
+
+
+_DIGITS = re.compile(r"[0-9]+")
+
+
+def _occurrences(node, out: list) -> None:
+    """(kind, name, span) of every predicate, function and constant a statement names."""
+    match node:
+        case S.Atom(name, args):
+            out.append(("predicate", name, node.span))
+            for a in args:
+                _occurrences(a, out)
+        case S.Fn(name, args):
+            out.append(("function", name, node.span))
+            for a in args:
+                _occurrences(a, out)
+        case S.Const(name):
+            out.append(("constant", name, node.span))
+        case S.Op(_, args):
+            for a in args:
+                _occurrences(a, out)
+        case S.Cmp(_, l, r) | S.Implies(l, r) | S.Iff(l, r):
+            _occurrences(l, out)
+            _occurrences(r, out)
+        case S.Not(body) | S.Quant(_, _, body) | S.Axiom(body) | S.Query(body):
+            _occurrences(body, out)
+        case S.And(items) | S.Or(items):
+            for x in items:
+                _occurrences(x, out)
+        case S.Rule(head, body):
+            _occurrences(head, out)
+            for b in body:
+                _occurrences(b, out)
+        case S.PredDecl(name) | S.FunDecl(name):
+            out.append(("predicate" if isinstance(node, S.PredDecl) else "function", name, node.span))
+        case S.ConstDecl(names):
+            out.extend(("constant", n, node.span) for n in names)
+        case S.ClosedDecl(names):
+            out.extend(("predicate", n, node.span) for n in names)
+        case S.TypeDecl(_, "enum", elements):
+            out.extend(("constant", n, node.span) for n in elements)
+
+
+_DECLARATIONS = (S.PredDecl, S.FunDecl, S.ConstDecl, S.ClosedDecl, S.TypeDecl)
+
+
+def _name_span(span, name: str):
+    """The span of a name at the start of `span` (an atom's predicate, a function's name)."""
+    if span is None:
+        return None
+    return Span(span.file, span.line, span.col, span.line, span.col + len(S.show_name(name)))
+
+
+def tell_warnings(told: list, before: Signature, after: Signature) -> list[Diagnostic]:
+    """W002 for each predicate, function or constant of the statements `told` that the KB did
+    not know before (`before`), occurs once in them and is one edit away from a name of the same
+    kind that was known before it (in `after`, and not first met later in `told`)."""
+    found: list = []
+    for st in told:
+        if not isinstance(st, S.Query):
+            here: list = []
+            _occurrences(st, here)
+            found += [(*x, isinstance(st, _DECLARATIONS)) for x in here]
+    counts: dict = {}
+    first: dict = {}
+    for i, (kind, name, _, _) in enumerate(found):
+        counts[(kind, name)] = counts.get((kind, name), 0) + 1
+        first.setdefault((kind, name), i)
+    old = (before.preds, before.funs, before.consts)
+    tables = {"predicate": after.preds, "function": after.funs, "constant": after.consts}
+    out, checks = [], 0
+    for i, (kind, name, span, declared) in enumerate(found):
+        if counts[(kind, name)] != 1 or declared or any(name in t for t in old):   # a declaration is deliberate
+            continue
+        checks += 1
+        if checks > SIMILAR_CHECKS:
+            break
+        near = similar_name(name, _KnownBefore(tables[kind], first, kind, i))
+        if near is not None:
+            out.append(warning(
+                "W002", f"{kind} '{S.show_name(name)}' occurs only here; did you mean '{S.show_name(near)}'?",
+                _name_span(span, name) if kind != "constant" else span,
+                f"a misspelt name is a new {kind}, and the statement is told about it; "
+                f"if '{S.show_name(name)}' is meant, ignore this warning"))
+    return out
+
+
+class _KnownBefore:
+    """The names of a signature table that were known before occurrence `i` of a tell."""
+
+    def __init__(self, table, first: dict, kind: str, i: int):
+        self.table, self.first, self.kind, self.i = table, first, kind, i
+
+    def __contains__(self, name) -> bool:
+        return name in self.table and self.first.get((self.kind, name), -1) < self.i
+
+
+def query_warnings(formula, signature: Signature) -> list[Diagnostic]:
+    """W001 for a predicate or function of the query that no statement mentions, W003 for a
+    constant the KB does not know while a similar one exists (constants of a sort of named
+    individuals are E015 in `check_query`)."""
+    found: list = []
+    _occurrences(formula, found)
+    out, done = [], set()
+    for kind, name, span in found:
+        if (kind, name) in done:
+            continue
+        done.add((kind, name))
+        table = {"predicate": signature.preds, "function": signature.funs, "constant": signature.consts}[kind]
+        if name in table:
+            continue
+        near = similar_name(name, table)
+        shown = S.show_name(name)
+        if kind != "constant":
+            out.append(warning(
+                "W001", f"{kind} '{shown}' occurs nowhere in the knowledge base", _name_span(span, name),
+                f"did you mean '{S.show_name(near)}'?" if near else
+                f"nothing is known about {shown}: in the open world a query about it is unknown"))
+        elif near is not None:
+            out.append(warning("W003", f"constant '{shown}' occurs nowhere in the knowledge base; "
+                                       f"did you mean '{S.show_name(near)}'?", span,
+                               "a constant the knowledge base does not name is an unknown individual"))
+    return out

@@ -9,7 +9,7 @@ import argparse
 import json
 import sys
 
-from .answer import Answer, incompleteness
+from .answer import CONSISTENCY_UNKNOWN, Answer, incompleteness
 from .errors import ScientiaError, UsageError, Diagnostic, Span, read_source
 from .kb import LIBRARY, KnowledgeBase
 from .parse import parse_program
@@ -71,22 +71,33 @@ def _parser() -> argparse.ArgumentParser:
     return p
 
 
-def _load(kb: KnowledgeBase, path: str, out, as_json: bool) -> None:
+def _load(kb: KnowledgeBase, path: str, out, as_json: bool, shown: set | None = None) -> list:
+    shown = set() if shown is None else shown
     if path.endswith((".p", ".tptp")):
         from .tptp import parse_tptp
         text = read_source(path)
         results = kb.tell_statements(parse_tptp(text, path), {path: text})
     else:
         results = kb.load(path)
+    warn(getattr(results, "warnings", ()) + kb.warnings, kb.sources, shown)
     for query, answers in results:
-        print_answers(query, answers, out, as_json)
+        print_answers(query, answers, out, as_json, kb.sources, shown)
+    return results
+
+
+def warn(diagnostics, sources: dict, shown: set, err=None) -> None:
+    """Print warnings to stderr (`file:line:col: warning: ... [W0xx]` with a caret), each once."""
+    for d in diagnostics:
+        if d not in shown:
+            shown.add(d)
+            print(d.render(sources), file=err or sys.stderr)
 
 
 def _loaded(args, out=None) -> KnowledgeBase:
     """A KB with the command's files loaded in order (their query answers printed to `out`)."""
-    kb = KnowledgeBase(timeout_ms=args.timeout_ms)
+    kb, shown = KnowledgeBase(timeout_ms=args.timeout_ms), set()
     for f in args.files:
-        _load(kb, f, out, args.json)
+        _load(kb, f, out, args.json, shown)
     return kb
 
 
@@ -103,13 +114,27 @@ def cmd_ask(args) -> int:
         raise UsageError([Diagnostic("E002", "--query takes one query, such as 'ancestor(alice, X)'", None,
                                      "tell statements in a file and load it")])
     for query, answers in kb.tell_statements(statements, {"<query>": text}):
-        print_answers(query, answers, sys.stdout, args.json)
+        print_answers(query, answers, sys.stdout, args.json, {**kb.sources, "<query>": text})
     return 0
 
 
 def cmd_check(args) -> int:
-    kb = _loaded(args)
-    print(f"ok: {len(kb.entries)} statements, {len(kb.signature.preds)} predicates")
+    """Parse, type and consistency checks. `ok` only when consistency was established; the
+    files' queries (a TPTP conjecture) are answered but not printed, so a query that ran out
+    of budget is said: `ok` is about the statements, not about the conjecture."""
+    kb, shown, answers = KnowledgeBase(timeout_ms=args.timeout_ms), set(), []
+    for f in args.files:
+        answers += [a for _, found in _load(kb, f, None, False, shown) for a in found]
+    counts = f"{len(kb.entries)} statements, {len(kb.signature.preds)} predicates"
+    if any(d.code == CONSISTENCY_UNKNOWN for d in kb.warnings):
+        print(f"not established: {counts} parse and type-check, but their consistency was not "
+              f"established (resource limit) [{CONSISTENCY_UNKNOWN}]")
+    else:
+        print(f"ok: {counts}")
+    gave_up = sum(a.solver_gave_up for a in answers)
+    if gave_up:
+        print(f"note: {gave_up} of {len(answers)} query answers ran out of budget (unknown: resource limit); "
+              "`scientia run` shows them")
     return 0
 
 
@@ -240,9 +265,11 @@ def cmd_repl(args) -> int:
     return Repl(timeout_ms=args.timeout_ms, as_json=args.json).run(args.files)
 
 
-def print_answers(query: str, answers: list, out, as_json: bool) -> None:
+def print_answers(query: str, answers: list, out, as_json: bool, sources: dict | None = None,
+                  shown: set | None = None) -> None:
     if out is None:
         return
+    warn(getattr(answers, "warnings", ()), sources or {}, set() if shown is None else shown)
     if as_json:
         record = {"query": query, "answers": [a.to_json() for a in answers]}
         if getattr(answers, "incomplete", None):
@@ -286,6 +313,8 @@ def describe(a: Answer) -> str:
     text = f"{binding}: {a.verdict}" if binding else str(a.verdict)
     if a.reason:
         text += f" ({a.reason})"
+    if getattr(a, "consistency_unknown", False):
+        text += f"  (warning: the knowledge base may be inconsistent [{CONSISTENCY_UNKNOWN}])"
     if a.witnesses:
         text += f"\n      holds in: {_model(a.witnesses['holds'])}\n      fails in: {_model(a.witnesses['fails'])}"
     return text

@@ -118,6 +118,12 @@ def error(code: str, message: str, span: Span | None = None, help: str | None = 
     return Diagnostic(code, message, span, help)
 
 
+def warning(code: str, message: str, span: Span | None = None, help: str | None = None) -> Diagnostic:
+    """A warning (code W0xx): something a user likely did not mean. It never changes an
+    answer and never blocks a tell; it renders like an error, as `file:line:col: warning:`."""
+    return Diagnostic(code, message, span, help, "warning")
+
+
 class KernelBudget(ProofError):
     """The kernel could not confirm a step within its time budget (z3 answered unknown): the
     proof is neither accepted nor shown wrong. `ask` turns this into `unknown (resource limit)`."""

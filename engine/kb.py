@@ -18,8 +18,8 @@ from pathlib import Path
 from . import kernel
 from . import syntax as S
 from .answer import Answer, AnswerList, Answers, Verdict
-from .check import check, check_query
-from .errors import Diagnostic, InconsistencyError, ScientiaError, UsageError
+from .check import check, check_query, nullary_terms, query_warnings, tell_warnings
+from .errors import Diagnostic, InconsistencyError, ScientiaError, UsageError, warning
 from .parse import parse_formula, parse_program
 from .perceived import perception
 from .probability import Perception, QueryProbability, mentions, outcomes, query_probability
@@ -50,6 +50,17 @@ class _Version:
     signature: Signature = field(default_factory=Signature)
     sources: dict = field(default_factory=dict)
     libraries: frozenset = frozenset()
+    warnings: tuple = ()        # standing warnings of this version (W031), carried by every answer
+
+
+class Told(list):
+    """What `tell` and `load` return: the (query text, [Answer, ...]) pairs of the text's
+    queries, in order, and in `warnings` the warnings of the tell: likely typos (W002) and
+    a consistency check that gave up (W031)."""
+
+    def __init__(self, results=(), warnings=()):
+        super().__init__(results)
+        self.warnings = tuple(warnings)
 
 
 _KERNEL_CACHES: "weakref.WeakKeyDictionary" = weakref.WeakKeyDictionary()   # theory -> the kernel's cache
@@ -134,6 +145,24 @@ class KnowledgeBase:
     def sources(self) -> dict:
         return dict(self._v.sources)
 
+    @property
+    def warnings(self) -> tuple:
+        """The warnings that hold for the KB as it stands, as Diagnostics: W031 when z3 could not
+        establish its consistency within the budget. The statements were told anyway, so an
+        answer may rest on a contradiction: every answer carries these (`Answer.warnings`)
+        until a change of the KB establishes consistency."""
+        return self._v.warnings
+
+    @_locked
+    def set_timeout(self, timeout_ms: int) -> None:
+        """Change the time budget of each solver call (`timeout_ms`). Assigning `kb.timeout_ms`
+        alone reaches only theories built later: the current one (and its cached z3 problems)
+        was built with the old budget, so it is rebuilt here from the same statements."""
+        if isinstance(timeout_ms, bool) or not isinstance(timeout_ms, int) or timeout_ms <= 0:
+            raise UsageError([Diagnostic("E020", f"the time budget must be a positive number of ms, got {timeout_ms!r}")])
+        self.timeout_ms = timeout_ms
+        self._theory = self._theory_for(self._v.entries, self._v.signature)
+
     # ------------------------------------------------------------ tell
     @_locked
     def tell(self, text: str, file: str | None = None) -> list:
@@ -142,7 +171,11 @@ class KnowledgeBase:
         if file is None:
             self._tells += 1
             file = f"<tell#{self._tells}>"
-        return self.tell_statements(parse_program(text, file), {file: text})
+        statements = parse_program(text, file)
+        before = self._v
+        results = self.tell_statements(statements, {file: text})
+        lint = tell_warnings(statements, before.signature, self._v.signature)
+        return Told(results, lint + [w for w in self._v.warnings if w not in before.warnings])
 
     @_locked
     def tell_statements(self, statements: list, sources: dict | None = None) -> list:
@@ -172,8 +205,8 @@ class KnowledgeBase:
         signature, checked = check(statements, Signature(), sources)
         entries = tuple(Entry(c.statement, c.sentence, _source(c.statement)) for c in checked)
         theory = self._theory_for(entries, signature)
-        self._check_consistent(theory, sources)
-        return _Version(entries, signature, sources, libraries), theory
+        warnings = self._check_consistent(theory, sources)
+        return _Version(entries, signature, sources, libraries, tuple(warnings)), theory
 
     def _theory_for(self, entries, signature) -> Theory:
         return Theory(entries, signature, self.timeout_ms, self._perceived, self.max_instances)
@@ -287,16 +320,19 @@ class KnowledgeBase:
                 out.extend(more)
         return out, libraries, sources
 
-    def _check_consistent(self, theory: Theory, sources: dict):
+    def _check_consistent(self, theory: Theory, sources: dict) -> list:
+        """Raise InconsistencyError when the statements contradict each other; return the
+        warnings of the check: W031 when it gave up (a time or grounding budget). Such a KB
+        is accepted, not refused (a hard but consistent KB stays usable), and the warning stays
+        on it: every answer carries it, since from a contradiction anything follows."""
         if not theory.hard:
-            return
+            return []
         try:
-            self._check_components(theory, sources)
+            return self._check_components(theory, sources)
         except Budget as e:
-            raise InconsistencyError([Diagnostic(
-                "E031", f"could not establish consistency (resource limit: {e})", None,
-                "the statements ground to too many instances: use an open sort, or fewer variables "
-                "over large finite sorts")], sources) from None
+            return [_consistency_unknown(
+                f"resource limit: {e}", "the statements ground to too many instances: use an open sort, "
+                "or fewer variables over large finite sorts")]
 
     def _check_components(self, theory: Theory, sources: dict):
         indices = theory.relevant_to_entries(theory.hard)
@@ -304,22 +340,27 @@ class KnowledgeBase:
             core = violation(theory, indices)
             if core is not None:
                 raise InconsistencyError(_conflict(theory, core, self._perceived), sources)
-            return
+            return []
         for extensions in ({}, None):      # first without, then with the closed-world literals
             problem = theory.problem(indices, extensions=extensions)
             outcome = problem.check()
             if outcome.status == "unsat":
                 raise InconsistencyError(_conflict(theory, outcome.core, self._perceived), sources)
             if outcome.status == "unknown":
-                raise InconsistencyError([Diagnostic(
-                    "E031", f"could not establish consistency ({outcome.reason})", None,
-                    "raise the time budget (timeout_ms) or simplify the statements")], sources)
+                return [_consistency_unknown(outcome.reason or "resource limit",
+                                             "raise the time budget (timeout_ms; `:timeout` in the REPL, "
+                                             "--timeout-ms on the command line) or simplify the statements")]
+        return []
 
     # ------------------------------------------------------------ ask
     @_locked
     def ask(self, query: str, timeout_ms: int | None = None) -> Answer:
-        """A closed query: true, false or unknown. Free variables are read existentially."""
-        return self._closed(self._theory, self._v, _existential(parse_formula(query)), query, timeout_ms)
+        """A closed query: true, false or unknown. Free variables are read existentially.
+        `Answer.warnings` holds the KB's warnings and the query's (W001, W003)."""
+        formula = parse_formula(query)
+        answer = self._closed(self._theory, self._v, _existential(formula), query, timeout_ms)
+        answer.warnings = self._query_warnings(self._v, formula)
+        return answer
 
     @_locked
     def ask_all(self, query: str, timeout_ms: int | None = None, budget_ms: int | None = None) -> Sequence:
@@ -329,17 +370,30 @@ class KnowledgeBase:
         that is more) bounds the whole search; `Answers.incomplete` says when it ran out."""
         formula = parse_formula(query)
         if not free_vars(formula):
-            return [self._closed(self._theory, self._v, formula, query, timeout_ms)]
+            answer = self._closed(self._theory, self._v, formula, query, timeout_ms)
+            answer.warnings = self._query_warnings(self._v, formula)
+            return AnswerList([answer], None, answer.warnings)
         budget = budget_ms if budget_ms is not None else max(60_000, 12 * (timeout_ms or self.timeout_ms))
-        return self._open(self._theory, self._v, formula, query, timeout_ms, budget)
+        answers = self._open(self._theory, self._v, formula, query, timeout_ms, budget)
+        answers.warnings = self._query_warnings(self._v, formula)
+        return answers
 
     def _answer_query(self, theory, version, st: S.Query):
         text = S.show_formula(st.formula)
+        warnings = self._query_warnings(version, st.formula)
         if free_vars(st.formula):
             answers = self._open(theory, version, st.formula, text)
+            answers.warnings = warnings
             return text, AnswerList(sorted(answers, key=lambda a: sorted((k, repr(v)) for k, v in a.bindings.items())),
-                                    answers.incomplete)
-        return text, [self._closed(theory, version, st.formula, text)]
+                                    answers.incomplete, warnings)
+        answer = self._closed(theory, version, st.formula, text)
+        answer.warnings = warnings
+        return text, AnswerList([answer], None, warnings)
+
+    @staticmethod
+    def _query_warnings(version, formula) -> tuple:
+        """The warnings an answer carries: the KB's (W031) and the query's own (W001, W003)."""
+        return tuple(version.warnings) + tuple(query_warnings(formula, version.signature))
 
     def _closed(self, theory, version, formula, text, timeout_ms: int | None = None) -> Answer:
         from .errors import KernelBudget
@@ -385,6 +439,7 @@ class KnowledgeBase:
     def retract(self, text: str) -> int:
         """Remove every statement equal (up to bound-variable names) to the given one."""
         target = [st for st in parse_program(text if text.strip().endswith(".") else text + ".", "<retract>")]
+        target = nullary_terms(target, {f for f, (args, _) in self.signature.funs.items() if not args})
         keys = {_key(st) for st in target}
         keep = [e.statement for e in self._v.entries if _key(e.statement) not in keys]
         removed = len(self._v.entries) - len(keep)
@@ -551,6 +606,13 @@ class KnowledgeBase:
     @staticmethod
     def _bound(bindings: dict) -> str:
         return " with " + ", ".join(f"{k} = {v}" for k, v in sorted(bindings.items())) if bindings else ""
+
+
+def _consistency_unknown(reason: str, hint: str) -> Diagnostic:
+    from .answer import CONSISTENCY_UNKNOWN
+    return warning(CONSISTENCY_UNKNOWN, f"consistency was not established ({reason}): the statements were told, "
+                                        "but the knowledge base may be inconsistent, and then every answer "
+                                        "from it is unreliable", None, hint)
 
 
 def _existential(formula):

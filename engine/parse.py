@@ -56,8 +56,11 @@ def parse_program(text: str, file: str = "<input>") -> list:
         diagnostics += _surrogates(text, file)
         shown, text = _SURROGATE.sub("\ufffd", text), _SURROGATE.sub(" ", text)
     tokens = _tokens(text, file, diagnostics)
+    bad_chars = [(d.span.line, d.span.col) for d in diagnostics if d.code == "E001" and d.span]
     statements = []
     for chunk in _statements(tokens, file, diagnostics):
+        if any((chunk[0].line, chunk[0].column) <= at <= (chunk[-1].line, chunk[-1].column) for at in bad_chars):
+            continue        # the bad character is the error: what the parser says after it is noise
         node = _ground_fact(chunk, file) or _parse_statement(chunk, file, diagnostics)
         if node is not None:
             statements.append(node)
@@ -155,10 +158,16 @@ def _tokens(text: str, file: str, diagnostics: list) -> list[Token]:
         try:
             return list(LexerThread.from_text(_lexer(), text).lex(None))
         except UnexpectedCharacters as e:
+            at = e.pos_in_stream
+            ch = text[at]
+            width = 2 if text.startswith("\\+", at) else 1      # Prolog's \+ is one operator
             diagnostics.append(Diagnostic(
-                "E001", f"unexpected character {text[e.pos_in_stream]!r}",
-                Span(file, e.line, e.column, e.line, e.column + 1), _char_hint(text[e.pos_in_stream])))
-            text = text[:e.pos_in_stream] + " " + text[e.pos_in_stream + 1:]
+                "E001", f"unexpected character {ch!r}" if width == 1 else f"unexpected '{text[at:at + width]}'",
+                Span(file, e.line, e.column, e.line, e.column + width), _char_hint(text[at:at + width])))
+            text = text[:at] + " " * width + text[at + width:]
+            close = text.find("]", at, text.find("\n", at) % (len(text) + 1))
+            if ch == "[" and close > 0:      # a Prolog list: one error for the pair of brackets
+                text = text[:close] + " " + text[close + 1:]
             if len(diagnostics) >= MAX_ERRORS:
                 return []
 
@@ -170,8 +179,16 @@ def _char_hint(ch: str) -> str | None:
         return "strings are not a type in v1; quote names with single quotes: 'New York'"
     if ch == "'":
         return "a quoted name must end with ' on the same line"
+    if ch == "\\+":
+        return "negation is written `not` (or `~`); for negation as failure declare the predicate `closed`"
     if ch == "\\":
         return "did you mean the negation `not` or `~`?"
+    if ch == ";":
+        return "disjunction is written `|` (`;` is Prolog's)"
+    if ch == "!":
+        return "there is no cut: write `not` for negation, and declare predicates `closed` for negation as failure"
+    if ch in "[]":
+        return "there are no lists in v1: name the elements, or use a predicate such as member(X, s)"
     return None
 
 
@@ -226,21 +243,23 @@ def _ground_fact(chunk: list[Token], file: str):
 
 def _parse_statement(chunk: list[Token], file: str, diagnostics: list):
     ip = _lark().parse_interactive(start="statement")
-    previous = None
+    previous, fed = None, []
     for tok in chunk:
         try:
             ip.feed_token(tok)
         except UnexpectedToken as e:
             if tok.type in _KEYWORD_TYPES and "LNAME" in e.expected:
-                ip.feed_token(Token.new_borrow_pos("LNAME", tok.value, tok))
+                tok = Token.new_borrow_pos("LNAME", tok.value, tok)
+                ip.feed_token(tok)
             else:
-                diagnostics.append(_unexpected(tok, previous, e.expected, file))
+                diagnostics.append(_unexpected(tok, previous, _acceptable(fed, e.expected), file))
                 return None
+        fed.append(tok)
         previous = tok
     try:
         tree = ip.feed_eof(chunk[-1])
     except UnexpectedInput as e:
-        diagnostics.append(_unexpected(chunk[-1], previous, getattr(e, "expected", set()), file))
+        diagnostics.append(_unexpected(chunk[-1], previous, _acceptable(fed, getattr(e, "expected", set())), file))
         return None
     deep = too_deep(tree, file, _NOT_NESTING)
     if deep is not None:
@@ -253,13 +272,43 @@ def _parse_statement(chunk: list[Token], file: str, diagnostics: list):
         return None
 
 
+def _acceptable(fed: list[Token], expected) -> set:
+    """The terminals that can really come next after the tokens `fed`. The LALR tables merge
+    lookaheads, so the set an error carries may list tokens that no statement allows there
+    (after `anc(tom`, 'open', '}' and ':'); replaying the tokens and asking the parser which
+    terminals it would shift keeps only those that can continue the statement."""
+    ip = _lark().parse_interactive(start="statement")
+    try:
+        for tok in fed:
+            ip.feed_token(tok)
+        accepted = ip.accepts()
+    except UnexpectedInput:
+        return set(expected)
+    accepted = {x for x in accepted if x not in _KEYWORD_TYPES or "LNAME" not in accepted}
+    # Where the parser had already reduced for this token, what it expected there is the
+    # narrower (and still true) list: `p(A.` expects ')' or ','.
+    return (accepted & set(expected)) or accepted or set(expected)
+
+
+_PROLOG_HINTS = {    # (previous token, this token) -> hint, for Prolog habits the language does not share
+    ("VAR", "is"): "there is no `is`: arithmetic is a comparison, write `Y = X + 1`",
+    ("=", "="): "equality is a single `=` (there is no `==`)",
+    ("=", "<"): "less-or-equal is written `<=` (not `=<`)",
+    ("\\", "+"): "negation is written `not` (or `~`)",
+}
+
+
 def _unexpected(tok: Token, previous: Token | None, expected, file: str) -> Diagnostic:
     names = sorted({_READABLE.get(x, repr(x.lower()) if x.isupper() else x) for x in expected
                     if not x.startswith("__")})
     what = "end of statement" if tok.type == "DOT" else repr(tok.value)
     message = f"unexpected {what}; expected {', '.join(names) if names else 'something else'}"
     hint = None
-    if previous is not None and previous.end_line and tok.line > previous.end_line and tok.type != "DOT":
+    prolog = None if previous is None else \
+        _PROLOG_HINTS.get((previous.type if previous.type == "VAR" else previous.value, tok.value))
+    if prolog is not None:
+        hint = prolog
+    elif previous is not None and previous.end_line and tok.line > previous.end_line and tok.type != "DOT":
         hint = "is a '.' missing at the end of the previous line?"
     elif tok.type == "VAR" and "LNAME" in expected:
         hint = "names of constants, predicates and sorts start with a lower-case letter; variables with upper-case"
@@ -371,7 +420,8 @@ class _Convert:
             case "symbol":
                 return S.Atom(self.name(t.children[0]), (), sp)
             case "apply":
-                return S.Atom(self.name(t.children[0]), self.args(t.children[1]), sp)
+                args = self.args(t.children[1]) if t.children[1] is not None else ()
+                return S.Atom(self.name(t.children[0]), args, sp)
             case "var":
                 self.fail(t, f"a variable ({t.children[0].value}) cannot stand for a formula",
                           "write an atom such as p(X), or a comparison such as X = a")
@@ -400,7 +450,8 @@ class _Convert:
             case "symbol":
                 return S.Const(self.name(t.children[0]), sp)
             case "apply":
-                return S.Fn(self.name(t.children[0]), tuple(self.term(a) for a in t.children[1].children), sp)
+                args = t.children[1].children if t.children[1] is not None else ()
+                return S.Fn(self.name(t.children[0]), tuple(self.term(a) for a in args), sp)
             case "binop":
                 left, op, right = t.children
                 return S.Op(str(op.value), (self.term(left), self.term(right)), sp)

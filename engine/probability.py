@@ -90,7 +90,11 @@ def query_probability(theory, sig, query, text: str, perceptions: list, limit: i
     problem = _problem(theory, sig, query, perceptions, [query])
     goal = problem.formula(query)
     mass = {"true": 0.0, "false": 0.0, "unknown": 0.0, "inconsistent": 0.0}
-    ranked, visited, total = [], 0, 1.0
+    # The models' distributions sum to 1 only up to their float precision (float32: about
+    # 1e-7), so the whole mass is their product, and the sum is exact when every
+    # interpretation was visited, whatever the rounding.
+    total = math.prod(sum(q for _, q in p.distribution) for p in perceptions)
+    ranked, visited, exact = [], 0, False
     try:
         for prob, labels in best_first(perceptions):
             if visited >= limit:
@@ -100,10 +104,13 @@ def query_probability(theory, sig, query, text: str, perceptions: list, limit: i
             mass[verdict] += prob
             if verdict != "inconsistent" and len(ranked) < 2:
                 ranked.append((prob, labels, verdict))
+        else:
+            exact = True
     except Budget:
         pass
     seen = sum(mass.values())
-    exact = seen >= total - 1e-9
+    if exact:
+        total = seen
     return _summary(text, perceptions, mass, max(0.0, total - seen), ranked, visited, exact)
 
 

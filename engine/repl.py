@@ -43,7 +43,9 @@ COMMANDS = {
     "undo": (":undo", "undo the last tell, retract, load or reset"),
     "reset": (":reset", "start again from an empty knowledge base"),
     "json": (":json", "toggle JSON output (one object per query, as `scientia run --json`)"),
-    "time": (":time", "toggle timings"),
+    "time": (":time", "toggle timings (of tells, queries and loads)"),
+    "timeout": (":timeout [T]", "show or set the time budget of each solver call: 10s, 500ms, or a number of ms"),
+    "warnings": (":warnings", "the warnings of the knowledge base and of the last input"),
     "quit": (":quit", "leave (Ctrl-D does too)"),
 }
 
@@ -60,6 +62,8 @@ class Repl:
         self.as_json, self.timing = as_json, False
         self.undo_stack: list = []        # (what was done, (version, theory) before it)
         self.last: list = []              # the answers of the last query
+        self.last_warnings: list = []     # the warnings of the last input (tell, query or load)
+        self.source: dict = {}            # the text of the input being answered, for carets
         self.buffer: list = []            # lines of an input that still needs its '.'
         self.inputs = 0
         self.errors = 0
@@ -102,6 +106,10 @@ class Repl:
             line = input(MORE if self.buffer else PROMPT)
         except EOFError:
             self.newline()
+            if "".join(self.buffer).strip():
+                lines = len(self.buffer)
+                self.say(f"dropped the unfinished input ({lines} line{'s' if lines != 1 else ''} without "
+                         "a final '.')")
             self.done = True
         else:
             self.feed(line + "\n")
@@ -133,6 +141,7 @@ class Repl:
             return self.error(e)
         queries = [st for st in statements if isinstance(st, S.Query)]
         changes = len(statements) - len(queries)
+        self.source = {f"<repl#{self.inputs}>": text}
         start = time.perf_counter()
         results = self.guarded(lambda: self.kb.tell(text, f"<repl#{self.inputs}>"),
                                f"tell of {_first_line(text)}" if changes else None)
@@ -158,6 +167,8 @@ class Repl:
     def told(self, changes: int, results: list, seconds: float) -> None:
         if changes and not self.as_json:
             self.say(f"ok: {changes} statement{'s' if changes != 1 else ''} told")
+        self.last_warnings = []
+        self.warn(getattr(results, "warnings", ()))
         for query, answers in results:
             self.show_answers(query, answers)
         if self.timing:
@@ -170,15 +181,26 @@ class Repl:
             text = S.show_formula(st.formula)
             self.show_answers(text, [Answer(text, Verdict.UNKNOWN, reason="interrupted")])
 
+    def warn(self, diagnostics) -> None:
+        """Show warnings (W0xx) once each per input; `:warnings` lists them again."""
+        new = [d for d in diagnostics if d not in self.last_warnings]
+        self.last_warnings += new
+        if not new:
+            return
+        if self.as_json:
+            return self.say(json.dumps({"warnings": [d.to_json() for d in new]}))
+        self.say("\n".join(d.render({**self.kb.sources, **self.source}) for d in new))
+
     def show_answers(self, query: str, answers: list) -> None:
         self.last = answers
+        if not self.as_json and not self.interactive:
+            self.say(f"?- {query}.")
+        self.warn([d for d in getattr(answers, "warnings", ()) if d not in self.kb.warnings])
         if self.as_json:
             record = {"query": query, "answers": [a.to_json() for a in answers]}
             if getattr(answers, "incomplete", None):
                 record["incomplete"] = answers.incomplete
             return self.say(json.dumps(record))
-        if not self.interactive:
-            self.say(f"?- {query}.")
         notes = incompleteness(answers)
         if not answers:
             for line in notes:
@@ -221,10 +243,11 @@ class Repl:
 
     def do_load(self, arg: str) -> None:
         if self.needs(arg, "a file name"):
+            start = time.perf_counter()
             results = self.guarded(lambda: self.kb.load(arg), f":load {arg}")
             if results not in (None, _INTERRUPTED):
                 self.say(f"loaded {arg}: {len(self.kb.entries)} statements in the knowledge base")
-                self.told(0, results, 0.0)
+                self.told(0, results, time.perf_counter() - start)
 
     def do_save(self, arg: str) -> None:
         if self.needs(arg, "a file name") and self.guarded(lambda: self.kb.save(arg) or True):
@@ -310,6 +333,22 @@ class Repl:
         self.timing = not self.timing
         self.say(f"timings {'on' if self.timing else 'off'}")
 
+    def do_timeout(self, arg: str) -> None:
+        if not arg:
+            return self.say(f"time budget: {_show_ms(self.kb.timeout_ms)} per solver call")
+        ms = _parse_ms(arg)
+        if ms is None:
+            self.errors += 1
+            return self.say(f"error: cannot read the time budget {arg!r}; write 10s, 500ms or a number of ms")
+        self.kb.set_timeout(ms)
+        self.say(f"time budget: {_show_ms(ms)} per solver call")
+
+    def do_warnings(self, arg: str) -> None:
+        shown = list(self.kb.warnings) + [d for d in self.last_warnings if d not in self.kb.warnings]
+        if not shown:
+            return self.say("no warnings")
+        self.say("\n".join(d.render(self.kb.sources) for d in shown))
+
     def do_quit(self, arg: str) -> None:
         self.done = True
 
@@ -372,6 +411,20 @@ def _short_proof(a: Answer, n: int | None) -> str:
         more = len(lines) - len(short)
         short.append(f"... {more} more line{'s' if more > 1 else ''} (:why{' ' + str(n) if n else ''})")
     return "\n".join(short)
+
+
+def _parse_ms(text: str) -> int | None:
+    """`10s`, `1.5 s`, `500ms` or `500` (milliseconds) as a whole number of ms > 0, else None."""
+    import re
+    m = re.fullmatch(r"\s*([0-9]+(?:\.[0-9]*)?)\s*(ms|s|)\s*", text)
+    if m is None:
+        return None
+    ms = round(float(m.group(1)) * (1000 if m.group(2) == "s" else 1))
+    return ms if ms > 0 else None
+
+
+def _show_ms(ms: int) -> str:
+    return f"{ms / 1000:g} s" if ms % 100 == 0 and ms >= 1000 else f"{ms} ms"
 
 
 def _model(m: dict) -> str:

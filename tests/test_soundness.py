@@ -143,9 +143,11 @@ def test_grounding_is_counted_before_it_is_built():
     kb.tell("g(e1) | g(e2).")
     a = kb.ask("forall X: s, Y: s, Z: s. (r(X, Y, Z) | g(X) | not g(Y) | r(Z, Z, Z))")
     assert a.verdict is U and "resource limit" in a.reason and "instances" in a.reason
-    with pytest.raises(InconsistencyError) as e:
-        kb.tell("forall X: s, Y: s, Z: s. (r(X, Y, Z) | g(Z)).")
-    assert "instances" in e.value.render()
+    # A consistency check that runs out of its grounding budget gave up: the tell is accepted
+    # with a warning (W031) that every later answer carries, never refused as inconsistent.
+    told = kb.tell("forall X: s, Y: s, Z: s. (r(X, Y, Z) | g(Z)).")
+    assert [d.code for d in told.warnings] == ["W031"] and "instances" in told.warnings[0].message
+    assert kb.ask("g(e1) | g(e2)").consistency_unknown
     assert consts
 
 
