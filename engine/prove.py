@@ -125,10 +125,28 @@ def decide_smt(theory, sig, query, text):
         if "unknown" in (refute.status, confirm.status):
             reason = refute.reason or confirm.reason
             return Answer(text, Verdict.UNKNOWN, reason=reason or "resource limit"), None
+        unclosed = _unclosed(theory, sig, problem)
+        if unclosed:     # the two models may break a closure the problem was not told of
+            return Answer(text, Verdict.UNKNOWN, reason=f"incomplete: the closed world of {', '.join(unclosed)} "
+                                                        "is not applied to constants only the query names"), None
         witnesses = _witnesses(problem, confirm.model, refute.model, query_atoms)
         return Answer(text, Verdict.UNKNOWN, reason="open world", witnesses=witnesses), None
     except Budget as e:
         return Answer(text, Verdict.UNKNOWN, reason=f"resource limit: {e}"), None
+
+
+def _unclosed(theory, sig, problem) -> list:
+    """The closed predicates of the problem that the least model does not settle and that range
+    over an open sort of which the query names a new constant: their atoms over it are left
+    unclosed (engine/theory.py `is_closed_false`), so a model of the problem need not be one
+    of the KB's."""
+    new = set(sig.consts) - set(theory.sig.consts)
+    if not new:
+        return []
+    sorts = {sig.consts[c] for c in new}
+    preds = {pred for pred, _, _ in problem.atoms.values()}
+    return sorted(p for p in preds if p in sig.closed and p not in theory.settled
+                  and set(sig.preds.get(p, ())) & sorts)
 
 
 def _ground_atoms(f) -> list:
@@ -145,7 +163,8 @@ def _ground_atoms(f) -> list:
 
 
 def _atom_texts(problem, query):
-    return {t for t, (p, _, _) in problem.atoms.items() if p in _preds(query)}
+    closing = getattr(problem, "closing", set())
+    return {t for t, (p, _, _) in problem.atoms.items() if p in _preds(query) and t not in closing}
 
 
 def _witnesses(problem, holds, fails, query_atoms) -> dict:
@@ -154,8 +173,9 @@ def _witnesses(problem, holds, fails, query_atoms) -> dict:
     WITNESS_SCAN atoms are evaluated: each evaluation in a large model costs ~0.1 ms)."""
     keys = list(dict.fromkeys(query_atoms))
     mentioned = {v for k in keys if k in problem.atoms for v in problem.atoms[k][1]}
+    closing = getattr(problem, "closing", set())
     near = [t for t, (_, values, _) in problem.atoms.items() if mentioned.intersection(values)]
-    order = list(dict.fromkeys(near + list(problem.atoms)))[:WITNESS_SCAN]
+    order = [t for t in dict.fromkeys(near + list(problem.atoms)) if t not in closing][:WITNESS_SCAN]
     for start in range(0, len(order), 256):
         if len(keys) >= MAX_WITNESS_ATOMS:
             break

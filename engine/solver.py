@@ -309,6 +309,7 @@ class Problem(SmtText):
     def mark(self) -> None:
         """Remember the present state as the base that `reset` returns to (a z3 scope)."""
         self.solver.push()
+        self._closing_base = set(getattr(self, "closing", ()))
         self._base = (len(self.trackers), len(self.atoms), set(self.closed_done), set(self.bounded),
                       set(self.ranged), self.instances)
 
@@ -328,6 +329,7 @@ class Problem(SmtText):
         for text in list(itertools.islice(self.atoms, atoms, None)):
             del self.atoms[text]
         self.closed_done = set(closed_done)
+        self.closing = set(self._closing_base)
         self.bounded, self.ranged, self.instances = set(bounded), set(ranged), instances
         self._assumed = None
 

@@ -300,10 +300,17 @@ class Theory:
     def _listable(self, pred: str) -> bool:
         return all(self._candidates(s) is not None for s in self.sig.preds.get(pred, ()))
 
-    def _candidate_atoms(self, pred: str) -> list:
-        """Every atom of a listable predicate over its candidates (named constants, elements)."""
-        return [S.Atom(pred, tuple(value_term(v) for v in values))
-                for values in itertools.product(*(self._candidates(s) for s in self.sig.preds[pred]))]
+    def _candidate_atoms(self, pred: str, sig: Signature | None = None) -> list:
+        """Every atom of a listable predicate over its candidates (named constants, elements); for
+        a predicate the least model settles, also over the constants only a query names (`sig`)."""
+        sig = sig if sig is not None and pred in self.settled else self.sig
+        sorts = self.sig.preds[pred]
+        values = [self._candidates(s) for s in sorts]
+        if sig is not self.sig:
+            values = [v + tuple(c for c in sig.constants_of(s) if c not in v)
+                      if self.sig.sorts.get(s) and self.sig.sorts[s].kind == "open" else v
+                      for v, s in zip(values, sorts)]
+        return [S.Atom(pred, tuple(value_term(v) for v in vals)) for vals in itertools.product(*values)]
 
     # ------------------------------------------------------------ relevance and grounding
     def relevant(self, symbols: set) -> list:
@@ -414,7 +421,7 @@ class Theory:
             if size > problem.max_instances:
                 raise Budget(f"grounding the {len(indices)} relevant statements needs {size:,} instances, "
                              f"over the budget of {problem.max_instances:,}")
-            problem.closed_done = set()
+            problem.closed_done, problem.closing = set(), set()
             problem.assert_tracked_many(((i, sub), body, sub) for i in indices
                                         for sub, body in _instances(self.entries[i].sentence, sig))
             self._close_all(problem, indices, (), size)
@@ -450,12 +457,16 @@ class Theory:
         if compared:
             chosen |= {p for p in mentioned if set(self.sig.preds.get(p, ())) & compared}
         every = [p for p in sorted(chosen) if self._listable(p)]
-        if sum(len(self._candidate_atoms(p)) for p in every) + size > problem.max_instances:
+        atoms = [a for p in every for a in self._candidate_atoms(p, problem.sig)]
+        if len(atoms) + size > problem.max_instances:
             raise Budget(f"the closed-world literals of {', '.join(every)} are over the budget of "
                          f"{problem.max_instances:,} instances")
-        for p in every:
-            for atom in self._candidate_atoms(p):
-                problem.formula(atom)
+        before = set(problem.atoms)
+        for atom in atoms:
+            problem.formula(atom)
+        # atoms put in only for their closed-world literal: the statements that make some of
+        # them true may lie outside the problem, so a model of it says nothing about them
+        problem.closing |= set(problem.atoms) - before
 
     def _close_atoms(self, problem, sig, known) -> None:
         """Assert the closed-world literal of every closed atom of the problem not yet seen."""
