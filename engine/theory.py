@@ -155,6 +155,33 @@ class Theory:
                         links.setdefault(q, set()).add(head)
         return links
 
+    @cached_property
+    def _depends(self) -> dict:
+        """Predicate -> the predicates its truth can depend on in one step: a rule's head on its
+        body's, and the predicates of any other statement on one another."""
+        graph: dict = {}
+        for e in self.entries:
+            if e.sentence is None:
+                continue
+            if isinstance(e.statement, S.Rule):
+                graph.setdefault(e.statement.head.pred, set()).update(
+                    q for b in e.statement.body for q in _symbols(b) if not q.startswith("fn:"))
+            else:
+                found = {q for q in _symbols(e.sentence) if not q.startswith("fn:")}
+                for q in found:
+                    graph.setdefault(q, set()).update(found)
+        return graph
+
+    def depends_on(self, preds) -> set:
+        """The predicates whose atoms can decide atoms of `preds` (witnesses show only these)."""
+        cone, stack = set(preds), list(preds)
+        while stack:
+            for q in self._depends.get(stack.pop(), ()):
+                if q not in cone:
+                    cone.add(q)
+                    stack.append(q)
+        return cone
+
     def _dependency_order(self, preds) -> list:
         """Closed predicates ordered so that each comes after those its rules depend on."""
         deps: dict = {}
