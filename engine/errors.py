@@ -114,10 +114,6 @@ class UsageError(ScientiaError):
     """The API or CLI was called wrongly (unknown file, unknown library, bad option)."""
 
 
-def error(code: str, message: str, span: Span | None = None, help: str | None = None) -> Diagnostic:
-    return Diagnostic(code, message, span, help)
-
-
 def warning(code: str, message: str, span: Span | None = None, help: str | None = None) -> Diagnostic:
     """A warning (code W0xx): something a user likely did not mean. It never changes an
     answer and never blocks a tell; it renders like an error, as `file:line:col: warning:`."""

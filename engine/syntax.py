@@ -310,7 +310,3 @@ def show(node) -> str:
         case Query(formula):
             return f"?- {show_formula(formula)}."
     return show_formula(node)
-
-
-def show_program(statements) -> str:
-    return "\n".join(show(s) for s in statements) + "\n"

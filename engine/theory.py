@@ -212,10 +212,6 @@ class Theory:
             return Step(step_id, claim, "perceived", model=model, input=input_id, confidence=confidence)
         return Step(step_id, claim, "premise", source=source)
 
-    @property
-    def is_horn(self) -> bool:
-        return not self.hard
-
     # ------------------------------------------------------------ least model and closure
     @cached_property
     def model(self):
