@@ -163,8 +163,7 @@ def _ground_atoms(f) -> list:
 
 
 def _atom_texts(problem, query):
-    closing = getattr(problem, "closing", set())
-    return {t for t, (p, _, _) in problem.atoms.items() if p in _preds(query) and t not in closing}
+    return {t for t, (p, _, _) in problem.atoms.items() if p in _preds(query) and t not in problem.closing}
 
 
 def _witnesses(problem, holds, fails, query_atoms, cone=None) -> dict:
@@ -174,7 +173,7 @@ def _witnesses(problem, holds, fails, query_atoms, cone=None) -> dict:
     large model costs ~0.1 ms)."""
     keys = list(dict.fromkeys(query_atoms))
     mentioned = {v for k in keys if k in problem.atoms for v in problem.atoms[k][1]}
-    closing = getattr(problem, "closing", set())
+    closing = problem.closing
     near = [t for t, (_, values, _) in problem.atoms.items() if mentioned.intersection(values)]
     order = [t for t in dict.fromkeys(near + list(problem.atoms))
              if t not in closing and (cone is None or problem.atoms[t][0] in cone)][:WITNESS_SCAN]

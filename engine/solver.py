@@ -61,6 +61,9 @@ class Problem(SmtText):
         self.shown: dict = {}              # ground value or (pred,) -> printed text
         self.value_texts: dict = {}        # (value, sort, type) -> its SMT-LIB text
         self._assumed = None               # the trackers as a z3 array, for checks
+        self.closed_done: set = set()      # atoms whose closed-world literal was considered
+        self.closing: set = set()          # atoms put in only for their closed-world literal
+        self._base = None                  # the state `reset` returns to (see `mark`)
 
     # ------------------------------------------------------------ sorts and symbols
     def sort(self, name: str):
@@ -309,27 +312,25 @@ class Problem(SmtText):
     def mark(self) -> None:
         """Remember the present state as the base that `reset` returns to (a z3 scope)."""
         self.solver.push()
-        self._closing_base = set(getattr(self, "closing", ()))
-        self._base = (len(self.trackers), len(self.atoms), set(self.closed_done), set(self.bounded),
-                      set(self.ranged), self.instances)
+        self._base = (len(self.trackers), len(self.atoms), set(self.closed_done), set(self.closing),
+                      set(self.bounded), set(self.ranged), self.instances)
 
     def touched(self) -> bool:
         """Whether anything was asserted or recorded since `mark`."""
-        base = getattr(self, "_base", None)
+        base = self._base
         return base is not None and (len(self.trackers) != base[0] or len(self.atoms) != base[1]
-                                     or len(self.bounded) != len(base[3]) or len(self.ranged) != len(base[4]))
+                                     or len(self.bounded) != len(base[4]) or len(self.ranged) != len(base[5]))
 
     def reset(self) -> None:
         """Drop everything asserted or recorded since `mark`: the problem the KB alone gave."""
-        count, atoms, closed_done, bounded, ranged, instances = self._base
+        count, atoms, closed_done, closing, bounded, ranged, instances = self._base
         self.solver.pop()
         self.solver.push()
         for name in list(itertools.islice(self.trackers, count, None)):
             del self.trackers[name]
         for text in list(itertools.islice(self.atoms, atoms, None)):
             del self.atoms[text]
-        self.closed_done = set(closed_done)
-        self.closing = set(self._closing_base)
+        self.closed_done, self.closing = set(closed_done), set(closing)
         self.bounded, self.ranged, self.instances = set(bounded), set(ranged), instances
         self._assumed = None
 

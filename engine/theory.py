@@ -53,7 +53,7 @@ class Theory:
         self._problems: dict = {}           # relevant entry indices -> grounded Problem (reused)
         self._atom_closure: dict = {}       # (pred, values) -> closed-false, decided one atom at a time
         self._closure_problems: dict = {}   # pred -> the Problem that decides its atoms one by one
-        self._closing: dict = {}            # relevant indices -> what `_close_all` needs of them
+        self._close_inputs: dict = {}       # relevant indices -> what `_close_all` needs of them
         self._denials: dict = {}            # entry index -> violation rule or None (see `denials`)
         self._classify()
 
@@ -444,7 +444,6 @@ class Theory:
             if size > problem.max_instances:
                 raise Budget(f"grounding the {len(indices)} relevant statements needs {size:,} instances, "
                              f"over the budget of {problem.max_instances:,}")
-            problem.closed_done, problem.closing = set(), set()
             problem.assert_tracked_many(((i, sub), body, sub) for i in indices
                                         for sub, body in _instances(self.entries[i].sentence, sig))
             self._close_all(problem, indices, (), size)
@@ -468,12 +467,13 @@ class Theory:
         z3 keeps, and over an open sort that a comparison relates (`p(a). closed p.` makes
         `b = a` false through `not p(b)`, an atom that occurs nowhere)."""
         key = tuple(indices)
-        if key not in self._closing:
+        if key not in self._close_inputs:
             sentences = [self.entries[i].sentence for i in indices]
-            self._closing[key] = (set().union(*(compared_sorts(f, self.sig) for f in sentences)) & self.open_sorts,
-                                  set().union(*(set(preds(f)) for f in sentences)) & self.sig.closed,
-                                  self._kept_closed(indices))
-        compared, mentioned, kept = self._closing[key]
+            self._close_inputs[key] = (
+                set().union(*(compared_sorts(f, self.sig) for f in sentences)) & self.open_sorts,
+                set().union(*(set(preds(f)) for f in sentences)) & self.sig.closed,
+                self._kept_closed(indices))
+        compared, mentioned, kept = self._close_inputs[key]
         compared = compared | (set().union(*(compared_sorts(f, self.sig) for f in extra_formulas)) & self.open_sorts)
         mentioned = mentioned | {p for f in extra_formulas for p in preds(f) if p in self.sig.closed}
         chosen = kept | {q for f in extra_formulas for q in quantified_closed(f, self.sig)}
