@@ -23,8 +23,9 @@ from .errors import Diagnostic, InconsistencyError, ScientiaError, UsageError, w
 from .parse import parse_formula, parse_program
 from .perceived import perception
 from .probability import Perception, QueryProbability, mentions, outcomes, query_probability
-from .denials import decidable, violation
+from .denials import violation
 from .prove import candidates, decide
+from .router import FORWARD, route
 from .signature import Signature
 from .solver import Budget
 from .terms import canonical, free_vars, substitute, value_term
@@ -335,8 +336,9 @@ class KnowledgeBase:
                 "or fewer variables over large finite sorts")]
 
     def _check_components(self, theory: Theory, sources: dict):
-        indices = theory.relevant_to_entries(theory.hard)
-        if decidable(theory, indices):     # definite rules and denials: the least model decides
+        plan = route(theory, entries=theory.hard)
+        indices = list(plan.entries)
+        if plan.core == FORWARD:     # definite rules and denials: forward chaining decides
             core = violation(theory, indices)
             if core is not None:
                 raise InconsistencyError(_conflict(theory, core, self._perceived), sources)
@@ -356,7 +358,8 @@ class KnowledgeBase:
     @_locked
     def ask(self, query: str, timeout_ms: int | None = None) -> Answer:
         """A closed query: true, false or unknown. Free variables are read existentially.
-        `Answer.warnings` holds the KB's warnings and the query's (W001, W003)."""
+        `Answer.warnings` holds the KB's warnings and the query's (W001, W003). The pipeline:
+        parse here, then check, route, solve and prove, kernel (`_closed`)."""
         formula = parse_formula(query)
         answer = self._closed(self._theory, self._v, _existential(formula), query, timeout_ms)
         answer.warnings = self._query_warnings(self._v, formula)
@@ -396,19 +399,26 @@ class KnowledgeBase:
         return tuple(version.warnings) + tuple(query_warnings(formula, version.signature))
 
     def _closed(self, theory, version, formula, text, timeout_ms: int | None = None) -> Answer:
-        from .errors import KernelBudget
+        """The pipeline of a closed query, after parsing: check, route, solve and prove, kernel."""
         typed, _, sig = check_query(formula, version.signature, version.sources)
+        plan = route(theory, typed)
         with theory.solver_timeout(timeout_ms):
-            answer, proof = decide(theory, sig, typed, text)
-        if proof is not None:
-            claim = typed if answer.verdict is Verdict.TRUE else S.Not(typed)
-            try:
-                kernel.check(read_claims(proof), _KernelView(theory, sig, self._perceived), claim,
-                             self._kernel_ms(timeout_ms))
-            except KernelBudget:
-                return Answer(text, Verdict.UNKNOWN, answer.bindings,
-                              reason="resource limit: the kernel could not re-check the proof in time")
-            answer._proof = proof
+            answer, proof = decide(theory, sig, typed, text, plan)
+        if proof is None:
+            return answer
+        claim = typed if answer.verdict is Verdict.TRUE else S.Not(typed)
+        return self._kernel_checked(answer, proof, claim, _KernelView(theory, sig, self._perceived), timeout_ms)
+
+    def _kernel_checked(self, answer: Answer, proof, claim, view, timeout_ms: int | None = None) -> Answer:
+        """The answer with its proof once the kernel accepts it (a ProofError propagates: a
+        search bug); `unknown` when the kernel runs out of time."""
+        from .errors import KernelBudget
+        try:
+            kernel.check(read_claims(proof), view, claim, self._kernel_ms(timeout_ms))
+        except KernelBudget:
+            return Answer(answer.query, Verdict.UNKNOWN, answer.bindings,
+                          reason="resource limit: the kernel could not re-check the proof in time")
+        answer._proof = proof
         return answer
 
     def _open(self, theory, version, formula, text, timeout_ms: int | None = None,

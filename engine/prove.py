@@ -14,9 +14,10 @@ from dataclasses import dataclass
 
 from . import syntax as S
 from .answer import Answer, Verdict
-from .denials import decidable, violation
+from .denials import violation
 from .positive import NotPositive, extension, is_positive, refutation, support
 from .proof import Proof, Step
+from .router import FORWARD, Route, route
 from .solver import Budget
 from .terms import free_vars, substitute, term_value, value_term
 
@@ -33,47 +34,47 @@ def ground_atom(f):
     return None
 
 
-def decide(theory, sig, query, text: str) -> tuple[Answer, Proof | None]:
-    """Answer a closed query: (answer without proof, candidate proof or None). A budget
-    exhausted anywhere on the way (grounding, closed-world extensions) gives `unknown`."""
+def decide(theory, sig, query, text: str, plan: Route | None = None) -> tuple[Answer, Proof | None]:
+    """Answer a closed query on its route (engine/router.py): (answer without proof, candidate
+    proof or None). A budget exhausted anywhere on the way (grounding, closed-world extensions)
+    gives `unknown`."""
     try:
-        return _decide(theory, sig, query, text)
+        plan = plan if plan is not None else route(theory, query)
+        return _decide(theory, sig, query, text, plan)
     except Budget as e:
         return Answer(text, Verdict.UNKNOWN, reason=f"resource limit: {e}"), None
 
 
-def _decide(theory, sig, query, text: str) -> tuple[Answer, Proof | None]:
+def _decide(theory, sig, query, text: str, plan: Route) -> tuple[Answer, Proof | None]:
     atom = ground_atom(query)
     if atom is not None:
         pred, values = atom
         if (pred, values) in theory.fact_index:      # a stated fact: its proof is the premise
             return Answer(text, Verdict.TRUE), Proof((theory.premise_step(theory.fact_index[(pred, values)], 1, query),))
         model = theory.point_model(pred, values)
-        if model.contains(pred, values):
+        if model.contains(pred, values):             # entailed on every route
             return Answer(text, Verdict.TRUE), horn_proof(theory, model, pred, values)
         if pred in sig.closed and theory.is_closed_false(pred, values):
             return Answer(text, Verdict.FALSE), Proof((Step(1, S.Not(query), "closed", predicate=pred),))
-        if _open_horn(theory, query):
+        if plan.horn and _open_horn(theory, query):
             return _open_world(query, text), None
-        chosen = theory.relevant_to(query)
-        if decidable(theory, chosen, {pred}):
-            core = violation(theory, chosen, [(pred, values)])
+        if plan.core == FORWARD:
+            core = violation(theory, plan.entries, [(pred, values)])
             if core is None:
                 return _open_world(query, text), None
             return Answer(text, Verdict.FALSE), smt_proof(theory, core, S.Not(query))
-    elif is_positive(query):      # true in the least model: entailed (else z3 settles it)
+    elif is_positive(query):      # true in the least model: entailed on every route
         try:
             atoms = support(query, theory.model, sig)
         except NotPositive:
             atoms = None
         if atoms is not None:
             return Answer(text, Verdict.TRUE), positive_proof(theory, atoms, query)
-        chosen = theory.relevant_to(query)
-        if decidable(theory, chosen, _preds(query)):
-            found = _positive_false_or_unknown(theory, sig, query, text, chosen)
+        if plan.core == FORWARD:
+            found = _positive_false_or_unknown(theory, sig, query, text, plan.entries)
             if found is not None:
                 return found
-    return decide_smt(theory, sig, query, text)
+    return decide_smt(theory, sig, query, text, plan)
 
 
 def _positive_false_or_unknown(theory, sig, query, text, chosen):
@@ -111,9 +112,9 @@ def _open_horn(theory, query) -> bool:
     return not (preds | {query.pred}) & theory.sig.closed
 
 
-def decide_smt(theory, sig, query, text):
+def decide_smt(theory, sig, query, text, plan: Route):
     try:
-        problem = theory.problem(theory.relevant_to(query), sig, extra_formulas=[query])
+        problem = theory.problem(list(plan.entries), sig, extra_formulas=[query])
         goal = problem.formula(query)
         query_atoms = _ground_atoms(query) or sorted(_atom_texts(problem, query))
         refute = problem.check(extra=problem.negate(goal))
@@ -225,8 +226,9 @@ def candidates(theory, sig, query, var_sorts: dict, budget_ms: int | None = None
 
 def _candidates(theory, sig, query, var_sorts: dict, names: tuple, deadline) -> Found:
     atom_shape = isinstance(query, S.Atom) and all(isinstance(a, (S.Var, S.Const, S.Num)) for a in query.args)
-    chosen = theory.relevant_to(query)
-    if atom_shape and (not set(chosen) & set(theory.hard) or decidable(theory, chosen)):
+    plan = route(theory, query)
+    chosen = list(plan.entries)
+    if atom_shape and plan.horn:     # the least model lists the entailed atoms
         return _horn_candidates(theory, query, names)
     domains, notes = [], []
     for n in names:

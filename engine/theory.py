@@ -39,6 +39,7 @@ class Theory:
     def __init__(self, entries: tuple, signature: Signature, timeout_ms: int = 5000, perceptions=None,
                  max_instances: int = 200_000):
         self.entries = entries
+        self._model = None                  # the least model of the Horn part, once computed
         self.max_instances = max_instances
         self.active_timeout_ms = timeout_ms  # the budget of each solver check (see `solver_timeout`)
         self.perceptions = perceptions if perceptions is not None else {}   # source -> (model, input, confidence)
@@ -213,20 +214,24 @@ class Theory:
         return Step(step_id, claim, "premise", source=source)
 
     # ------------------------------------------------------------ least model and closure
-    @cached_property
+    @property
     def model(self):
-        return saturate(self.rules, self.facts)
+        """The least model of the Horn part, computed once, when first needed."""
+        if self._model is None:
+            self._model = saturate(self.rules, self.facts)
+        return self._model
 
     def point_model(self, pred: str, pattern: tuple):
         """Goal-directed evaluation for one atom, unless the whole model is already known."""
-        if "model" in self.__dict__:
-            return self.model
+        if self._model is not None:
+            return self._model
         return solve(self.rules, self.facts, pred, pattern)
 
     def factored(self, pred: str, pattern: tuple):
         """The tuples of a linear recursive binary predicate with one bound argument, without
-        the whole relation (engine/factoring.py); None where that does not apply."""
-        if "model" in self.__dict__:
+        the whole relation (engine/factoring.py); None where that does not apply (or where the
+        whole model is already known: reading it is cheaper)."""
+        if self._model is not None:
             return None
         return factored(self.rules, self.facts, pred, pattern)
 
