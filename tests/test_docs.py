@@ -16,19 +16,26 @@ from __future__ import annotations
 import contextlib
 import io
 import re
+import textwrap
 from pathlib import Path
 
 import pytest
 
-from engine import cli
 from engine.errors import ScientiaError
 from engine.kb import KnowledgeBase
-from engine.parse import parse_formula
-from engine.syntax import show_formula
+
+try:                                    # the layout by subpackage
+    from engine.language.parse import parse_formula
+    from engine.language.syntax import show_formula
+    from engine.shell import cli
+except ImportError:                     # the flat layout
+    from engine import cli
+    from engine.parse import parse_formula
+    from engine.syntax import show_formula
 
 ROOT = Path(__file__).resolve().parent.parent
 DOC = ROOT / "docs" / "language.md"
-FENCE = re.compile(r"^```([^\n`]*)\n(.*?)^```[ \t]*$", re.S | re.M)
+FENCE = re.compile(r"^[ \t]*```([^\n`]*)\n(.*?)^[ \t]*```[ \t]*$", re.S | re.M)     # indented in a list too
 EXPECT = re.compile(r"^\s*\?-(?P<query>.*?)\.\s*%\s*expect:\s*(?P<want>.+?)\s*$")
 EXPECT_ERROR = re.compile(r"%\s*expect-error:\s*([EW]\d+)")
 EXPECT_WARNING = re.compile(r"%\s*expect-warning:\s*([EW]\d+)")
@@ -37,7 +44,7 @@ CODE = re.compile(r"\b[EW]0\d\d\b")
 
 def blocks(text: str) -> list:
     """(info string, body, line number, the output block that follows or None) per fenced block."""
-    found = [(m.group(1).strip(), m.group(2), text.count("\n", 0, m.start()) + 1, m.end())
+    found = [(m.group(1).strip(), textwrap.dedent(m.group(2)), text.count("\n", 0, m.start()) + 1, m.end())
              for m in FENCE.finditer(text)]
     out = []
     for k, (info, body, line, end) in enumerate(found):
@@ -45,7 +52,7 @@ def blocks(text: str) -> list:
             continue
         follow = None
         if k + 1 < len(found) and found[k + 1][0] == "output":
-            between = text[end:text.index("```output", end)]
+            between = text[end:text.index("```", end)]
             if not between.strip():
                 follow = found[k + 1][1]
         out.append((info, body, line, follow))
