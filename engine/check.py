@@ -124,7 +124,12 @@ class _Checker:
         self.check_strata(statements, signature)
         if self.diags:
             raise TypeCheckError(self.diags, self.sources)
-        return signature, [Checked(st, self.sentence(i, st, signature)) for i, st in enumerate(statements)]
+        checked = [Checked(st, self.sentence(i, st, signature)) for i, st in enumerate(statements)]
+        for c in checked:
+            self.check_order(c.sentence, signature, {})
+        if self.diags:
+            raise TypeCheckError(self.diags, self.sources)
+        return signature, checked
 
     def nullary(self, statements) -> set:
         """The names that are 0-ary functions: declared `fun n -> s.`, or constants declared of
@@ -380,6 +385,28 @@ class _Checker:
                 self.error("E013", f"comparison {cmp.op} needs numbers", cmp.span,
                            "order comparisons work on int, real and range sorts")
 
+    def check_order(self, f, sig, env: dict) -> None:
+        """Both sides of an order comparison (`<`, `<=`, `>`, `>=`) are numbers: a variable by the
+        sort its quantifier gives it, a constant or a function by its sort (E013)."""
+        match f:
+            case S.Quant(_, vars_, body):
+                self.check_order(body, sig, {**env, **dict(vars_)})
+            case S.Not(body):
+                self.check_order(body, sig, env)
+            case S.And(items) | S.Or(items):
+                for x in items:
+                    self.check_order(x, sig, env)
+            case S.Implies(l, r) | S.Iff(l, r):
+                self.check_order(l, sig, env)
+                self.check_order(r, sig, env)
+            case S.Cmp(op, l, r) if op in ("<", "<=", ">", ">="):
+                for t in (l, r):
+                    sort = _term_sort(t, sig, env)
+                    if sort is not None and not sig.is_numeric(sort) and sort not in ("int", "real"):
+                        self.error("E013", f"comparison {op} needs numbers: {S.show_term(t)} is of sort {sort}",
+                                   f.span, "order comparisons work on int, real and range sorts")
+                        return
+
     def is_numeric_term(self, t) -> bool:
         if isinstance(t, (S.Num, S.Op)):
             return True
@@ -482,7 +509,8 @@ def check_query(formula, signature: Signature, sources: dict | None = None):
         raise TypeCheckError(checker.diags, sources or {})
     known = all(n in signature.preds or n in signature.funs or n in signature.consts for n in names)
     if known:   # nothing new: the KB's own signature, without rebuilding it
-        return checker.annotate(0, formula), checker.query_var_sorts(0, formula), signature
+        return _ordered(checker, checker.annotate(0, formula), checker.query_var_sorts(0, formula), signature,
+                        sources)
     checker = _Checker(signature, sources or {})
     checker.seed_from_base()
     checker.infer_statement(0, query)
@@ -504,7 +532,15 @@ def check_query(formula, signature: Signature, sources: dict | None = None):
                            if sort != "thing" else ""))
     if checker.diags:
         raise TypeCheckError(checker.diags, sources or {})
-    return checker.annotate(0, formula), checker.query_var_sorts(0, formula), extended
+    return _ordered(checker, checker.annotate(0, formula), checker.query_var_sorts(0, formula), extended, sources)
+
+
+def _ordered(checker, typed, var_sorts: dict, sig, sources):
+    """The checked query, once its order comparisons are known to compare numbers (E013)."""
+    checker.check_order(typed, sig, var_sorts)
+    if checker.diags:
+        raise TypeCheckError(checker.diags, sources or {})
+    return typed, var_sorts, sig
 
 
 
@@ -739,3 +775,15 @@ def query_warnings(formula, signature: Signature) -> list[Diagnostic]:
                                        f"did you mean '{S.show_name(near)}'?", span,
                                "a constant the knowledge base does not name is an unknown individual"))
     return out
+
+
+def _term_sort(t, sig, env: dict):
+    """The sort of a term in a typed sentence (None for numbers, arithmetic and unknown names)."""
+    match t:
+        case S.Var(name):
+            return env.get(name)
+        case S.Const(name):
+            return sig.consts.get(name)
+        case S.Fn(name, _):
+            return sig.funs[name][1] if name in sig.funs else None
+    return None

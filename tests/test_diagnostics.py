@@ -69,3 +69,25 @@ def test_tell_with_query_after_bad_statement_is_atomic():
     with pytest.raises(ScientiaError):
         kb.tell("p(a). ?- p(a). not p(a).")
     assert kb.entries == ()
+
+
+@pytest.mark.parametrize("text", [
+    "p(a). p(b). q(X) :- p(X), X < b.",              # the constant on the right
+    "p(a). p(b). q(X) :- p(X), p(Y), X < Y.",        # variables of an individual sort
+    "type o open. pred p(o). p(a). r(X) :- p(X), p(Y), Y >= X.",
+])
+def test_order_comparisons_between_individuals_are_refused(text):
+    kb = KnowledgeBase()
+    with pytest.raises(TypeCheckError) as e:
+        kb.tell(text)
+    assert [d.code for d in e.value.diagnostics] == ["E013"]
+    assert "needs numbers" in str(e.value)
+    assert kb.statements == []
+
+
+def test_order_comparisons_in_queries_check_variable_sorts():
+    kb = KnowledgeBase()
+    kb.tell("p(a). p(b). n(1). n(2).")
+    with pytest.raises(TypeCheckError, match="E013"):
+        kb.ask("p(X) & p(Y) & X < Y")
+    assert kb.ask("n(X) & X < 2").verdict.value == "true"
