@@ -137,3 +137,15 @@ def test_eval_missing_is_a_clear_error(monkeypatch, capsys):
     monkeypatch.setattr(cli, "COMMAND_MODULES", {"eval": "no_such_package.suite:main"})
     assert cli.main(["eval", "--quick"]) == 2
     assert "the evaluation suite is not installed" in capsys.readouterr().err
+
+
+def test_eval_entry_point_comes_first_and_matches_pyproject(monkeypatch):
+    import importlib.metadata as md
+    from engine import cli
+    from evals.suite import written
+    ep = md.EntryPoint(name="eval", value="evals.suite:written", group=cli.COMMANDS_GROUP)
+    monkeypatch.setattr(md, "entry_points", lambda group=None: [ep] if group == cli.COMMANDS_GROUP else [])
+    assert cli._command("eval") is written
+    pyproject = (ROOT / "pyproject.toml").read_text()
+    section = pyproject.split(f'[project.entry-points."{cli.COMMANDS_GROUP}"]\n', 1)[1].split("\n[", 1)[0]
+    assert f'eval = "{cli.COMMAND_MODULES["eval"]}"' in section.splitlines()
