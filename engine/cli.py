@@ -21,8 +21,12 @@ DEMO_FILES = ("family.kb", "birds.kb", "knights.kb")
 
 def main(argv=None) -> int:
     argv = sys.argv[1:] if argv is None else list(argv)
-    if argv[:1] == ["eval"]:         # the suite parses its own options (it lives in evals/)
-        from evals.suite import main as suite
+    if argv[:1] == ["eval"]:         # a plugin: the suite lives in evals/, parses its own options
+        suite = _command("eval")
+        if suite is None:
+            print("error: the evaluation suite is not installed (scientia eval needs the evals package "
+                  "of a source checkout)", file=sys.stderr)
+            return 2
         return suite(argv[1:])
     args = _parser().parse_args(argv)
     try:
@@ -39,6 +43,32 @@ def main(argv=None) -> int:
     except RecursionError:       # a last resort: inputs are checked for depth where they are read
         print("error: input nested too deep to process [E009]", file=sys.stderr)
         return 1
+
+
+# Commands that live outside the engine (the engine imports none of them): each is an entry point
+# `name = "module:function"` in this group (pyproject.toml registers `eval = "evals.suite:main"`).
+# An install whose metadata predates the entry point (an editable install made earlier, or the
+# source tree on sys.path) falls back to importing the module named in COMMAND_MODULES.
+COMMANDS_GROUP = "scientia.commands"
+COMMAND_MODULES = {"eval": "evals.suite:main"}
+
+
+def _command(name: str):
+    """The function behind plugin command `name`, or None when it is not installed."""
+    from importlib import import_module
+    from importlib.metadata import entry_points
+    for ep in entry_points(group=COMMANDS_GROUP):
+        if ep.name == name:
+            return ep.load()
+    module, _, attr = COMMAND_MODULES.get(name, "").partition(":")
+    if not module:
+        return None
+    try:
+        return getattr(import_module(module), attr)
+    except ModuleNotFoundError as e:     # the module itself (or its package) is absent, not one of its imports
+        if e.name and (module == e.name or module.startswith(e.name + ".")):
+            return None
+        raise
 
 
 def _parser() -> argparse.ArgumentParser:

@@ -2,7 +2,7 @@
 
     scientia eval [TASK...] [--quick] [--out DIR] [--clutrr DIR] [--mnist DIR] [--seed N]
 
-Each task module (evals/<task>.py) trains on a short or simple split, tests on a long, deep
+Each task module (evals/<task>/task.py) trains on a short or simple split, tests on a long, deep
 or novel one, and returns accuracies per category for Scientia and the neural baselines.
 The suite writes DIR/report.json (task -> system -> category -> {"accuracy", "n"}),
 DIR/details.json (proof checks, unknowns, wall times, how each baseline was trained),
@@ -22,7 +22,7 @@ LOGICAL_FLOOR = 0.99
 
 
 def run_task(name: str, *, quick: bool, seed: int, progress: bool, data: dict) -> dict:
-    module = importlib.import_module(f"evals.{name}")
+    module = importlib.import_module(f"evals.{name}.task")
     start = time.perf_counter()
     result = module.run(quick=quick, seed=seed, progress=progress, data_dir=data.get(name))
     result.setdefault("scientia", {})["wall_s"] = result["scientia"].get("wall_s") or time.perf_counter() - start
@@ -93,7 +93,7 @@ def main(argv=None) -> int:
     for task in args.tasks or TASKS:
         print(f"== {task}", file=sys.stderr)
         results[task] = run_task(task, quick=args.quick, seed=args.seed, progress=not args.no_progress, data=data)
-    from .report import write
+    from evals.report import write
     out = Path(args.out)
     write(out, results, report(results), time.perf_counter() - start, quick=args.quick)
     bad = failures(results)

@@ -4,7 +4,7 @@ import random
 import pytest
 
 torch = pytest.importorskip("torch")
-from evals import baselines as B  # noqa: E402
+from evals.neural import train as B  # noqa: E402
 
 
 @pytest.fixture(autouse=True)

@@ -1,11 +1,11 @@
-"""The baselines' network options used by the CLUTRR configurations (evals/baseline_models.py)."""
+"""The baselines' network options used by the CLUTRR configurations (evals/neural/models.py)."""
 import pytest
 
 torch = pytest.importorskip("torch")
 
-from evals import clutrr                                              # noqa: E402
-from evals.baseline_models import build, reverse_tokens             # noqa: E402
-from evals.baselines import Config                                  # noqa: E402
+from evals.clutrr import task as clutrr                              # noqa: E402
+from evals.neural.models import build, reverse_tokens              # noqa: E402
+from evals.neural.config import Config                              # noqa: E402
 
 
 def test_reverse_tokens_keeps_padding_at_the_end():

@@ -4,7 +4,7 @@ import pytest
 np = pytest.importorskip("numpy")
 torch = pytest.importorskip("torch")
 
-from evals import digits_baseline as B  # noqa: E402
+from evals.digits import baseline as B  # noqa: E402
 
 
 def test_sum_digits_least_significant_first_with_carry():
@@ -51,7 +51,7 @@ def test_models_read_any_length(kind):
 
 
 def _digits():
-    from evals.digits import load_sklearn
+    from evals.digits.data import load_sklearn
     return load_sklearn(0)
 
 

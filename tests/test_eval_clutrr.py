@@ -4,9 +4,9 @@ import random
 
 import pytest
 
-from evals import clutrr
-from evals import clutrr_data as D
-from evals.induction import induce, kb_text
+from evals.clutrr import task as clutrr
+from evals.clutrr import data as D
+from evals.clutrr.induction import induce, kb_text
 
 # Written by hand from the meaning of the words (node order: X -first-> Y -second-> Z,
 # the value is what Z is to X). Only compositions that hold in every family tree.
@@ -218,7 +218,7 @@ def test_ambiguous_composition_names_candidates_with_support():
 
 
 def induction_candidates(ind, relations):
-    from evals.induction import candidates_text
+    from evals.clutrr.induction import candidates_text
     return candidates_text(ind, relations)
 
 
@@ -237,8 +237,8 @@ def stub_train_eval(kind, train, tests, **kw):
 
 def test_quick_run_scientia_and_result_shape(monkeypatch):
     pytest.importorskip("torch")          # the run imports the baselines' module (stubbed below)
-    import evals.baselines
-    monkeypatch.setattr(evals.baselines, "train_eval", stub_train_eval)
+    import evals.neural.train
+    monkeypatch.setattr(evals.neural.train, "train_eval", stub_train_eval)
     r = clutrr.run(quick=True, progress=False)
     assert r["task"] == "clutrr" and r["axis"] == "k" and r["logical"] is True
     assert r["categories"] == [f"k={k}" for k in range(2, 11)]
@@ -260,7 +260,7 @@ def test_quick_run_scientia_and_result_shape(monkeypatch):
     assert r["scientia"]["example"]["verdict"] == "true"
 
 
-# ---------------------------------------------------------------- the baselines' sweep (evals/clutrr_sweep.py)
+# ---------------------------------------------------------------- the baselines' sweep (evals/clutrr/sweep.py)
 def csv_rows(items) -> str:
     """Items in the CLUTRR csv format (as ROWS above)."""
     out = []
@@ -274,7 +274,7 @@ def csv_rows(items) -> str:
 
 def test_sweep_cli_writes_every_run_and_selects(tmp_path, capsys):
     pytest.importorskip("torch")
-    from evals import clutrr_sweep as S
+    from evals.clutrr import sweep as S
     items = [it for k in (2, 3) for it in D.generate(k, 40, 5, tag="train")]
     (tmp_path / "x_train.csv").write_text(HEADER + csv_rows(items))
     out = tmp_path / "sweep.json"
@@ -296,7 +296,7 @@ def test_sweep_cli_writes_every_run_and_selects(tmp_path, capsys):
 
 def test_sweep_validation_is_apart_from_the_test_chains():
     pytest.importorskip("torch")
-    from evals import clutrr_sweep as S
+    from evals.clutrr import sweep as S
     test = [it for k in range(2, 11) for it in D.generate(k, 30, 0, tag="test")]
     val = S.validation_items(test, 30, 0)
     assert val and {it.k for it in val} == {4, 5, 6, 7}
@@ -305,7 +305,7 @@ def test_sweep_validation_is_apart_from_the_test_chains():
 
 def test_sweep_selects_by_validation_not_test():
     pytest.importorskip("torch")
-    from evals import clutrr_sweep as S
+    from evals.clutrr import sweep as S
     run = lambda name, seed, val, k10: {"kind": "lstm", "name": name, "seed": seed, "config": {}, "device": "cpu",
                                         "val": val, "train_acc": 1.0, "seconds": 1.0, "epochs": 3,
                                         "test": {"k=4": k10, "k=10": k10}}

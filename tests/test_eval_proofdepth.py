@@ -5,9 +5,9 @@ from collections import Counter
 
 import pytest
 
-from evals import proofdepth as P
-from evals import proofdepth_gen as G
-from evals.proofdepth_gen import Lit, Rule, Theory
+from evals.proofdepth import task as P
+from evals.proofdepth import generate as G
+from evals.proofdepth.generate import Lit, Rule, Theory
 
 
 def lit(text: str) -> Lit:
@@ -184,7 +184,7 @@ def test_quick_run_scientia(monkeypatch):
 
 def test_quick_run_with_baselines(monkeypatch):
     pytest.importorskip("torch")
-    pytest.importorskip("evals.baselines")
+    pytest.importorskip("evals.neural.train")
     monkeypatch.setitem(P.SIZES, True, {"train": 4, "test": 2, "classical": 2})
     data = P.make_data(0, True)
     systems, renamed, classical, training = P.baselines_eval(data, seed=0, quick=True, progress=False,
@@ -200,7 +200,7 @@ def test_quick_run_with_baselines(monkeypatch):
 
 # ---------------------------------------------------------------- the baselines' encoding
 def test_statement_segments_and_per_item_names():
-    PB = pytest.importorskip("evals.proofdepth_baseline")
+    PB = pytest.importorskip("evals.proofdepth.baseline")
     th = theory("not kind(anne)", "likes(anne, bob)", "kind(X) :- big(X); not red(X)")
     toks = G.model_input_compact(th, lit("not red(anne)"))
     segs = PB.segments(toks)
@@ -216,7 +216,7 @@ def test_statement_segments_and_per_item_names():
 
 def test_segment_encoder_aligns_both_ends_and_ignores_padding():
     torch = pytest.importorskip("torch")
-    PB = pytest.importorskip("evals.proofdepth_baseline")
+    PB = pytest.importorskip("evals.proofdepth.baseline")
     torch.manual_seed(0)
     enc = PB.SegmentEncoder(n_tokens=10, seg_len=6, tok_dim=4, dim=8)
     x = torch.tensor([[[2, 3, 4, 0, 0, 0], [0] * 6], [[2, 3, 4, 0, 0, 0], [5, 6, 0, 0, 0, 0]]])
@@ -229,7 +229,7 @@ def test_segment_encoder_aligns_both_ends_and_ignores_padding():
 def test_hierarchical_baselines_learn_a_toy_task():
     """label = whether the question's name occurs in a fact: every kind learns it."""
     pytest.importorskip("torch")
-    PB = pytest.importorskip("evals.proofdepth_baseline")
+    PB = pytest.importorskip("evals.proofdepth.baseline")
     rng = random.Random(0)
 
     def item():

@@ -7,8 +7,8 @@ import pytest
 np = pytest.importorskip("numpy")
 
 from engine import Verdict  # noqa: E402
-from evals import scenes as S  # noqa: E402
-from evals import scenes_data as D  # noqa: E402
+from evals.scenes import task as S  # noqa: E402
+from evals.scenes import data as D  # noqa: E402
 
 # row 0: red circle, _, blue square / row 1: _, green triangle, _ / row 2: yellow square, red square, _
 SCENE = D.Scene((D.Obj(0, 0, "red", "circle"), D.Obj(0, 2, "blue", "square"), D.Obj(1, 1, "green", "triangle"),
@@ -195,7 +195,7 @@ def test_baselines_fit_a_small_training_set(kind):
     """The fusion and the training loop learn from what they are given: trained on the
     questions of 24 scenes, a baseline answers them better than it did untrained."""
     torch = pytest.importorskip("torch")
-    from evals import scenes_baseline as B
+    from evals.scenes import baseline as B
     threads = torch.get_num_threads()
     torch.set_num_threads(1)
     try:

@@ -1,6 +1,6 @@
 """A sweep of the CLUTRR baselines' configurations x seeds, on the real training split.
 
-Each run trains one baseline (evals/baselines.py) with one `Config` and seed on the CLUTRR
+Each run trains one baseline (evals/neural/train.py) with one `Config` and seed on the CLUTRR
 training file (chains k = 2, 3), and scores it on generated test chains k = 2..10 (the
 suite's recipe and tag, more chains per k) and on a separate *validation* set of generated
 chains k = 4..7 (another tag, test chains removed). A configuration is selected per kind by
@@ -12,7 +12,7 @@ recorded with its error. --budget-s: no new run starts after that many seconds; 
 every run's training is capped so that it ends by then, and what is still running then is
 dropped.
 
-    python -m evals.clutrr_sweep --clutrr DIR --out FILE.json [--device cuda] [--workers N]
+    python -m evals.clutrr.sweep --clutrr DIR --out FILE.json [--device cuda] [--workers N]
                                  [--seeds 0 1 2] [--quick] [--budget-s S] [--hard-s S]
 """
 from __future__ import annotations
@@ -27,8 +27,8 @@ import traceback
 from collections import defaultdict
 from dataclasses import asdict, replace
 
-from evals import clutrr_data as D
-from evals.baselines import Config
+from evals.clutrr import data as D
+from evals.neural.config import Config
 
 TEST_KS, VAL_KS = range(2, 11), range(4, 8)
 SIZES = {False: {"test": 500, "val": 300}, True: {"test": 40, "val": 30}}
@@ -148,7 +148,7 @@ def _init(data: dict, device: str) -> None:
 
 def run_one(job: tuple, deadline: float | None) -> dict:
     """Train and score one (kind, name, config, seed); an exception is recorded, not raised."""
-    from evals.baselines import train_eval
+    from evals.neural.train import train_eval
     kind, name, config, seed = job
     rec = {"kind": kind, "name": name, "config": asdict(config), "seed": seed, "device": _device_name()}
     try:

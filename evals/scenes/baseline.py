@@ -22,7 +22,7 @@ import numpy as np
 import torch
 from torch import nn
 
-from evals import scenes_data as D
+from evals.scenes import data as D
 
 PAD, UNK = "<pad>", "<unk>"
 ANSWER_INDEX = {a: i for i, a in enumerate(D.ANSWERS)}

@@ -38,7 +38,7 @@ from __future__ import annotations
 from collections import Counter, defaultdict
 from dataclasses import dataclass
 
-from .clutrr_data import Item
+from evals.clutrr.data import Item
 
 
 @dataclass(frozen=True)

@@ -2,7 +2,7 @@
 
 Generated theories of facts, negative facts and rules (some with negated conclusions) over
 a few entities; questions are a literal about one entity, labelled by an independent
-oracle (grounding + DPLL, see proofdepth_gen). Baselines (evals.proofdepth_baseline) train on
+oracle (grounding + DPLL, see evals.proofdepth.generate). Baselines (evals.proofdepth.baseline) train on
 9000 generated items at depth <= 2 (1000 per depth and label, every label from the oracle) and
 are tested at every depth. Their input is the compact encoding `[Q] question [T] theory` (rules
 written body -> head) with every name replaced by `#k`, k its order of first occurrence in the
@@ -27,7 +27,7 @@ import argparse
 import random
 import time
 
-from evals import proofdepth_gen as G
+from evals.proofdepth import generate as G
 
 TASK = "proofdepth"
 TRAIN_DEPTHS = range(0, 3)
@@ -40,7 +40,7 @@ SIZES = {False: {"train": 1000, "test": 40, "classical": 80},
 # read by training accuracy and by accuracy on 1,800 separately generated depth <= 2 validation
 # questions (generator tag "proofdepth-val-sweep"), never by test accuracy; 20 epochs is what
 # the suite's CPU budget allows (each kind ~2-3 min on one core), MAX_SECONDS a safety cap.
-# (evals.proofdepth_baseline.Config fields; the rest its defaults: width 96, token embeddings 32,
+# (evals.proofdepth.baseline.Config fields; the rest its defaults: width 96, token embeddings 32,
 # batches of 64, 5 % warm-up then cosine decay, gradient clipping at 1, weight decay 0.01.)
 CONFIGS = {"lstm": {"layers": 1, "lr": 1e-3},
            "transformer": {"layers": 3, "lr": 1e-3},
@@ -65,7 +65,7 @@ def make_data(seed: int, quick: bool) -> dict[str, list[G.Group]]:
 
 def items(groups, categories=None, encoding: str = "compact") -> list[tuple[list[str], str]]:
     """(the baselines' tokens, label) for the questions in the given categories. "compact":
-    [Q] question [T] theory, rules body -> head (proofdepth_gen.model_input_compact);
+    [Q] question [T] theory, rules body -> head (generate.model_input_compact);
     "plain": the theory text's tokens, [Q], the question's."""
     enc = {"compact": lambda g, q: G.model_input_compact(g.theory, q.lit),
            "plain": lambda g, q: G.model_input(g.theory, q.text)}[encoding]
@@ -107,7 +107,7 @@ def _ask(kb, question: str) -> tuple[str, str | None]:
 
 def scientia_eval(sets: dict[str, list[G.Group]], progress: bool = True) -> tuple[dict, dict]:
     """Rows per set name: [(category, gold, verdict, question, theory)], and the answer/proof counts."""
-    from .progress import bar as tqdm
+    from evals.progress import bar as tqdm
     t0, out = time.perf_counter(), {}
     stats = {"answers": 0, "proofs": 0, "proofs_accepted": 0, "unknown": 0}
     for name, groups in sets.items():
@@ -152,10 +152,10 @@ def disagreements(rows) -> list[dict]:
 # ---------------------------------------------------------------- baselines
 def baselines_eval(data: dict, *, seed: int, quick: bool, progress: bool,
                    max_epochs: int | None = None) -> tuple[dict, dict, dict, dict]:
-    """Each baseline (evals.proofdepth_baseline) trained on the training items with its fixed
+    """Each baseline (evals.proofdepth.baseline) trained on the training items with its fixed
     configuration (CONFIGS, EPOCHS; `max_epochs` overrides the epochs) and scored per category."""
     import torch
-    from evals import proofdepth_baseline as PB
+    from evals.proofdepth import baseline as PB
     train = items(data["train"], encoding=ENCODING)
     tests = {c: items(data["test"], {c}, encoding=ENCODING) for c in CATEGORIES + [G.CLASSICAL]}
     tests["renamed"] = items(data["renamed"], set(CATEGORIES), encoding=ENCODING)
@@ -164,7 +164,7 @@ def baselines_eval(data: dict, *, seed: int, quick: bool, progress: bool,
         config = PB.Config(**CONFIGS[kind], epochs=max_epochs or EPOCHS[quick][kind], max_seconds=MAX_SECONDS)
         res, info = PB.train_eval(kind, train, tests, config=config, seed=seed, progress=progress)
         info.update({"train_items": len(train), "torch_threads": torch.get_num_threads(),
-                     "lr_source": "fixed (evals/proofdepth.py CONFIGS), chosen on the training split and "
+                     "lr_source": "fixed (evals/proofdepth/task.py CONFIGS), chosen on the training split and "
                                   "generated depth <= 2 validation items",
                      "in_distribution": _pool(res[c] for c in CATEGORIES[:len(TRAIN_DEPTHS)])})
         systems[kind] = {c: res[c] for c in CATEGORIES}

@@ -1,4 +1,4 @@
-"""The neural baselines' networks (trained by evals/baselines.py).
+"""The neural baselines' networks (trained by evals/neural/train.py).
 
 - LSTMClassifier: token embedding, a bidirectional LSTM, a pooled summary (the last
   forward and first backward states, or the mean / max of the outputs), an MLP head;
@@ -17,8 +17,7 @@ import math
 import torch
 from torch import nn
 
-KINDS = ("lstm", "transformer", "transformer_rel")
-LSTM_POOLS, TRANSFORMER_POOLS = ("final", "mean", "max"), ("mean", "max", "ends", "last")
+from evals.neural.config import KINDS, Config
 
 
 def pool_outputs(h, pad, pool: str):
@@ -152,8 +151,7 @@ class TransformerClassifier(nn.Module):
 
 
 def build(kind: str, n_tokens: int, n_labels: int, max_len: int, config=None) -> nn.Module:
-    """A fresh network of `kind`; `config` (evals.baselines.Config) sets its size, dropout and pooling."""
-    from evals.baselines import Config
+    """A fresh network of `kind`; `config` (evals.neural.config.Config) sets its size, dropout and pooling."""
     c = config or Config()
     match kind:
         case "lstm":

@@ -1,6 +1,6 @@
 """Proof-depth baselines over statements: a sequence model over the tokenised theory, two levels.
 
-The compact input `[Q] question [T] theory` (proofdepth_gen.model_input_compact) is cut into
+The compact input `[Q] question [T] theory` (generate.model_input_compact) is cut into
 segments: the question (`[Q] not red anne`) and each statement of the theory, up to its `.`
 (`big X & not red X -> kind X .`). A shared statement encoder turns each segment's tokens
 into one vector: token embeddings (one vocabulary for every segment, so a constant or a
@@ -12,7 +12,7 @@ question/statement type embedding:
     lstm             a 2-layer bidirectional LSTM whose input at every step is the segment's
                      vector and the question's; the last forward and first backward states,
                      the question's output and the max over all outputs feed an MLP head;
-    transformer      a pre-norm Transformer encoder (evals.baseline_models.Block) with learned
+    transformer      a pre-norm Transformer encoder (evals.neural.models.Block) with learned
                      absolute positions over the segment index; the head reads the question's
                      output;
     transformer_rel  the same without position embeddings, with a learned bias per head per
@@ -31,7 +31,7 @@ from dataclasses import asdict, dataclass
 import torch
 from torch import nn
 
-from evals.baseline_models import Block
+from evals.neural.models import Block
 
 KINDS = ("lstm", "transformer", "transformer_rel")
 PAD, UNK = "<pad>", "<unk>"

@@ -1,6 +1,6 @@
 """Kinship stories (CLUTRR protocol): train on chains of length 2-3, test on lengths 2-10.
 
-Scientia induces composition rules from the training split (evals/induction.py), tells
+Scientia induces composition rules from the training split (evals/clutrr/induction.py), tells
 them to a KnowledgeBase with their provenance, and answers each test story by reasoning:
 the story's edges (whatever their shape: chains, back edges, extra relations) and genders
 are told as facts about fresh constants, with the vocabulary's inverse relations as rules, and
@@ -13,17 +13,17 @@ kernel-checked proof; a candidate's support is the least number of training rows
 composition its proof uses. The best-supported candidate (a unique maximum, else none) is
 scored as the system "scientia (best-supported)"; "scientia" counts only certain answers.
 
-Baselines (evals/baselines.py) read a chain as tokens g0 r0 g1 r1 ... gk, any other story as
+Baselines (evals/neural/train.py) read a chain as tokens g0 r0 g1 r1 ... gk, any other story as
 its edges in story order, `n<u> g_u r n<v> g_v` each, then `? n<a> n<b>` (Item.tokens). Each is trained
 with its `CONFIGS` entry: a fixed learning rate, dropout, and the epoch with the best
 accuracy on generated *validation* chains k = 4..7 (a separate tag, test chains removed),
-chosen with evals/clutrr_sweep.py by validation accuracy, never by the test accuracy.
+chosen with evals/clutrr/sweep.py by validation accuracy, never by the test accuracy.
 
 Data: with `data_dir` (CLI --clutrr DIR), DIR/*train*.csv is the training split and
 DIR/1.k_test.csv the test set for each k; every row is read (an unreadable row raises
-clutrr_data.RowError naming the file and row). Without test files (they are held out here)
-the test stories are generated (evals/clutrr_data.py; `--nonchain F`: a fraction F of them
-get an extra edge, see clutrr_data.extra_edge), and result["notes"] says so. Without
+evals.clutrr.data.RowError naming the file and row). Without test files (they are held out here)
+the test stories are generated (evals/clutrr/data.py; `--nonchain F`: a fraction F of them
+get an extra edge, see data.extra_edge), and result["notes"] says so. Without
 `data_dir` everything is generated.
 
     python -m evals.clutrr [--quick] [--seed N] [--clutrr DIR] [--nonchain F] [--json OUT] [--threads 1]
@@ -38,8 +38,8 @@ import time
 from collections import defaultdict
 from dataclasses import dataclass
 
-from evals import clutrr_data as D
-from evals.induction import candidates_text, induce, kb_text, name
+from evals.clutrr import data as D
+from evals.clutrr.induction import candidates_text, induce, kb_text, name
 
 TASK = "clutrr"
 TEST_KS = range(2, 11)
@@ -51,9 +51,9 @@ SIZES = {False: {"train": 5000, "test": 300, "real_train": None, "renamed_train"
          True: {"train": 500, "test": 20, "real_train": 1000, "renamed_train": 500, "renamed_test": 20}}
 BATCH = 250          # test items told to one KnowledgeBase
 VAL_PER_K = {False: 250, True: 20}      # generated validation chains per k = 4..7 (the baselines' early stop)
-# The baselines' training (evals.baselines.Config fields), CPU-feasible: at most 15 epochs, the epoch with the best
+# The baselines' training (evals.neural.config.Config fields), CPU-feasible: at most 15 epochs, the epoch with the best
 # validation accuracy, stop after 3 epochs without a better one; quick: smaller models, 3x the lr on the small split.
-# Chosen by validation accuracy (k = 4..7, 250 chains per k) in CPU runs of rows of clutrr_sweep.GRID: a 1-layer
+# Chosen by validation accuracy (k = 4..7, 250 chains per k) in CPU runs of rows of sweep.GRID: a 1-layer
 # BiLSTM with label smoothing 0.2 (best BiLSTM, seed 0). Both Transformers are *looped* (one shared block applied
 # once per input token, so depth grows with the chain), causal, read the chain right to left and classify from its
 # last token; relative bias clipped at distance 1; the absolute-position one is trained on ascending random
@@ -110,7 +110,7 @@ def reason(rules_text: str, items: list[D.Item], people: list[list[str]], relati
            progress: bool = False, candidates: tuple | None = None) -> list[Outcome]:
     """Every item's answer, BATCH items per KnowledgeBase, by one open query per KB. `candidates`:
     (text, tags) of induction.candidates_text, asked for the unknown answers."""
-    from .progress import bar as tqdm
+    from evals.progress import bar as tqdm
     back = {name(r): r for r in relations}
     if candidates:
         candidates = (*candidates, rule_support(rules_text))
@@ -279,7 +279,8 @@ def scientia_run(train, test, people, progress, mapping=None) -> tuple[list[Outc
 
 def baseline_runs(train, tests: dict, val: list, *, seed, quick, progress) -> tuple[dict, dict]:
     """Each baseline trained on `train` with its CONFIGS entry (early stop on `val`), scored on `tests`."""
-    from evals.baselines import Config, train_eval
+    from evals.neural.config import Config
+    from evals.neural.train import train_eval
     pairs = lambda items: [(it.tokens(), it.target) for it in items]
     systems, training = {}, {}
     for kind in BASELINES:
@@ -305,7 +306,7 @@ def renamed_relations(train, test, seed) -> tuple[list, list, dict]:
 
 def validation(test, seed, quick) -> list:
     """The baselines' validation chains (k = 4..7, never a test chain), with relations the test set knows."""
-    from evals.clutrr_sweep import validation_items
+    from evals.clutrr.sweep import validation_items
     known = relations_of(test)
     return [it for it in validation_items(test, VAL_PER_K[quick], seed) if relations_of([it]) <= known]
 

@@ -1,8 +1,8 @@
 """Neural baselines for the digit-sum task: image sequences in, the sum's digits out.
 
-    python -m evals.digits_baseline                 # sklearn's load_digits (8x8)
-    python -m evals.digits_baseline --mnist DIR     # MNIST IDX files (shared/data/README.md protocol)
-    python -m evals.digits_baseline --quick         # 600 training images, fewer epochs
+    python -m evals.digits.baseline                 # sklearn's load_digits (8x8)
+    python -m evals.digits.baseline --mnist DIR     # MNIST IDX files (shared/data/README.md protocol)
+    python -m evals.digits.baseline --quick         # 600 training images, fewer epochs
 
 A CNN embeds each image (engine.perception's LeNet for 28x28, small_cnn for 8x8, the last
 layer replaced by a 16-d embedding). The two numbers' embeddings are aligned by position,
@@ -269,7 +269,7 @@ def _baseline(kind, train_set, test_set, ns, *, mnist, quick, seed, progress, li
 
 # ---------------------------------------------------------------- command line
 def main(argv=None) -> None:
-    from evals.digits import load_mnist, load_sklearn
+    from evals.digits.data import load_mnist, load_sklearn
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--mnist", metavar="DIR", help="MNIST IDX directory (t10k-images-idx3-ubyte.gz, ...)")
     ap.add_argument("--quick", action="store_true")

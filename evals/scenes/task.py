@@ -1,7 +1,7 @@
 """New combinations in scenes ("red on the left"): perception learns the attributes,
 the logic composes them.
 
-Scenes are 3x3 grids of coloured shapes (`scenes_data`). Some colour+shape combinations
+Scenes are 3x3 grids of coloured shapes (`evals.scenes.data`). Some colour+shape combinations
 (red circle, blue triangle, yellow square) and two question templates (`is the A rel
 the B ?`, `how many Ss are rel the B ?`) never occur in training. Test categories:
 "seen", "new-combo", "new-template".
@@ -17,7 +17,7 @@ grammar into a query of the language; yes/no questions are closed queries (a "no
 a proved `false`), "what ..." questions and counts use ask_all, and a count is only
 given when a second query proves that no other object qualifies.
 
-Baselines (scenes_baseline): CNN + LSTM and CNN + Transformer, trained on the training
+Baselines (evals.scenes.baseline): CNN + LSTM and CNN + Transformer, trained on the training
 questions with the answer as a class. Every test question is asked again with colour
 and shape words renamed ("renamed"); Scientia renames its sort declarations and its
 classifiers' labels the same way.
@@ -32,7 +32,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from evals import scenes_data as D
+from evals.scenes import data as D
 
 TASK = "scenes"
 CATEGORIES = ["seen", "new-combo", "new-template"]
@@ -359,7 +359,7 @@ def perceptions_for(models: dict, scene_probs: dict) -> list:
 # ---------------------------------------------------------------- Scientia over the test set
 def scientia_eval(ds: D.Dataset, images, models: dict, progress: bool = True) -> tuple[dict, dict, dict]:
     """Rows (category, gold, answer) for the test questions and for their renamed versions."""
-    from .progress import bar as tqdm
+    from evals.progress import bar as tqdm
     t0 = time.perf_counter()
     probs, perception = perceive_test_objects(ds, images, models)
     variants = {"test": (models, lambda t: t, {}), "renamed": (renamed_models(models), D.rename_text, D.RENAMING)}
@@ -413,7 +413,7 @@ def accuracy(rows) -> dict:
 # ---------------------------------------------------------------- baselines
 def baselines_eval(ds: D.Dataset, images, *, seed: int, progress: bool, epochs: int,
                    select_epochs: int) -> tuple[dict, dict, dict]:
-    from evals import scenes_baseline as B
+    from evals.scenes import baseline as B
     tensor = B.to_tensor(images)
     tests = {"test": (ds.test, [it.question.text for it in ds.test]),
              "renamed": (ds.test, [D.rename_text(it.question.text) for it in ds.test])}

@@ -1,0 +1,4 @@
+"""python -m evals.proofdepth: the same as python -m evals.proofdepth.task."""
+from evals.proofdepth.task import main
+
+main()

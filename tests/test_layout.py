@@ -1,0 +1,151 @@
+"""The source layout: the engine does not import the evaluation suite, the suite's modules
+import one another without cycles, and `scientia eval` still reaches the suite (as a plugin).
+
+`import_graph(package_dir)` and `cycles(graph)` read the source with ast (every import,
+module-level or inside a function), so they can be pointed at engine/ too."""
+from __future__ import annotations
+
+import ast
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def module_names(package_dir: Path) -> dict[str, Path]:
+    """Dotted module name -> file, for every .py under package_dir (a package `__init__` is the
+    package itself). Names start at package_dir's own name: evals/clutrr/task.py -> evals.clutrr.task."""
+    package_dir = Path(package_dir)
+    names = {}
+    for path in sorted(package_dir.rglob("*.py")):
+        parts = list(path.relative_to(package_dir.parent).with_suffix("").parts)
+        if parts[-1] == "__init__":
+            parts.pop()
+        names[".".join(parts)] = path
+    return names
+
+
+def imported_names(path: Path, module: str) -> set[str]:
+    """Every module name an import statement in `path` (module `module`) mentions, relative
+    imports resolved; `from a import b` yields both a and a.b (b may be a submodule)."""
+    is_package = path.name == "__init__.py"
+    out: set[str] = set()
+    for node in ast.walk(ast.parse(path.read_text(), str(path))):
+        if isinstance(node, ast.Import):
+            out.update(alias.name for alias in node.names)
+        elif isinstance(node, ast.ImportFrom):
+            if node.level:
+                base = module.split(".") if is_package else module.split(".")[:-1]
+                base = base[:len(base) - (node.level - 1)]
+                target = ".".join(base + ([node.module] if node.module else []))
+            else:
+                target = node.module
+            out.add(target)
+            out.update(f"{target}.{alias.name}" for alias in node.names if alias.name != "*")
+    return out
+
+
+def import_graph(package_dir) -> dict[str, set[str]]:
+    """module -> the modules of the same tree it imports (anywhere in its source). An import of
+    a.b.c also counts as importing the packages a and a.b, whose __init__ runs first."""
+    names = module_names(Path(package_dir))
+    graph = {}
+    for module, path in names.items():
+        edges = set()
+        for target in imported_names(path, module):
+            parts = target.split(".")
+            for i in range(1, len(parts) + 1):
+                prefix = ".".join(parts[:i])
+                if prefix in names and prefix != module and not module.startswith(prefix + "."):
+                    edges.add(prefix)
+        graph[module] = edges
+    return graph
+
+
+def cycles(graph: dict[str, set[str]]) -> list[list[str]]:
+    """The strongly connected components with more than one module (Tarjan), each sorted."""
+    index, low, stack, on_stack, found = {}, {}, [], set(), []
+
+    def visit(v):
+        index[v] = low[v] = len(index)
+        stack.append(v)
+        on_stack.add(v)
+        for w in graph.get(v, ()):
+            if w not in index:
+                visit(w)
+                low[v] = min(low[v], low[w])
+            elif w in on_stack:
+                low[v] = min(low[v], index[w])
+        if low[v] == index[v]:
+            component = []
+            while True:
+                w = stack.pop()
+                on_stack.discard(w)
+                component.append(w)
+                if w == v:
+                    break
+            if len(component) > 1:
+                found.append(sorted(component))
+
+    for v in sorted(graph):
+        if v not in index:
+            visit(v)
+    return found
+
+
+# ---------------------------------------------------------------- the helpers themselves
+def test_cycles_finds_a_function_level_cycle(tmp_path):
+    pkg = tmp_path / "pkg"
+    (pkg / "sub").mkdir(parents=True)
+    (pkg / "__init__.py").write_text("")
+    (pkg / "sub" / "__init__.py").write_text("")
+    (pkg / "a.py").write_text("from pkg.sub import b\n")
+    (pkg / "sub" / "b.py").write_text("def f():\n    from ..a import x\n")
+    (pkg / "c.py").write_text("import pkg.a\n")
+    graph = import_graph(pkg)
+    assert graph["pkg.a"] == {"pkg.sub", "pkg.sub.b"} and "pkg.a" in graph["pkg.sub.b"]
+    assert cycles(graph) == [["pkg.a", "pkg.sub.b"]]
+
+
+# ---------------------------------------------------------------- the rules
+def test_engine_does_not_import_evals():
+    offenders = [f"{module} imports {target}"
+                 for module, path in module_names(ROOT / "engine").items()
+                 for target in imported_names(path, module)
+                 if target == "evals" or target.startswith("evals.")]
+    assert not offenders, offenders
+
+
+def test_no_import_cycles_in_evals():
+    graph = import_graph(ROOT / "evals")
+    assert "evals.digits.task" in graph and "evals.neural.models" in graph
+    assert cycles(graph) == []
+
+
+def test_eval_is_dispatched_as_a_plugin(capsys):
+    from engine import cli
+    with pytest.raises(SystemExit) as exit_:
+        cli.main(["eval", "--help"])
+    assert exit_.value.code == 0
+    assert "scientia eval" in capsys.readouterr().out
+
+
+def test_eval_missing_is_a_clear_error(monkeypatch, capsys):
+    from engine import cli
+    monkeypatch.setattr(cli, "COMMANDS_GROUP", "scientia.no-such-group")
+    monkeypatch.setattr(cli, "COMMAND_MODULES", {"eval": "no_such_package.suite:main"})
+    assert cli.main(["eval", "--quick"]) == 2
+    assert "the evaluation suite is not installed" in capsys.readouterr().err
+
+
+def test_eval_entry_point_comes_first_and_matches_pyproject(monkeypatch):
+    import importlib.metadata as md
+    from engine import cli
+    from evals.suite import written
+    ep = md.EntryPoint(name="eval", value="evals.suite:written", group=cli.COMMANDS_GROUP)
+    monkeypatch.setattr(md, "entry_points", lambda group=None: [ep] if group == cli.COMMANDS_GROUP else [])
+    assert cli._command("eval") is written
+    pyproject = (ROOT / "pyproject.toml").read_text()
+    section = pyproject.split(f'[project.entry-points."{cli.COMMANDS_GROUP}"]\n', 1)[1].split("\n[", 1)[0]
+    assert f'eval = "{cli.COMMAND_MODULES["eval"]}"' in section.splitlines()
