@@ -13,6 +13,7 @@ from dataclasses import dataclass
 
 from . import syntax as S
 from .errors import Diagnostic, Span, TypeCheckError, warning
+from .graph import path as graph_path
 from .signature import BUILTIN_SORTS, Signature, Sort
 from .terms import free_vars
 from . import walks
@@ -442,10 +443,11 @@ class _Checker:
                 neg = isinstance(b, S.Not) and isinstance(b.body, S.Atom)
                 for p in walks.preds(b):
                     graph.setdefault(r.head.pred, set()).add((p, neg, r.span))
+        succ = {head: {p for p, _, _ in edges} for head, edges in graph.items()}
         for head, edges in graph.items():
             for p, neg, span in edges:
                 if neg and p in signature.closed and head in signature.closed:
-                    path = walks.path(graph, p, head)
+                    path = graph_path(succ, p, head)
                     if path is not None:
                         cycle = " -> ".join([head, p] + path[1:])
                         self.error("E017", f"cycle through negation between closed predicates: {cycle}", span,

@@ -15,6 +15,7 @@ returns None and the caller uses magic sets. Proofs are built per answer from a 
 from __future__ import annotations
 
 from .horn import HornRule, solve
+from .graph import reachable
 from .horn_compile import HornError
 from .syntax import Var
 from .terms import free_vars
@@ -83,14 +84,4 @@ def _depends_on(others: list, mine: list, pred: str) -> bool:
     heads: dict = {}
     for r in others:
         heads.setdefault(r.head[0], set()).update(_body_preds(r))
-    todo = [p for r in mine for p in _body_preds(r) if p != pred]
-    seen = set(todo)
-    while todo:
-        q = todo.pop()
-        for p in heads.get(q, ()):
-            if p == pred:
-                return True
-            if p not in seen:
-                seen.add(p)
-                todo.append(p)
-    return False
+    return pred in reachable(heads, {p for r in mine for p in _body_preds(r) if p != pred})

@@ -12,6 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from fractions import Fraction
 
+from .graph import components, path
 from .syntax import Const, Num, Op, Var
 
 CMP_OPS = frozenset({"=", "!=", "<", "<=", ">", ">="})
@@ -185,67 +186,15 @@ def strata(clauses, preds) -> list:
             if lit.is_atom:
                 deps[c.pred].add(lit.pred)
                 deps.setdefault(lit.pred, set())
-    comps = _tarjan(deps)
+    comps = components(deps)
     where = {p: i for i, comp in enumerate(comps) for p in comp}
     for c in clauses:
         for lit in c.body:
             if lit.kind == "neg" and where[lit.pred] == where[c.pred]:
-                cycle = _path(deps, lit.pred, c.pred, comps[where[c.pred]])
+                cycle = path(deps, lit.pred, c.pred, comps[where[c.pred]])
                 raise HornError(f"rule {c.index}: cycle through negation: "
                                 f"{c.pred} -> not " + " -> ".join(cycle))
     return comps
-
-
-def _tarjan(deps: dict) -> list:
-    """Iterative Tarjan: SCCs in reverse topological order (callees first)."""
-    index, low, stack, on, out = {}, {}, [], set(), []
-    for root in deps:
-        if root in index:
-            continue
-        work = [(root, iter(sorted(deps[root])))]
-        index[root] = low[root] = len(index)
-        stack.append(root); on.add(root)
-        while work:
-            node, it = work[-1]
-            nxt = next(it, None)
-            if nxt is None:
-                work.pop()
-                if work:
-                    low[work[-1][0]] = min(low[work[-1][0]], low[node])
-                if low[node] == index[node]:
-                    out.append(_pop_scc(stack, on, node))
-            elif nxt not in index:
-                index[nxt] = low[nxt] = len(index)
-                stack.append(nxt); on.add(nxt)
-                work.append((nxt, iter(sorted(deps[nxt]))))
-            elif nxt in on:
-                low[node] = min(low[node], index[nxt])
-    return out
-
-
-def _pop_scc(stack, on, node) -> frozenset:
-    comp = []
-    while True:
-        p = stack.pop(); on.discard(p); comp.append(p)
-        if p == node:
-            return frozenset(comp)
-
-
-def _path(deps, start, goal, comp) -> list:
-    """A shortest dependency path start -> ... -> goal inside one component."""
-    prev, frontier = {start: None}, [start]
-    while frontier and goal not in prev:
-        frontier = [_visit(prev, n, m) for n in frontier for m in sorted(deps[n])
-                    if m in comp and m not in prev]
-    path, node = [], goal
-    while node is not None:
-        path.append(node); node = prev[node]
-    return path[::-1]
-
-
-def _visit(prev, n, m):
-    prev.setdefault(m, n)
-    return m
 
 
 # ---------------------------------------------------------------- join planning

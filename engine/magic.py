@@ -23,6 +23,7 @@ from collections import defaultdict
 
 from .horn import Derivation, Model, evaluate_components
 from .horn_compile import Clause, Lit, lit_vars, plan, strata
+from .graph import reachable
 from .syntax import Var
 
 
@@ -53,14 +54,8 @@ def solve_goal(program, facts: dict, pred: str, pattern: tuple):
 
 def _cone(by_head: dict, roots: set) -> set:
     """The predicates that roots depend on, roots included."""
-    seen, todo = set(roots), list(roots)
-    while todo:
-        for c in by_head.get(todo.pop(), ()):
-            for lit in c.body:
-                if lit.is_atom and lit.pred not in seen:
-                    seen.add(lit.pred)
-                    todo.append(lit.pred)
-    return seen
+    return reachable({p: {lit.pred for c in cs for lit in c.body if lit.is_atom} for p, cs in by_head.items()},
+                     roots)
 
 
 def _restrict(facts: dict, preds: set) -> dict:

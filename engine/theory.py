@@ -17,6 +17,7 @@ from functools import cached_property
 from . import syntax as S
 from .denials import denial_rule
 from .factoring import factored
+from .graph import dependency_order, reachable
 from .horn import saturate, solve
 from .horn_shape import ground_fact, horn_rule, horn_shape, negated, stratified
 from .proof import Step
@@ -118,12 +119,7 @@ class Theory:
         links = self._links()
         settled = set()
         for p in self.sig.closed:
-            cone, stack = {p}, [p]
-            while stack:
-                for q in links.get(stack.pop(), ()):
-                    if q not in cone:
-                        cone.add(q)
-                        stack.append(q)
+            cone = reachable(links, {p})
             # denials add no atom to a definite cone (engine/denials.py); through a negated body
             # literal they can (q :- not p with `not q` entails p), so then they count
             if cone & (hard_preds if cone & negating else blocking_preds):
@@ -175,13 +171,7 @@ class Theory:
 
     def depends_on(self, preds) -> set:
         """The predicates whose atoms can decide atoms of `preds` (witnesses show only these)."""
-        cone, stack = set(preds), list(preds)
-        while stack:
-            for q in self._depends.get(stack.pop(), ()):
-                if q not in cone:
-                    cone.add(q)
-                    stack.append(q)
-        return cone
+        return reachable(self._depends, preds)
 
     def _dependency_order(self, preds) -> list:
         """Closed predicates ordered so that each comes after those its rules depend on."""
@@ -190,20 +180,7 @@ class Theory:
             if isinstance(e.statement, S.Rule):
                 deps.setdefault(e.statement.head.pred, set()).update(
                     q for b in e.statement.body for q in _symbols(b))
-        order, seen = [], set()
-
-        def visit(p, trail):
-            if p in seen or p in trail:
-                return
-            for q in sorted(deps.get(p, ())):
-                visit(q, trail | {p})
-            seen.add(p)
-            if p in preds:
-                order.append(p)
-
-        for p in sorted(preds):
-            visit(p, frozenset())
-        return order
+        return dependency_order(deps, preds)
 
     def premise_step(self, index: int, step_id: int, claim: str):
         """The step that cites entry `index`: a premise, or a perceived fact with its provenance."""

@@ -60,20 +60,6 @@ def preds(f):
     return (x.pred for x in leaves(f) if isinstance(x, S.Atom))
 
 
-def path(graph, start, goal):
-    """A path of predicates from start to goal in the dependency graph, or None."""
-    stack, seen = [(start, [start])], {start}
-    while stack:
-        node, path = stack.pop()
-        if node == goal:
-            return path
-        for nxt, _, _ in graph.get(node, ()):
-            if nxt not in seen:
-                seen.add(nxt)
-                stack.append((nxt, path + [nxt]))
-    return None
-
-
 def name_anonymous(body: tuple, used: set, signature) -> tuple[tuple, dict]:
     """Each `_` argument of a body atom becomes a fresh variable (`_1`, `_2`, ...; a rule's
     sentence quantifies it universally, i.e. existentially over the body), with the sort of

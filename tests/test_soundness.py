@@ -255,3 +255,17 @@ def test_a_reused_problem_keeps_nothing_an_earlier_query_added():
     again = theory.problem(list(next(iter(theory._problems))))
     assert again is problem and len(problem.trackers) == base
     assert not problem.touched()
+
+
+def test_closed_predicates_on_a_cycle_are_settled_after_what_the_cycle_depends_on():
+    """b and c depend on each other and, through b, on e: e must be settled first. Settling c
+    first (a depth-first order entered at b) made c(k) false, hence b(k) false, hence e(k) true:
+    a wrong `true` for an atom that nothing entails."""
+    kb = KnowledgeBase()
+    kb.tell("closed b. closed c. closed e.\n"
+            "c(X) :- b(X).\nb(X) :- c(X).\nb(X) :- p(X), not e(X).\ne(X) :- f(X).\n"
+            "p(k).\nf(m) | g(m).")
+    for query, verdict in [("e(k)", "false"), ("b(k)", "true"), ("c(k)", "true")]:
+        answer = kb.ask(query)
+        assert answer.verdict.value == verdict, query
+        kb.verify_answer(answer)

@@ -135,24 +135,20 @@ class Closure:
 
     # ------------------------------------------------------------ unsettled: satisfiability
     def order(self) -> list:
-        """Unsettled closed predicates, each after those its rules depend on (theory's order)."""
+        """Unsettled closed predicates in the order the language settles them: repeatedly the
+        smallest name whose every dependency among them (through rules, at any distance) is
+        placed already or depends on it in turn."""
         if "order" not in self.extensions:
             unsettled = {p for p in self.sig.closed if not self.settled(p)}
             deps: dict = {}
             for r in self.rules:
                 deps.setdefault(r.head.pred, set()).update(q for b in r.body for q in predicates(b))
-            order, seen = [], set()
-
-            def visit(p, trail):
-                if p in seen or p in trail:
-                    return
-                for q in sorted(deps.get(p, ())):
-                    visit(q, trail | {p})
-                seen.add(p)
-                if p in unsettled:
-                    order.append(p)
-            for p in sorted(unsettled):
-                visit(p, frozenset())
+            reach = {p: _reach(deps, p) & unsettled for p in unsettled}
+            order, left = [], set(unsettled)
+            while left:      # the smallest name whose every dependency is placed or depends on it
+                p = min(q for q in left if all(r not in left or r == q or q in reach[r] for r in reach[q]))
+                order.append(p)
+                left.remove(p)
             self.extensions["order"] = order
         return self.extensions["order"]
 
@@ -417,6 +413,17 @@ def _ground_after(t, bound: set) -> bool:
         case S.Op(_, args):
             return all(_ground_after(a, bound) for a in args)
     return False
+
+
+def _reach(deps: dict, p: str) -> set:
+    """The predicates p's rules depend on, at any distance (not p itself unless on a cycle)."""
+    seen, stack = set(), [p]
+    while stack:
+        for q in deps.get(stack.pop(), ()):
+            if q not in seen:
+                seen.add(q)
+                stack.append(q)
+    return seen
 
 
 def _strata(rules: list, cone: frozenset):
