@@ -113,6 +113,18 @@ def test_two_anonymous_variables_in_one_negated_literal_are_both_existential():
     assert closed[0].text == "not (exists _1: n, _2: n. e(c, _1, _2))"
 
 
+def test_anonymous_variables_of_different_sorts_and_a_nullary_head():
+    kb = kb_of("type n = {a, b}. type d = 0..3. pred r(n, d). pred empty. pred low(n). closed r.\n"
+               "r(a, 2). empty :- not r(_, _). low(X) :- r(X, _), not r(X, 3), not r(b, _).\n"
+               "closed empty, low.")
+    assert checked(kb, "empty").verdict is F
+    a = checked(kb, "low(a)")
+    assert a.verdict is T
+    assert [s.text for s in a.proof.steps if s.by == "closed"] == ["not r(a, 3)", "not (exists _1: d. r(b, _1))"]
+    kb.tell("r(b, 0).")
+    assert checked(kb, "low(a)").verdict is F
+
+
 def test_anonymous_under_not_in_a_rule_that_z3_decides():
     kb = kb_of("""type person = {bob, ann, carl}.
 pred male(person). pred parent(person, person). pred childless(person).

@@ -87,7 +87,11 @@ class Closure:
         atom over the finite sorts of the None positions is closed false (`closed_false`)."""
         model = self.least_model(pred)
         if model is not None:
-            return not any(all(p is None or p == v for p, v in zip(pattern, t)) for t in model.get(pred, ()))
+            cols = tuple(k for k, v in enumerate(pattern) if v is not None)
+            key = ("projection", pred, cols, id(model))
+            if key not in self.extensions:      # the model's tuples of pred on the columns `cols`
+                self.extensions[key] = {tuple(t[k] for k in cols) for t in model.get(pred, ())}
+            return tuple(pattern[k] for k in cols) not in self.extensions[key]
         domains, count = [], 1
         for v, s in zip(pattern, self.sig.preds.get(pred, ())):
             d = (v,) if v is not None else self.sig.domain(s)
