@@ -277,6 +277,8 @@ class _Checker:
 
     def infer_term(self, i, t, scope):
         match t:
+            case S.Var("_"):      # each anonymous `_` is a variable of its own (its own sort)
+                return ("_", i, id(t))
             case S.Var(name):
                 return scope.get(name, ("v", i, name))
             case S.Const(name):
@@ -563,6 +565,8 @@ def _describe(slot) -> str:
             return f"the value of '{name}'" if k == "->" else f"argument {k + 1} of '{name}'"
         case ("v", _, name) | ("q", _, _, name):
             return f"variable {name}"
+        case ("_", _, _):
+            return "variable _"
     return "this term"
 
 

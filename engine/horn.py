@@ -30,7 +30,8 @@ __all__ = ["HornRule", "HornError", "Derivation", "Model", "Program", "saturate"
 
 class Derivation(NamedTuple):
     """How a derived fact follows: rule `rule_index` under `subst`, from `premises`
-    (the positive body atoms, in body order) and `absent` (the negated ones). A named
+    (the positive body atoms, in body order) and `absent` (the negated ones, as patterns:
+    None at a `_`, where no tuple of the predicate matches the rest). A named
     tuple: a long proof builds two per step, and a frozen dataclass costs 3x as much."""
 
     rule_index: int

@@ -19,7 +19,7 @@ from __future__ import annotations
 
 from fractions import Fraction
 
-from .horn_compile import Clause, Lit, assignment, number
+from .horn_compile import Clause, Lit, anonymous, assignment, number
 from .syntax import Op, Var
 
 
@@ -118,7 +118,7 @@ def compile_join(c: Clause, order: list, delta, full, index):
 
 def compile_derivation(c: Clause, order: list, relation):
     """A function run(H, S) -> (values of the clause's named variables, positive body facts,
-    negated body atoms) of one instance whose head is the tuple H and whose positive body
+    negated body atoms, None at each `_`) of one instance whose head is the tuple H and whose positive body
     facts all appeared before round S, or None. `relation(pred)` gives a Relation (full,
     index, before). Returns (run, the variable names)."""
     src, bound = _Source(), set()
@@ -133,7 +133,9 @@ def compile_derivation(c: Clause, order: list, relation):
             src.add(f"if {before}({_tuple([_expr(src, a) for a in lit.args])}, S)")
     names = tuple(n for n in c.names if not n.startswith("_#"))
     values = _tuple([src.names[n] for n in names])
-    ground = lambda kind: _tuple([f"({lit.pred!r}, {_tuple([_expr(src, a) for a in lit.args])})"
+    # a negated atom's `_` is None in its ground pattern: "no tuple of p matches"
+    arg = lambda a, kind: "None" if kind == "neg" and anonymous(a) else _expr(src, a)
+    ground = lambda kind: _tuple([f"({lit.pred!r}, {_tuple([arg(a, kind) for a in lit.args])})"
                                   for lit in c.body if lit.kind == kind])
     found = f"({values}, {ground('pos')}, {ground('neg')})"
     # nested statements rather than next(generator): no generator object per call
@@ -163,10 +165,24 @@ def _emit_literal(src, lit: Lit, is_delta: bool, bound: set, full, index) -> Non
     elif lit.kind == "pos":
         _emit_positive(src, lit, bound, full, index)
     elif lit.kind == "neg":
-        f = src.slot(("full", lit.pred), full(lit.pred), "F")
-        src.add(f"if {_tuple([_expr(src, a) for a in lit.args])} not in {f}")
+        _emit_negated(src, lit, full, index)
     else:
         _emit_comparison(src, lit, bound)
+
+
+def _emit_negated(src, lit: Lit, full, index) -> None:
+    """`not p(args)`: no tuple of p agrees with args on the columns that are not `_` (a
+    negated atom's `_` is any value; p lies in a lower stratum, so its relation is whole)."""
+    cols = tuple(k for k, a in enumerate(lit.args) if not anonymous(a))
+    f = src.slot(("full", lit.pred), full(lit.pred), "F")
+    if len(cols) == len(lit.args):
+        src.add(f"if {_tuple([_expr(src, a) for a in lit.args])} not in {f}")
+    elif not cols:
+        src.add(f"if not {f}")
+    else:
+        g = src.slot(("index", lit.pred, cols), index(lit.pred, cols).get, "G")
+        keys = [_expr(src, lit.args[k]) for k in cols]
+        src.add(f"if not {g}({keys[0] if len(keys) == 1 else _tuple(keys)}, ())")
 
 
 def _is_bound(a, bound: set) -> bool:

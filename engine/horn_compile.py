@@ -3,6 +3,8 @@
 `normalize` turns a `HornRule` over syntax terms into a `Clause` over ground
 values (str constants, int or Fraction numbers) and `Var`s. `check_safe` rejects
 rules whose variables are not bound by a positive literal or an `=` assignment.
+An anonymous `_` becomes a fresh variable `_#n`; under `not` it is bound by nothing and
+means "any value" (`not p(X, _)`: no tuple of p has X first), see `anonymous`.
 `strata` splits the predicates into strongly connected components in the order
 they must be evaluated, and rejects a cycle through negation. `plan` orders the
 body of a clause into a join: which literal first, which are filters, which bind.
@@ -130,7 +132,16 @@ def term_vars(t) -> list:
     return []
 
 
+def anonymous(a) -> bool:
+    """An anonymous `_` of the rule, as `normalize` names it (`_#n`)."""
+    return isinstance(a, Var) and a.name.startswith("_#")
+
+
 def lit_vars(lit: Lit) -> set:
+    """The variables a literal needs bound (a negated atom's `_` needs nothing: it reads
+    "for no value") or, for a positive atom, binds."""
+    if lit.kind == "neg":
+        return {n for a in lit.args if not anonymous(a) for n in term_vars(a)}
     return set(term_vars(lit.args))
 
 

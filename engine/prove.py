@@ -461,25 +461,42 @@ def horn_steps(theory, model, roots: list) -> tuple[list, dict]:
             body = entry.statement.body
             rule = rules[d.rule_index] = (entry.source, body if any(isinstance(lit, S.Not) for lit in body) else None)
         source, negating = rule
-        used = tuple([ids[p] for p in d.premises]) if negating is None else _body_steps(negating, d, ids, steps)
+        used = tuple([ids[p] for p in d.premises]) if negating is None \
+            else _body_steps(negating, d, ids, steps, theory.sig)
         append(Step(len(steps) + 1, _ground(key, atoms), "rule", None, source, d.subst, used))
         ids[key] = len(steps)
     return steps, ids
 
 
-def _body_steps(body, d, ids: dict, steps: list) -> tuple:
+def _body_steps(body, d, ids: dict, steps: list, sig) -> tuple:
     """The step ids for a rule body with negation: derived atoms, and a new `closed` step for
-    each negated atom."""
+    each negated atom (`not p(a, _)` claims `not (exists _1: s. p(a, _1))`: no tuple of p
+    has a first; the Horn core gives None at each `_`)."""
     premises, absent, used = iter(d.premises), iter(d.absent), []
     for lit in body:
         if isinstance(lit, S.Atom):
             used.append(ids[next(premises)])
         elif isinstance(lit, S.Not):
             p, vals = next(absent)
-            steps.append(Step(len(steps) + 1, S.Not(S.Atom(p, tuple(value_term(v) for v in vals))), "closed",
-                              predicate=p))
+            steps.append(Step(len(steps) + 1, S.Not(_absent_claim(p, vals, sig)), "closed", predicate=p))
             used.append(len(steps))
     return tuple(used)
+
+
+def _absent_claim(pred: str, vals: tuple, sig):
+    """p(values) for a ground pattern; with None at some positions, `exists _1.. . p(..)` with
+    a fresh variable, of the position's sort, at each."""
+    if None not in vals:
+        return S.Atom(pred, tuple(value_term(v) for v in vals))
+    sorts, args, bound = sig.preds.get(pred, ()), [], []
+    for k, v in enumerate(vals):
+        if v is None:
+            name = f"_{len(bound) + 1}"
+            bound.append((name, sorts[k]))
+            args.append(S.Var(name))
+        else:
+            args.append(value_term(v))
+    return S.Quant("exists", tuple(bound), S.Atom(pred, tuple(args)))
 
 
 def _ground(key, atoms: dict):

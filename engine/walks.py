@@ -61,25 +61,38 @@ def preds(f):
 
 
 def name_anonymous(body: tuple, used: set, signature) -> tuple[tuple, dict]:
-    """Each `_` argument of a body atom becomes a fresh variable (`_1`, `_2`, ...; a rule's
-    sentence quantifies it universally, i.e. existentially over the body), with the sort of
-    its argument position. Returns the new body and {fresh name: sort}."""
+    """Each `_` argument of a body atom becomes a fresh variable (`_1`, `_2`, ...), with the
+    sort of its argument position. In a positive atom the rule's sentence quantifies it
+    universally (i.e. existentially over the body); under `not` it is bound by an `exists`
+    inside the negation, as in Prolog's `\\+ p(X, _)`: `not p(X, _)` reads `not (exists _1.
+    p(X, _1))`, "p(X, y) for no y". Returns the new body and {fresh name: sort} for the
+    names the sentence must quantify universally (those of positive atoms)."""
     fresh, sorts = (f"_{k}" for k in itertools.count(1)), {}
 
-    def rename(lit):
-        if isinstance(lit, S.Not):
-            return S.Not(rename(lit.body), lit.span)
-        if not isinstance(lit, S.Atom) or not any(isinstance(a, S.Var) and a.name == "_" for a in lit.args):
-            return lit
+    def rename(lit, into: dict):
         args, declared = [], signature.preds.get(lit.pred, ())
         for k, a in enumerate(lit.args):
             if isinstance(a, S.Var) and a.name == "_":
                 name = next(n for n in fresh if n not in used)
-                sorts[name] = declared[k] if k < len(declared) else None
+                into[name] = declared[k] if k < len(declared) else None
                 a = S.Var(name, a.span)
             args.append(a)
         return S.Atom(lit.pred, tuple(args), lit.span)
-    return tuple(rename(b) for b in body), sorts
+
+    def anonymous(lit) -> bool:
+        return isinstance(lit, S.Atom) and any(isinstance(a, S.Var) and a.name == "_" for a in lit.args)
+
+    out = []
+    for lit in body:
+        if isinstance(lit, S.Not) and anonymous(lit.body):
+            local: dict = {}
+            atom = rename(lit.body, local)
+            out.append(S.Not(S.Quant("exists", tuple(local.items()), atom, lit.span), lit.span))
+        elif anonymous(lit):
+            out.append(rename(lit, sorts))
+        else:
+            out.append(lit)
+    return tuple(out), sorts
 
 
 def compared_sorts(f, sig) -> set:

@@ -173,11 +173,30 @@ def free_vars(f, bound=frozenset()) -> set:
 
 
 def rule_sentence(s):
-    head, body = s[1], s[2]
+    """forall vars. body -> head, where each `_` is a fresh variable: universal in a positive
+    literal, and bound by `exists` inside the negation in a negated one (`not p(X, _)` reads
+    `not exists _1. p(X, _1)`: p(X, y) for no y, as in Prolog's `\\+`)."""
+    head, body = s[1], _name_anonymous(s[2])
     f = head if not body else ("imp", body[0] if len(body) == 1 else ("and",) + tuple(body), head)
     for v in sorted(free_vars(f), reverse=True):
         f = ("forall", v, f)
     return f
+
+
+def _name_anonymous(body) -> tuple:
+    fresh, out = (f"_{k}" for k in itertools.count(1)), []
+    for lit in body:
+        atom = lit[1] if lit[0] == "not" else lit
+        names = [next(fresh) if a == "_" else None for a in atom[2]]
+        atom = ("atom", atom[1], tuple(n or a for n, a in zip(names, atom[2])))
+        if lit[0] == "not":
+            inner = atom
+            for n in reversed([n for n in names if n]):
+                inner = ("exists", n, inner)
+            out.append(("not", inner))
+        else:
+            out.append(atom)
+    return tuple(out)
 
 
 def sentences(statements):
@@ -322,6 +341,8 @@ class Oracle:
         self.order, self.problem = closure_order(self.statements)
         sents = sentences(self.statements)
         if sig.kind == "open":
+            assert not any(st[0] == "rule" and any(l[0] == "not" and "_" in l[1][2] for l in st[2])
+                           for st in self.statements), "open sort: `_` under `not` nests a quantifier"
             axioms = [st[1] for st in self.statements if st[0] == "axiom"]
             assert not any(nested_quantifier(f) for f in axioms), "open sort: nested quantifiers"
             e = sum(existentials(f) for f in sents) + extra_existentials

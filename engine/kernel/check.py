@@ -227,33 +227,85 @@ def check_rule(step: Step, claim, premises, ctx, memo):
                 raise Rejected("a test of the rule is false under the substitution")
         else:
             needed.append(inst)
-    if len(needed) != len(premises) or not all(map(_instance_of, needed, premises)):
+    if len(needed) != len(premises) or not all(_instance_of(n, p, ctx.signature) for n, p in zip(needed, premises)):
         raise Rejected("the premises are not the body of the rule under the substitution")
 
 
-def _instance_of(literal, premise) -> bool:
+def _instance_of(literal, premise, sig) -> bool:
     """The premise is the body literal, where each anonymous `_` of a positive atom may stand
-    for any value (`q(X) :- p(X, _)` reads: for all X, Y, p(X, Y) implies q(X))."""
+    for any value (`q(X) :- p(X, _)` reads: for all X, Y, p(X, Y) implies q(X)), and each `_`
+    of a negated atom is a variable bound by an `exists` inside the negation (`q(X) :- r(X),
+    not p(X, _)` reads: for all X, r(X) and not (exists Y. p(X, Y)) implies q(X))."""
     if literal == premise:
         return True
+    if isinstance(literal, S.Not) and isinstance(premise, S.Not) and isinstance(premise.body, S.Quant):
+        return _pattern(premise, sig) is not None and _anonymous_instance(literal.body, premise.body.body)
     return (isinstance(literal, S.Atom) and isinstance(premise, S.Atom) and literal.pred == premise.pred
             and len(literal.args) == len(premise.args)
             and all(a == b or (isinstance(a, S.Var) and a.name == "_" and isinstance(b, (S.Const, S.Num)))
                     for a, b in zip(literal.args, premise.args)))
 
 
+def _anonymous_instance(literal, atom) -> bool:
+    """`atom` is the atom `literal` with each `_` replaced by a variable (checked distinct and
+    bound by `_pattern`), and every other argument unchanged."""
+    return (isinstance(literal, S.Atom) and isinstance(atom, S.Atom) and literal.pred == atom.pred
+            and len(literal.args) == len(atom.args)
+            and all(isinstance(b, S.Var) if isinstance(a, S.Var) and a.name == "_" else a == b
+                    for a, b in zip(literal.args, atom.args)))
+
+
+def _pattern(claim, sig):
+    """For `not p(t)`, (p, the values of t); for `not (exists y1..yk. p(t))` where each yi
+    occurs exactly once in t, at a position of yi's sort, and t is otherwise ground, (p, the
+    values of t with None at each yi); else None."""
+    if not isinstance(claim, S.Not):
+        return None
+    body = claim.body
+    if isinstance(body, S.Atom):
+        return body.pred, tuple(_ground(a) for a in body.args)
+    if not (isinstance(body, S.Quant) and body.kind == "exists" and isinstance(body.body, S.Atom)):
+        return None
+    atom, sorts = body.body, dict(body.vars)
+    declared = sig.preds.get(atom.pred, ())
+    if not sorts or len(sorts) != len(body.vars) or len(declared) != len(atom.args):
+        return None
+    pattern, used = [], set()
+    for a, sort in zip(atom.args, declared):
+        if isinstance(a, S.Var):
+            if a.name not in sorts or a.name in used or sorts[a.name] != sort:
+                return None
+            used.add(a.name)
+            pattern.append(None)
+        else:
+            pattern.append(_ground(a))
+    return (atom.pred, tuple(pattern)) if used == set(sorts) else None
+
+
 def check_closed(step: Step, claim, premises, ctx, memo):
     """p closed, p(t) not in the KB's closure (engine/kernel/closure.py certifies it)
     ───────────────────────────────────────────────────────────────────────── closed
-                                ⊢ not p(t)"""
-    if not (isinstance(claim, S.Not) and isinstance(claim.body, S.Atom)):
-        raise Rejected("a closed step must claim `not p(...)`")
-    atom = claim.body
-    if atom.pred != step.predicate or atom.pred not in ctx.signature.closed:
-        raise Rejected(f"predicate {atom.pred} is not closed")
-    values = tuple(_ground(a) for a in atom.args)
-    if not _closure(ctx, memo).closed_false(atom.pred, values):
-        raise Rejected(f"{atom.pred}{tuple(values)!r} is derivable: the KB entails it")
+                                ⊢ not p(t)
+
+    p closed, no atom p(t') of the KB's closure has t' = t at the positions of t that are
+    not y1..yk (closure.py `closed_none`: the kernel's least model of p has no such tuple,
+    or, p unsettled, p(t') is closed false for every t' over the finite sorts of the yi)
+    ───────────────────────────────────────────────────────────────────────── closed
+                         ⊢ not (exists y1..yk. p(t))
+    (each yi of the sort of its position in p, occurring there once; the rest of t ground:
+    the claim of `not p(t, _)`, where `_` under `not` reads "no value")"""
+    found = _pattern(claim, ctx.signature)
+    if found is None:
+        raise Rejected("a closed step must claim `not p(...)` or `not (exists Y. p(..., Y, ...))`")
+    pred, values = found
+    if pred != step.predicate or pred not in ctx.signature.closed:
+        raise Rejected(f"predicate {pred} is not closed")
+    if None not in values:
+        if not _closure(ctx, memo).closed_false(pred, values):
+            raise Rejected(f"{pred}{tuple(values)!r} is derivable: the KB entails it")
+    elif not _closure(ctx, memo).closed_none(pred, values):
+        raise Rejected(f"an atom of {pred} matching {tuple('_' if v is None else v for v in values)!r} "
+                       "is derivable: the KB entails it")
 
 
 def _closure(ctx, memo) -> Closure:

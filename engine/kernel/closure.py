@@ -81,6 +81,28 @@ class Closure:
             raise Unconfirmed(f"z3 could not settle whether the KB entails {pred}{values}")
         return outcome.status == "sat"
 
+    def closed_none(self, pred: str, pattern: tuple) -> bool:
+        """`not (exists ys. p(t))`: no atom of pred agreeing with `pattern` (None: any value)
+        holds in the closure. Settled: no such tuple in the least model. Otherwise every such
+        atom over the finite sorts of the None positions is closed false (`closed_false`)."""
+        model = self.least_model(pred)
+        if model is not None:
+            cols = tuple(k for k, v in enumerate(pattern) if v is not None)
+            key = ("projection", pred, cols, id(model))
+            if key not in self.extensions:      # the model's tuples of pred on the columns `cols`
+                self.extensions[key] = {tuple(t[k] for k in cols) for t in model.get(pred, ())}
+            return tuple(pattern[k] for k in cols) not in self.extensions[key]
+        domains, count = [], 1
+        for v, s in zip(pattern, self.sig.preds.get(pred, ())):
+            d = (v,) if v is not None else self.sig.domain(s)
+            if d is None:
+                raise Unconfirmed(f"the kernel cannot list the atoms of {pred}: its sort {s} is not finite")
+            domains.append(d)
+            count *= len(d)
+        if count > MAX_CANDIDATES:
+            raise Unconfirmed(f"{count:,} atoms of {pred} match")
+        return all(self.closed_false(pred, values) for values in itertools.product(*domains))
+
     # ------------------------------------------------------------ settled: the least model
     def component(self, pred: str) -> frozenset:
         seen, stack = {pred}, [pred]
@@ -375,6 +397,8 @@ def _evaluable(rule, sig: Signature) -> bool:
         atom = b.body if isinstance(b, S.Not) else b
         if isinstance(b, S.Not) and not (isinstance(atom, S.Atom) and atom.pred in sig.closed):
             return False
+        if isinstance(b, S.Not):     # `_` under `not`: no value (see `_holds`)
+            atom = S.Atom(atom.pred, tuple(a for a in atom.args if not _anonymous(a)))
         if isinstance(atom, S.Cmp):
             if not _ground_after(atom.left, bound) or not _ground_after(atom.right, bound):
                 return False
@@ -571,4 +595,11 @@ def _holds(b, env, model) -> bool:
     if isinstance(b, S.Cmp):
         return evaluate_cmp(substitute(b, _terms(env)))
     atom = substitute(b.body, _terms(env))
+    if any(map(_anonymous, atom.args)):     # `not p(t, _)`: no tuple of p agrees with t
+        pattern = tuple(None if _anonymous(a) else _value(a) for a in atom.args)
+        return not any(all(p is None or p == v for p, v in zip(pattern, t)) for t in model.get(atom.pred, ()))
     return tuple(_value(a) for a in atom.args) not in model.get(atom.pred, ())
+
+
+def _anonymous(t) -> bool:
+    return type(t) is S.Var and t.name == "_"
