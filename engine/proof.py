@@ -195,7 +195,8 @@ def _why(s: Step) -> str:
             sub = ", ".join(f"{k}={v}" for k, v in (s.subst or {}).items())
             return f"rule {s.rule}" + (f" with {sub}" if sub else "")
         case "closed":
-            return f"closed world: {s.predicate} is closed and this atom is not derivable"
+            what = "no such atom is" if "exists" in s.text else "this atom is not"
+            return f"closed world: {s.predicate} is closed and {what} derivable"
         case "smt":
             return "smt: follows from the steps below (checked by z3)"
         case "perceived":

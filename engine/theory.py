@@ -72,7 +72,8 @@ class Theory:
             if fact is not None:
                 self.facts.setdefault(fact[0], set()).add(fact[1])
                 self.fact_index.setdefault(fact, i)
-            elif isinstance(st, S.Rule) and horn_shape(st) and not self._open_disequality(e.sentence):
+            elif isinstance(st, S.Rule) and horn_shape(st) and not self._open_disequality(e.sentence) \
+                    and not self._absent_over_infinite(st):
                 candidates.append(i)
             else:
                 self.hard.append(i)
@@ -103,6 +104,18 @@ class Theory:
         read distinct names as distinct individuals, which an open sort does not promise."""
         return any(c.op != "=" and compared_sorts(c, self.sig) & self.open_sorts
                    for c in comparisons(sentence)) if self.open_sorts else False
+
+    def _absent_over_infinite(self, rule) -> bool:
+        """A rule with `_` in a negated atom at a position whose sort is not finite (`not
+        parent(X, _)` over an open sort): "no value" there ranges over individuals that no
+        constant names, which the chainer does not see, so z3 reads the rule."""
+        for b in rule.body:
+            if isinstance(b, S.Not) and isinstance(b.body, S.Atom):
+                sorts = self.sig.preds.get(b.body.pred, ())
+                for k, a in enumerate(b.body.args):
+                    if isinstance(a, S.Var) and a.name == "_" and (k >= len(sorts) or self.sig.domain(sorts[k]) is None):
+                        return True
+        return False
 
     @cached_property
     def open_sorts(self) -> frozenset:

@@ -146,7 +146,9 @@ def test_anonymous_under_not_over_an_open_sort():
                "male(bob). male(ann). parent(bob, carl). closed parent.\n"
                "childless(X) :- male(X), not parent(X, _).")
     assert checked(kb, "childless(bob)").verdict is U
-    assert checked(kb, "childless(ann)").verdict is not F
+    ann = checked(kb, "childless(ann)")
+    # an unnamed individual may be ann's child: z3 reads the rule, and says so (not a budget)
+    assert ann.verdict is U and ann.reason == "open world", ann.reason
 
 
 # ---------------------------------------------------------------- the kernel
