@@ -253,8 +253,9 @@ def reach(g, p) -> set:
 
 
 def closure_order(statements):
-    """(order, problem): problem is 'E017' (a cycle through negation between closed predicates),
-    'cycle' (a positive cycle: settle together or apart? skipped) or None."""
+    """(order, problem): problem is 'E017' (a cycle through negation between closed predicates)
+    or None. The order settles, one at a time, the smallest name whose every dependency is
+    settled already or depends on it in turn (members of a positive cycle by name)."""
     closed = sorted({p for s in statements if s[0] == "closed" for p in s[1]})
     g = rule_graph(statements)
     r = {p: reach(g, p) for p in closed}
@@ -262,12 +263,9 @@ def closure_order(statements):
         for q, neg in edges:
             if neg and head in closed and q in closed and head in reach(g, q):
                 return closed, "E017"
-    for p, q in itertools.combinations(closed, 2):
-        if q in r[p] and p in r[q]:
-            return closed, "cycle"
     order, left = [], list(closed)
     while left:   # dependencies first, ties alphabetically
-        ready = [p for p in left if not any(q in r[p] for q in left if q != p)]
+        ready = [p for p in left if not any(q in r[p] and p not in r[q] for q in left if q != p)]
         order.append(ready[0])
         left.remove(ready[0])
     return order, None
