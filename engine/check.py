@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from . import syntax as S
 from .errors import Diagnostic, Span, TypeCheckError, warning
 from .graph import path as graph_path
+from .safety import unbound
 from .signature import BUILTIN_SORTS, Signature, Sort
 from .terms import free_vars
 from . import walks
@@ -342,8 +343,7 @@ class _Checker:
                 self.check_numeric(head)
                 for b in body:
                     self.check_numeric(b)
-                body_vars = set().union(*(free_vars(b) for b in body)) if body else set()
-                missing = sorted(free_vars(head) - body_vars)
+                missing = sorted(unbound([free_vars(b) for b in body], free_vars(head)))
                 if missing:
                     self.error("E012", f"unsafe rule: variable {', '.join(missing)} of the head does not occur in the body",
                                head.span or st.span,

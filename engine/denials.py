@@ -20,6 +20,7 @@ from __future__ import annotations
 
 from . import syntax as S
 from .horn import HornRule, saturate
+from .safety import unbound
 
 BOT = "\u22a5"     # violation predicates: "⊥<entry index>", never a user predicate name
 
@@ -58,10 +59,10 @@ def _simple(x) -> bool:
 
 def _safe(lits: list, names: set) -> bool:
     """Every quantified variable occurs in an atom, and nothing else is free."""
-    in_atoms = {a.name for l in lits if isinstance(l, S.Atom) for a in l.args if isinstance(a, S.Var)}
+    binders = [{a.name for a in l.args if isinstance(a, S.Var)} for l in lits if isinstance(l, S.Atom)]
     everywhere = {t.name for l in lits for t in (l.args if isinstance(l, S.Atom) else (l.left, l.right))
                   if isinstance(t, S.Var)}
-    return everywhere <= names and names <= in_atoms
+    return everywhere <= names and not unbound(binders, names)
 
 
 def decidable(theory, indices, query_preds=()) -> bool:

@@ -8,18 +8,15 @@ would write the loop by hand. The source is exec'd once per evaluation; every
 set, index and constant it touches is bound as a default argument, so the hot
 loop reads only fast locals.
 
-The arithmetic helpers give the semantics: exact numbers (`/` gives a Fraction), `=`/`!=` compare
-any values, ordering compares numbers only, and a comparison whose arithmetic is
-undefined (a constant in a sum) is false. Division by zero is total: `x / 0 = 0`, as in
-Lean and Isabelle; z3 (engine/solver.py) and the kernel read it the same way.
+The semantics of values is engine/values.py's (exact numbers, `x / 0 = 0`, orders between
+numbers only); here a comparison whose arithmetic is undefined (a constant in a sum) is false.
 Undefined arithmetic yields the value UNDEFINED rather than raising, so that
 a whole join fits in one comprehension.
 """
 from __future__ import annotations
 
-from fractions import Fraction
-
-from .horn_compile import Clause, Lit, anonymous, assignment, number
+from .horn_compile import Clause, Lit, anonymous, assignment
+from .values import add, compare, divide, multiply, subtract
 from .syntax import Op, Var
 
 
@@ -38,21 +35,19 @@ def _num(v) -> bool:
 
 
 def _add(a, b):
-    return number(a + b) if _num(a) and _num(b) else UNDEFINED
+    return add(a, b) if _num(a) and _num(b) else UNDEFINED
 
 
 def _sub(a, b):
-    return number(a - b) if _num(a) and _num(b) else UNDEFINED
+    return subtract(a, b) if _num(a) and _num(b) else UNDEFINED
 
 
 def _mul(a, b):
-    return number(a * b) if _num(a) and _num(b) else UNDEFINED
+    return multiply(a, b) if _num(a) and _num(b) else UNDEFINED
 
 
 def _div(a, b):
-    if not (_num(a) and _num(b)):
-        return UNDEFINED
-    return number(Fraction(a) / b) if b != 0 else 0       # x / 0 = 0 (the language's choice)
+    return divide(a, b) if _num(a) and _num(b) else UNDEFINED
 
 
 def _neg(a):
@@ -63,13 +58,7 @@ def holds(op: str, a, b) -> bool:
     """A comparison between two values; false when either is UNDEFINED."""
     if a is UNDEFINED or b is UNDEFINED:
         return False
-    if op == "=":
-        return a == b
-    if op == "!=":
-        return a != b
-    if type(a) is str or type(b) is str:
-        return False
-    return {"<": a < b, "<=": a <= b, ">": a > b, ">=": a >= b}[op]
+    return compare(op, a, b)
 
 
 _FN = {"+": "_add", "-": "_sub", "*": "_mul", "/": "_div"}

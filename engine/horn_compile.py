@@ -15,6 +15,8 @@ from dataclasses import dataclass, field
 from fractions import Fraction
 
 from .graph import components, path
+from .safety import unbound
+from .values import number
 from .syntax import Const, Num, Op, Var
 
 CMP_OPS = frozenset({"=", "!=", "<", "<=", ">", ">="})
@@ -106,13 +108,6 @@ def _term(t, fresh, rule):
                     "numbers and + - * / only)")
 
 
-def number(v):
-    """Exact numbers: an integral Fraction becomes an int."""
-    if isinstance(v, Fraction) and v.denominator == 1:
-        return v.numerator
-    return v
-
-
 def _names(parts) -> tuple:
     seen: dict = {}
     for part in parts:
@@ -148,26 +143,16 @@ def lit_vars(lit: Lit) -> set:
 # ---------------------------------------------------------------- safety
 def check_safe(c: Clause) -> None:
     """Every variable of the head, a negation or a comparison must be bound."""
-    bound = set().union(*(lit_vars(l) for l in c.body if l.kind == "pos"))
-    bound |= _assigned(c.body, bound)
+    binders = [lit_vars(l) for l in c.body if l.kind == "pos"]
+    assignments = [(var.name if isinstance(var, Var) else None, term_vars(expr))
+                   for l in c.body if l.kind == "cmp" and l.pred == "="
+                   for var, expr in (l.args, l.args[::-1])]
     for where, names in [("the head", term_vars(c.args))] + [
             (_show_lit(l), lit_vars(l)) for l in c.body if l.kind != "pos"]:
-        loose = sorted(set(names) - bound)
+        loose = sorted(unbound(binders, names, assignments))
         if loose:
             raise HornError(f"rule {c.index}: unsafe variable {', '.join(loose)} in {where}: "
                             "it must occur in a positive body literal or be assigned with `=`")
-
-
-def _assigned(body: tuple, bound: set) -> set:
-    more, grew = set(), True
-    while grew:
-        grew = False
-        for lit in body:
-            target = assignment(lit, bound | more)
-            if target is not None:
-                more.add(target[0])
-                grew = True
-    return more
 
 
 def assignment(lit: Lit, bound: set):

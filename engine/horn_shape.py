@@ -5,6 +5,7 @@ from __future__ import annotations
 from . import syntax as S
 from .horn import HornRule, Program
 from .horn_compile import HornError
+from .safety import unbound
 from .terms import free_vars, term_value
 
 
@@ -53,17 +54,11 @@ def horn_shape(rule: S.Rule) -> bool:
                 tests.append(b)
             case _:
                 return False
-    changed = True
-    while changed:     # X = expr binds X once expr is bound
-        changed = False
-        for t in tests:
-            if isinstance(t, S.Cmp) and t.op == "=":
-                for a, other in ((t.left, t.right), (t.right, t.left)):
-                    if isinstance(a, S.Var) and a.name not in bound and free_vars(other) <= bound:
-                        bound.add(a.name)
-                        changed = True
+    assignments = [(a.name if isinstance(a, S.Var) else None, free_vars(other))
+                   for t in tests if isinstance(t, S.Cmp) and t.op == "="
+                   for a, other in ((t.left, t.right), (t.right, t.left))]
     needed = free_vars(rule.head).union(*(free_vars(t) for t in tests)) if tests else free_vars(rule.head)
-    return needed <= bound
+    return not unbound([bound], needed, assignments)
 
 
 def negated(rule: S.Rule):

@@ -13,6 +13,7 @@ from __future__ import annotations
 from . import syntax as S
 from .denials import violation
 from .terms import substitute, value_term
+from .values import compare
 
 MAX_INSTANCES = 100_000
 MAX_HYPOTHESES = 256      # least models of KB + hypotheses computed per query, at most
@@ -84,7 +85,7 @@ def _compare(op: str, left, right, sig) -> bool:
     for v in (a, b):
         if isinstance(v, str) and sig.domain(sig.consts.get(v, "")) is None:
             raise NotPositive(f"{v} belongs to an open sort: no unique names")
-    return (a == b) == (op == "=")
+    return compare(op, a, b)
 
 
 def _value(t):

@@ -181,15 +181,5 @@ def _relevant(theory, query, perceptions) -> list:
 
 def mentions(formula, name: str) -> bool:
     """Does the formula mention the constant `name`?"""
-    match formula:
-        case S.Const(n):
-            return n == name
-        case S.Atom(_, args) | S.Fn(_, args) | S.Op(_, args):
-            return any(mentions(a, name) for a in args)
-        case S.Cmp(_, l, r) | S.Implies(l, r) | S.Iff(l, r):
-            return mentions(l, name) or mentions(r, name)
-        case S.Not(body) | S.Quant(_, _, body):
-            return mentions(body, name)
-        case S.And(items) | S.Or(items):
-            return any(mentions(x, name) for x in items)
-    return False
+    return any(type(n) is S.Const and n.name == name for n in S.nodes(formula))
+

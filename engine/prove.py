@@ -20,6 +20,7 @@ from .proof import Proof, Step
 from .router import FORWARD, Route, route
 from .solver import Budget
 from .terms import free_vars, substitute, term_value, value_term
+from .walks import subformulas
 
 MAX_CANDIDATES = 20_000
 MAX_WITNESS_ATOMS = 12
@@ -151,16 +152,8 @@ def _unclosed(theory, sig, problem) -> list:
 
 
 def _ground_atoms(f) -> list:
-    match f:
-        case S.Atom():
-            return [S.show_atom(f)] if not free_vars(f) else []
-        case S.Not(body):
-            return _ground_atoms(body)
-        case S.And(items) | S.Or(items):
-            return [a for x in items for a in _ground_atoms(x)]
-        case S.Implies(l, r) | S.Iff(l, r):
-            return _ground_atoms(l) + _ground_atoms(r)
-    return []
+    """The query's ground atoms, as text."""
+    return [S.show_atom(x) for x in subformulas(f) if type(x) is S.Atom and not free_vars(x)]
 
 
 def _atom_texts(problem, query):

@@ -11,6 +11,7 @@ from fractions import Fraction
 
 from . import syntax as S
 from .terms import show_ground_atom
+from .values import compare
 
 
 class NoText(Exception):
@@ -95,9 +96,7 @@ class SmtText:
             return eq if op == "=" else f"(not {eq})"
         if isinstance(a, str) or isinstance(b, str):
             raise NoText
-        a, b = Fraction(a), Fraction(b)
-        holds = {"=": a == b, "!=": a != b, "<": a < b, "<=": a <= b, ">": a > b, ">=": a >= b}[op]
-        return "true" if holds else "false"
+        return "true" if compare(op, Fraction(a), Fraction(b)) else "false"
 
     @staticmethod
     def _ground(t, sub: dict):

@@ -196,6 +196,33 @@ KEYWORDS = frozenset({"type", "open", "pred", "fun", "const", "closed", "use",
                       "forall", "exists", "not"})
 
 
+# ---------------------------------------------------------------- walking
+def children(node) -> tuple:
+    """The immediate parts of a node, in source order: a term's arguments, a formula's
+    subformulas and terms, a rule's head and body, an axiom's or query's formula."""
+    match node:
+        case Atom(_, args) | Fn(_, args) | Op(_, args):
+            return args
+        case Cmp(_, left, right) | Implies(left, right) | Iff(left, right):
+            return (left, right)
+        case Not(body) | Quant(_, _, body) | Axiom(body) | Query(body):
+            return (body,)
+        case And(items) | Or(items):
+            return items
+        case Rule(head, body):
+            return (head, *body)
+    return ()
+
+
+def nodes(node):
+    """Every node under `node`, itself first (pre-order, source order)."""
+    stack = [node]
+    while stack:
+        n = stack.pop()
+        yield n
+        stack.extend(reversed(children(n)))
+
+
 def show_name(name: str) -> str:
     if _PLAIN_NAME.match(name) and name not in KEYWORDS:
         return name

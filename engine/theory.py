@@ -558,30 +558,11 @@ def _symbols(node) -> set:
 
 
 def _collect(node, out):
-    match node:
-        case S.Atom(pred, args):
-            out.add(pred)
-            for a in args:
-                _collect(a, out)
-        case S.Fn(name, args):
-            out.add("fn:" + name)
-            for a in args:
-                _collect(a, out)
-        case S.Op(_, args):
-            for a in args:
-                _collect(a, out)
-        case S.Cmp(_, l, r) | S.Implies(l, r) | S.Iff(l, r):
-            _collect(l, out)
-            _collect(r, out)
-        case S.Not(body) | S.Quant(_, _, body):
-            _collect(body, out)
-        case S.And(items) | S.Or(items):
-            for x in items:
-                _collect(x, out)
-        case S.Rule(head, body):
-            _collect(head, out)
-            for b in body:
-                _collect(b, out)
+    for n in S.nodes(node):
+        if type(n) is S.Atom:
+            out.add(n.pred)
+        elif type(n) is S.Fn:
+            out.add("fn:" + n.name)
 
 
 EVERYWHERE = ("*",)     # the key of statements every component reaches (see `_connected`)

@@ -348,7 +348,7 @@ def _statements(units: list[Unit]) -> list:
         if u.role == "type":
             decls.setdefault((u.body[2] == "$tType", u.body[0]), _declare(*u.body, u.span))
     formulas = [u for u in units if u.role != "type"]
-    for node in (n for u in formulas for n in _nodes(u.body)):
+    for node in (n for u in formulas for n in S.nodes(u.body)):
         if isinstance(node, (S.Atom, S.Fn, S.Const)):
             decls.setdefault((False, getattr(node, "pred", None) or node.name), _infer(node))
     axioms = [S.Axiom(u.body, u.span) for u in formulas if u.role in AXIOM_ROLES]
@@ -393,25 +393,6 @@ def _closure(clause):
 
 
 # ---------------------------------------------------------------- walking syntax
-def _children(node) -> tuple:
-    match node:
-        case S.Not(body) | S.Quant(_, _, body):
-            return (body,)
-        case S.And(items) | S.Or(items):
-            return items
-        case S.Implies(left, right) | S.Iff(left, right) | S.Cmp(_, left, right):
-            return (left, right)
-        case S.Atom(_, args) | S.Fn(_, args) | S.Op(_, args):
-            return args
-    return ()
-
-
-def _nodes(node):
-    yield node
-    for child in _children(node):
-        yield from _nodes(child)
-
-
 def _free(node, bound: frozenset = frozenset()):
     """The free occurrences of variables, left to right."""
     match node:
@@ -420,7 +401,7 @@ def _free(node, bound: frozenset = frozenset()):
         case S.Quant(_, vars_, body):
             yield from _free(body, bound | {n for n, _ in vars_})
         case _:
-            for child in _children(node):
+            for child in S.children(node):
                 yield from _free(child, bound)
 
 

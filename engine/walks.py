@@ -9,20 +9,7 @@ from . import syntax as S
 
 def names(node) -> set:
     """Every predicate, function and constant name in a formula."""
-    match node:
-        case S.Atom(name, args) | S.Fn(name, args):
-            return {name}.union(*map(names, args)) if args else {name}
-        case S.Const(name):
-            return {name}
-        case S.Op(_, args):
-            return set().union(*map(names, args))
-        case S.Cmp(_, l, r) | S.Implies(l, r) | S.Iff(l, r):
-            return names(l) | names(r)
-        case S.Not(body) | S.Quant(_, _, body):
-            return names(body)
-        case S.And(items) | S.Or(items):
-            return set().union(*map(names, items))
-    return set()
+    return {n.pred if type(n) is S.Atom else n.name for n in S.nodes(node) if type(n) in (S.Atom, S.Fn, S.Const)}
 
 
 _CONNECTIVES = (S.Not, S.Quant, S.And, S.Or, S.Implies, S.Iff)
@@ -30,16 +17,12 @@ _CONNECTIVES = (S.Not, S.Quant, S.And, S.Or, S.Implies, S.Iff)
 
 def subformulas(f):
     """Every subformula of a formula, itself first, through connectives and quantifiers."""
-    yield f
-    match f:
-        case S.Not(body) | S.Quant(_, _, body):
-            yield from subformulas(body)
-        case S.And(items) | S.Or(items):
-            for x in items:
-                yield from subformulas(x)
-        case S.Implies(l, r) | S.Iff(l, r):
-            yield from subformulas(l)
-            yield from subformulas(r)
+    stack = [f]
+    while stack:
+        x = stack.pop()
+        yield x
+        if isinstance(x, _CONNECTIVES):
+            stack.extend(reversed(S.children(x)))
 
 
 def leaves(f):
