@@ -341,7 +341,8 @@ def _symbols(node, sig: Signature, out: set | None = None) -> set:
 def goal_model(program: tuple, pred: str, values: tuple):
     """The atoms of pred in the least model of the *magic-set rewriting* of the settled
     program for the goal pred(values), every argument given; None where the rewriting does
-    not apply (pred is negated somewhere in its cone, or has no rules). The kernel's own
+    not apply (pred is negated somewhere in its cone). A predicate without rules has its facts
+    as its least model's extension. The kernel's own
     rewriting, evaluated by the same `_saturate`:
 
       - each predicate q that the goal reaches through positive body atoms and that has rules
@@ -375,7 +376,7 @@ def goal_model(program: tuple, pred: str, values: tuple):
     for r in rules:
         by_head.setdefault(r.head.pred, []).append(r)
     if pred not in by_head:
-        return None
+        return set(facts.get(pred, ()))
     whole, todo = set(), [b.body.pred for r in rules for b in r.body if isinstance(b, S.Not)]
     while todo:
         q = todo.pop()
