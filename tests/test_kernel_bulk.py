@@ -15,7 +15,6 @@ from engine import prove
 from engine.answer import Verdict
 from engine.horn_compile import Lit
 from engine.kb import KnowledgeBase, _KernelView
-from engine.kernel.bulk import Bulk
 from engine.parse import parse_formula
 from engine.proof import Proof
 
@@ -105,6 +104,7 @@ def test_a_misordered_certificate_is_not_accepted_in_bulk(monkeypatch, mutation)
 
 def test_the_bulk_check_itself():
     """Bulk.check accepts an atom only after its premises, by a rule of the KB."""
+    from engine.kernel.bulk import Bulk
     kb = KnowledgeBase()
     kb.tell(CHAIN)
     view = _KernelView(kb._theory, kb.signature, {})
