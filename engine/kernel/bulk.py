@@ -79,7 +79,7 @@ class Bulk:
             if q in cone:
                 self.known[q] |= {t for t in tuples if self.well_sorted(q, t)}
         self.stated = {q: frozenset(ts) for q, ts in self.known.items()}
-        self.plans = {q: [_Plan(st, sen, self.sig) for st, sen in rules.get(q, ())] for q in cone}
+        self.plans = {q: [_Plan(st, sen, self.sig, set(rules)) for st, sen in rules.get(q, ())] for q in cone}
         self.rejected: list = []                        # (pred, tuple) the certificate did not justify
 
     # ------------------------------------------------------------ facts and sorts
@@ -202,7 +202,8 @@ class _Plan:
     filters a list of environments. `steps` is None when the rule has a shape this check
     does not read (its atoms are then left to per-answer proofs)."""
 
-    def __init__(self, rule, sentence, sig):
+    def __init__(self, rule, sentence, sig, derived: set = frozenset()):
+        self.derived = derived       # predicates with rules (the others hold stated facts only)
         self.rule = rule
         self.sorts = dict(sentence.vars) if isinstance(sentence, S.Quant) and sentence.kind == "forall" else {}
         self.steps = None
@@ -246,7 +247,12 @@ class _Plan:
         remaining = list(atoms)
         steps += self._tests(tests, slot)
         while remaining:
-            best = max(remaining, key=lambda b: sum(1 for a in b.args if type(a) is not S.Var or a.name in slot))
+            # next: an atom with every argument known (a lookup), else one with some known and
+            # only stated facts (usually few matches), else the one with the most known
+            def rank(b):
+                known = sum(1 for a in b.args if type(a) is not S.Var or a.name in slot)
+                return known == len(b.args), known > 0 and b.pred not in self.derived, known
+            best = max(remaining, key=rank)
             remaining.remove(best)
             bound, binds, same = [], [], []
             fresh = {}
