@@ -101,6 +101,13 @@ class Relation:
             return any(t in new for new in self.rounds[:k])
         return not any(t in new for new in self.rounds[k:])
 
+    def derived(self) -> list:
+        """(round, the facts first derived in it) for every round that added facts to this relation."""
+        small: dict = {}
+        for t, stamp in self.small.items():
+            small.setdefault(stamp, []).append(t)
+        return sorted([*small.items(), *zip(self.stamps, self.rounds)], key=lambda r: r[0])
+
     def match(self, pattern: tuple):
         cols = tuple(k for k, v in enumerate(pattern) if v is not None)
         if not cols:
@@ -153,6 +160,15 @@ class Model:
         """The round in which a fact first held: 0 for a base fact, None if absent."""
         rel = self._rels.get(pred)
         return rel.stamp(tuple(tup)) if rel is not None else None
+
+    def rounds(self) -> list:
+        """The derived facts in the order they were derived: (round, pred, facts) for every
+        round and predicate, rounds ascending. A fact of round r has a rule instance whose
+        premises are base facts or facts of earlier rounds: a certificate the kernel re-checks
+        (engine/kernel/bulk.py)."""
+        out = [(stamp, p, facts) for p, rel in self._rels.items() for stamp, facts in rel.derived()]
+        out.sort(key=lambda r: r[0])
+        return out
 
     def derivation(self, pred: str, tup: tuple):
         """None for a base fact (or a fact not in the model); else a Derivation

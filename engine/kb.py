@@ -423,26 +423,90 @@ class KnowledgeBase:
 
     def _open(self, theory, version, formula, text, timeout_ms: int | None = None,
               budget_ms: int | None = None) -> Answers:
-        from .errors import KernelBudget
+        """Every binding the search finds, each reported only once the kernel accepted it: the
+        Horn core's rows in bulk (engine/kernel/bulk.py re-checks the derivation order the
+        search hands over), any other row by its own proof, checked here. A row the kernel does
+        not accept is left out and `incomplete` says so (E050: the search erred)."""
+        import time
+        from .errors import KernelBudget, ProofError
         typed, var_sorts, sig = check_query(formula, version.signature, version.sources)
         view = _KernelView(theory, sig, self._perceived)
+        start = time.monotonic()
         with theory.solver_timeout(timeout_ms):
             found = candidates(theory, sig, typed, var_sorts, budget_ms)
+        rows, notes = found.rows, []
+
+        def instance_of(row):
+            binding = dict(zip(found.names, (row[k] for k in found.positions)))
+            # the proof must conclude the query under the binding the answer shows, whatever
+            # instance the search says it proved
+            return binding, substitute(typed, {n: value_term(v) for n, v in binding.items()})
+
+        def proved(i):
+            """The checked proof of row i, or an Answer saying why there is none."""
+            binding, instance = instance_of(found.rows[i])
+            try:
+                _, proof = found.proof(i)
+                kernel.check(read_claims(proof), view, instance, self._kernel_ms(timeout_ms))
+            except KernelBudget:
+                return Answer(text, Verdict.UNKNOWN, binding,
+                              reason="resource limit: the kernel could not re-check the proof in time")
+            except ProofError as e:
+                return Answer(text, Verdict.UNKNOWN, binding, reason=f"E050: {e.diagnostics[0].message}")
+            except (KeyboardInterrupt, SystemExit):
+                raise
+            except Exception as e:       # the search could not build a proof: not checked
+                return Answer(text, Verdict.UNKNOWN, binding, reason=f"E050: no proof ({type(e).__name__})")
+            return proof
+
+        if not rows:
+            todo = []
+        elif found.certificate is not None and isinstance(typed, S.Atom):
+            try:
+                todo = kernel.check_answers(view, typed, rows, found.certificate(), self._kernel_ms(timeout_ms))
+            except (KeyboardInterrupt, SystemExit):
+                raise
+            except Exception:            # a certificate the kernel cannot read: check each row
+                todo = list(range(len(rows)))
+        else:
+            todo = list(range(len(rows)))
+        proofs: dict = {}
+        if todo:
+            deadline = None if budget_ms is None else start + budget_ms / 1000
+            wrong = unchecked = 0
+            for n, i in enumerate(todo):
+                if deadline is not None and time.monotonic() > deadline:
+                    unchecked += len(todo) - n
+                    break
+                got = proved(i)
+                if isinstance(got, Answer):
+                    if got.reason.startswith("E050"):
+                        wrong += 1
+                    else:
+                        unchecked += 1
+                else:
+                    proofs[i] = got
+            if wrong:
+                notes.append(f"E050: the kernel did not accept {wrong:,} of the bindings the search found "
+                             "(a bug in the search); they are left out")
+            if unchecked:
+                notes.append(f"resource limit: {unchecked:,} bindings the search found were not re-checked "
+                             "by the kernel in time; they are left out")
+        if len(proofs) < len(todo):
+            keep = set(range(len(rows))).difference(todo).union(proofs)
+            origin = sorted(keep)
+            rows = [rows[i] for i in origin]
+        else:
+            origin = None
 
         def checked(i):
             with self._lock:      # proofs are built when read, perhaps in another thread
-                binding = dict(zip(found.names, (found.rows[i][k] for k in found.positions)))
-                # the proof must conclude the query under the binding the answer shows, whatever
-                # instance the search says it proved
-                instance = substitute(typed, {n: value_term(v) for n, v in binding.items()})
-                _, proof = found.proof(i)
-                try:
-                    kernel.check(read_claims(proof), view, instance, self._kernel_ms())
-                except KernelBudget:
-                    return Answer(text, Verdict.UNKNOWN, binding,
-                                  reason="resource limit: the kernel could not re-check the proof in time")
-                return proof
-        return Answers(text, found.names, found.rows, found.positions, checked, found.incomplete)
+                k = i if origin is None else origin[i]
+                if k in proofs:
+                    return proofs[k]
+                return proved(k)
+        incomplete = "; ".join([found.incomplete, *notes] if found.incomplete else notes) or None
+        return Answers(text, found.names, rows, found.positions, checked, incomplete)
 
     # ------------------------------------------------------------ retract, load, save
     @_locked

@@ -171,6 +171,12 @@ class GoalModel:
             return set(get(versions[0]))
         return set().union(*(get(v) for v in versions))
 
+    def rounds(self) -> list:
+        """The inner model's rounds (Model.rounds) under the original names, magic facts left
+        out: a rewritten rule's instance is an original rule's instance plus a magic premise."""
+        return [(stamp, self._rw.original.get(p, p), facts) for stamp, p, facts in self._inner.rounds()
+                if not p.endswith("?")]
+
     def derivation(self, pred: str, tup: tuple):
         """The derivation of the earliest-derived version, as an original rule."""
         tup = tuple(tup)

@@ -26,6 +26,7 @@ MAX_CANDIDATES = 20_000
 MAX_WITNESS_ATOMS = 12
 WITNESS_SCAN = 1024
 MAX_MODEL_CANDIDATES = 64
+FACTORED_PROOFS = 32      # up to this many factored answers are checked one proof each
 
 
 def ground_atom(f):
@@ -196,12 +197,16 @@ def _preds(f) -> set:
 class Found:
     """The entailed bindings of an open query: `rows` are value tuples, the binding of
     names[j] is row[positions[j]]; `proof(i)` gives (instance, candidate proof) of row i.
-    `incomplete` says why entailed bindings may be missing (None: every one is listed)."""
+    `incomplete` says why entailed bindings may be missing (None: every one is listed).
+    `certificate`, for rows of the Horn core, gives the derived atoms in derivation order
+    (`Model.rounds`), for the kernel's bulk check (engine/kernel/bulk.py); None where the
+    rows come another way (each row's proof is then checked)."""
     names: tuple
     positions: tuple
     rows: list
     proof: Callable
     incomplete: str | None = None
+    certificate: Callable | None = None
 
 
 def candidates(theory, sig, query, var_sorts: dict, budget_ms: int | None = None) -> Found:
@@ -271,7 +276,8 @@ def _binding_values(sig, name: str, sort: str):
 def _noted(found: Found, notes: list) -> Found:
     if not notes:
         return found
-    return Found(found.names, found.positions, found.rows, found.proof, "; ".join(dict.fromkeys(notes)))
+    return Found(found.names, found.positions, found.rows, found.proof, "; ".join(dict.fromkeys(notes)),
+                 found.certificate)
 
 
 def _entailed(problem, bindings, instances, notes: list, deadline=None):
@@ -413,7 +419,13 @@ def _horn_candidates(theory, query, names) -> Found:
         tup = rows[i]
         source = model if model is not None else theory.point_model(query.pred, tup)
         return S.Atom(query.pred, tuple(value_term(v) for v in tup)), horn_proof(theory, source, query.pred, tup)
-    return Found(names, tuple(columns[n][0] for n in names), rows, proof)
+    if model is not None:
+        certificate = model.rounds
+    elif len(rows) > FACTORED_PROOFS:    # factored rows have no rounds: the goal-directed model's
+        certificate = lambda: theory.point_model(query.pred, pattern).rounds()
+    else:                                # a few rows: each one's proof is checked
+        certificate = None
+    return Found(names, tuple(columns[n][0] for n in names), rows, proof, certificate=certificate)
 
 
 # ---------------------------------------------------------------- proofs

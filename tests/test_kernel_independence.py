@@ -187,14 +187,14 @@ def spurious(found_maker, honest_instance: bool):
 
 
 @pytest.mark.parametrize("honest_instance", [False, True])
-def test_a_spurious_binding_is_rejected_when_read(monkeypatch, honest_instance):
+def test_a_spurious_binding_is_never_reported(monkeypatch, honest_instance):
     monkeypatch.setattr(prove, "candidates", spurious(prove.candidates, honest_instance))
     import engine.kb
     monkeypatch.setattr(engine.kb, "candidates", prove.candidates)
     kb = KnowledgeBase()
     kb.tell(CHAIN)
     answers = kb.ask_all("path(X, Y)")
-    assert {"X": "c", "Y": "a"} in answers.bindings()
-    for a in answers[:-1]:
+    assert {"X": "c", "Y": "a"} not in answers.bindings()      # checked before it is reported
+    assert "E050" in answers.incomplete
+    for a in answers:
         assert a.proof is not None                 # the true rows still pass
-    rejected(lambda: answers[-1].proof)

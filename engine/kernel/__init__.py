@@ -1,6 +1,7 @@
 """The trusted kernel: every proof passes through `check` before an answer is returned.
 
     check.py     the driver; one function per justification, its inference rule in its docstring
+    bulk.py      the answers of `ask_all` re-checked at once, from the search's derivation order
     closure.py   closed-world certificates: the kernel's own least model, or satisfiability
     smt.py       the kernel's own writer from syntax to z3
     sorts.py     well-sortedness of claims, substitutions and instances
@@ -11,10 +12,11 @@ It imports only the standard library, z3, its own modules and the data modules
 engine.syntax, engine.signature, engine.errors and engine.proof
 (tests/test_kernel_imports.py holds it to that).
 """
+from .bulk import check_answers
 from .check import CHECKS, check, instantiate
 from .evaluate import evaluate, evaluate_cmp
 from .sorts import fits, well_sorted
 from .terms import Rejected, Unconfirmed
 
-__all__ = ["CHECKS", "Rejected", "Unconfirmed", "check", "evaluate", "evaluate_cmp", "fits", "instantiate",
+__all__ = ["CHECKS", "Rejected", "Unconfirmed", "check", "check_answers", "evaluate", "evaluate_cmp", "fits", "instantiate",
            "well_sorted"]

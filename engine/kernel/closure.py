@@ -52,6 +52,7 @@ from .terms import Rejected, Unconfirmed, as_term, predicates, substitute
 
 MAX_ATOMS = 2_000_000      # the least model the kernel is willing to build
 MAX_CANDIDATES = 5_000     # atoms of one earlier closed predicate decided by z3
+GOAL_QUERIES = 64          # goal-directed questions on one cone before its whole LM is built
 
 
 class Closure:
@@ -71,7 +72,7 @@ class Closure:
 
     # ------------------------------------------------------------ the verdict
     def closed_false(self, pred: str, values: tuple) -> bool:
-        model = self.least_model(pred)
+        model = self.goal_or_least_model(pred, values)
         if model is not None:
             return values not in model.get(pred, ())
         formulas = self.sentences_with_closures(pred)
@@ -127,6 +128,26 @@ class Closure:
                     _saturate(layer, model)
                 self.models[cone] = model
         return self.models[cone]
+
+    def goal_or_least_model(self, pred: str, values: tuple):
+        """A model that holds pred(values) iff LM does, for a settled cone (else None): LM
+        itself when it is already built, or after GOAL_QUERIES questions on the cone (each then
+        costs a lookup); before that, or when LM is too big, the goal-directed model of
+        `goal_model`, which computes only what pred(values) needs."""
+        cone = self.component(pred)
+        program = self.program(cone)
+        if program is None:
+            return None
+        if self.models.get(cone) is not None:
+            return self.models[cone]
+        asked = self.extensions[("asked", cone)] = self.extensions.get(("asked", cone), 0) + 1
+        if asked > GOAL_QUERIES and ("too big", cone) not in self.extensions:
+            try:
+                return self.least_model(pred)
+            except Unconfirmed:
+                self.extensions[("too big", cone)] = True
+        goal = goal_model(program, pred, values)
+        return self.least_model(pred) if goal is None else {pred: goal}
 
     def settled(self, pred: str) -> bool:
         return self.program(self.component(pred)) is not None
@@ -332,6 +353,137 @@ def _symbols(node, sig: Signature, out: set | None = None) -> set:
                 sort(s)
             _symbols(body, sig, out)
     return out
+
+
+# ---------------------------------------------------------------- goal-directed evaluation
+def goal_model(program: tuple, pred: str, values: tuple):
+    """The atoms of pred in the least model of the *magic-set rewriting* of the settled
+    program for the goal pred(values), every argument given; None where the rewriting does
+    not apply (pred is negated somewhere in its cone). A predicate without rules has its facts
+    as its least model's extension. The kernel's own
+    rewriting, evaluated by the same `_saturate`:
+
+      - each predicate q that the goal reaches through positive body atoms and that has rules
+        gets a version per *adornment* a (which argument positions are given when it is
+        called): `q@a`, with the facts of q, and, for each rule `q(u) :- B1, ..., Bn`,
+            q@a(u) :- q@a?(u|a), B1', ..., Bn'
+        where q@a?(u|a) holds the given arguments of the calls made (the *magic* atom), and
+        Bi' is Bi with a rewritten atom of a reached predicate r replaced by r@b(...), b the
+        positions whose arguments are constants or variables of u|a or of B1..Bi-1;
+      - for each such body atom, a *magic rule*  r@b?(args|b) :- q@a?(u|a), B1', ..., Bi-1'
+        (tests and negated atoms of the prefix kept when their variables are bound there,
+        else left out);
+      - the seed pred@bb..b?(values); predicates that occur negated, and all they depend
+        on, keep their own rules (they are computed whole, so the program stays stratified).
+
+    Why pred(values) ∈ LM iff pred@b..b(values) is in this model G. (⇐) Each rule of G for
+    q@a is a rule of the KB with one more body atom, and `q@a` starts from q's facts; the
+    predicates kept whole have their own rules and facts. So, by induction on G's derivation,
+    every q@a(t) in G has q(t) ∈ LM (negated atoms read the whole predicates, which equal
+    LM's). (⇒) By induction on the stage at which q(t) enters LM: if q@a?(t|a) ∈ G and q(t)
+    ∈ LM then q@a(t) ∈ G. q(t) is a fact (then in q@a's facts) or the head of a rule instance
+    σ whose body holds in LM at earlier stages. Going through the body in order, the magic
+    rule for the i-th rewritten atom has its body true in G under σ (the magic atom by
+    assumption, the earlier atoms by induction, the kept tests and negations as in LM), so its
+    magic atom is in G, and then, by induction, so is the i-th atom; finally the rewritten
+    rule fires. Leaving a test out of a magic rule only adds magic atoms, which the (⇐)
+    direction does not need to be few."""
+    strata, facts = program
+    rules = [r for layer in strata for r in layer]
+    by_head: dict = {}
+    for r in rules:
+        by_head.setdefault(r.head.pred, []).append(r)
+    if pred not in by_head:
+        return set(facts.get(pred, ()))
+    whole, todo = set(), [b.body.pred for r in rules for b in r.body if isinstance(b, S.Not)]
+    while todo:
+        q = todo.pop()
+        if q not in whole:
+            whole.add(q)
+            todo += [b.pred if isinstance(b, S.Atom) else b.body.pred
+                     for r in by_head.get(q, ()) for b in r.body if isinstance(b, (S.Atom, S.Not))]
+    if pred in whole:
+        return None
+    new_rules = [r for r in rules if r.head.pred in whole]
+    start = (pred, (True,) * len(values))
+    versions, todo = {start}, [start]
+    while todo:
+        q, adornment = todo.pop()
+        for r in by_head.get(q, ()):
+            new_rules += _rewrite(r, adornment, by_head, whole, versions, todo)
+    model = {r.head.pred: set() for r in new_rules}
+    for r in new_rules:
+        for b in r.body:
+            atom = b.body if isinstance(b, S.Not) else b
+            if isinstance(atom, S.Atom):
+                model.setdefault(atom.pred, set())
+    for q, ts in facts.items():
+        model.setdefault(q, set()).update(ts)
+    for q, adornment in versions:
+        model.setdefault(_adorned(q, adornment), set()).update(facts.get(q, ()))
+    model.setdefault(_magic(pred, start[1]), set()).add(tuple(values))
+    layers = _strata(new_rules, frozenset(model))
+    if layers is None:
+        return None
+    for layer in layers:
+        _saturate(layer, model)
+    return model.get(_adorned(*start), set())
+
+
+def _adorned(q: str, adornment: tuple) -> str:
+    return q + "@" + "".join("b" if given else "f" for given in adornment)   # no name of the language has @
+
+
+def _magic(q: str, adornment: tuple) -> str:
+    return _adorned(q, adornment) + "?"
+
+
+def _rewrite(rule, adornment: tuple, by_head: dict, whole: set, versions: set, todo: list) -> list:
+    """The rewritten rule for q@adornment and the magic rules of its body atoms."""
+    def given(args, known):
+        return tuple(not isinstance(a, S.Var) or a.name in known for a in args)
+
+    head = rule.head
+    guard = S.Atom(_magic(head.pred, adornment), tuple(a for a, g in zip(head.args, adornment) if g))
+    known = {a.name for a, g in zip(head.args, adornment) if g and isinstance(a, S.Var)}
+    out, prefix = [], [guard]
+    for b in rule.body:
+        if isinstance(b, S.Atom) and b.pred in by_head and b.pred not in whole:
+            a = given(b.args, known - {"_"})
+            if (b.pred, a) not in versions:
+                versions.add((b.pred, a))
+                todo.append((b.pred, a))
+            out.append(S.Rule(S.Atom(_magic(b.pred, a), tuple(x for x, g in zip(b.args, a) if g)),
+                              tuple(x for x in prefix if _bound_in(x, prefix))))
+            b = S.Atom(_adorned(b.pred, a), b.args)
+        prefix.append(b)
+        if isinstance(b, S.Atom):
+            known |= {x.name for x in b.args if isinstance(x, S.Var)}
+    out.append(S.Rule(S.Atom(_adorned(head.pred, adornment), head.args), tuple(prefix)))
+    return out
+
+
+def _bound_in(literal, prefix: list) -> bool:
+    """An atom, or a test or negated atom whose variables the prefix's atoms bind."""
+    if isinstance(literal, S.Atom):
+        return True
+    bound = {x.name for b in prefix if isinstance(b, S.Atom) for x in b.args if isinstance(x, S.Var)}
+    names = {v for v in _names(literal)}
+    return "_" not in names and names <= bound
+
+
+def _names(node):
+    match node:
+        case S.Var(name):
+            yield name
+        case S.Op(_, args) | S.Atom(_, args) | S.Fn(_, args):
+            for a in args:
+                yield from _names(a)
+        case S.Cmp(_, l, r):
+            yield from _names(l)
+            yield from _names(r)
+        case S.Not(body):
+            yield from _names(body)
 
 
 # ---------------------------------------------------------------- the naive evaluator

@@ -347,6 +347,10 @@ def api_rows(quick: bool) -> list:
     out.append(Workload(f"API ask(path(n0, {last})) + proof, chain, right", f"n={n_point}",
                         lambda: _api_point(edges, last), None, None,
                         PROLOG["right"] + facts_text("edge", edges), f"path(n0, {last})"))
+    closed = chain(n_chain)
+    out.append(Workload("API ask(path(n5, n2)) false, closed path, chain, right", f"n={n_chain}",
+                        lambda: _api_closed(closed), None, None,
+                        PROLOG["right"] + facts_text("edge", closed), "\\+ path(n5, n2)"))
     return out
 
 
@@ -361,6 +365,13 @@ def _api_all(pred, tuples, rules, goal):
     answers = _api_kb(pred, tuples, rules).ask_all(goal)
     answers[len(answers) // 2].proof            # one proof built and kernel-checked
     return answers
+
+
+def _api_closed(edges):
+    """A closed-world `false`: the search's least model, then the kernel's goal-directed check."""
+    answer = _api_kb("edge", edges, ASP["right"] + "closed path.\nclosed edge.\n").ask("path(n5, n2)")
+    assert answer.verdict.value == "false" and answer.proof is not None
+    return answer
 
 
 def _api_point(edges, last):
