@@ -65,6 +65,15 @@ def _decide(theory, sig, query, text: str, plan: Route) -> tuple[Answer, Proof |
             if core is None:
                 return _open_world(query, text), None
             return Answer(text, Verdict.FALSE), smt_proof(theory, core, S.Not(query))
+    elif isinstance(query, S.Not) and (negated := ground_atom(query.body)) is not None:
+        pred, values = negated      # `not p(t)`: false when p(t) is derived, true when closed-false
+        model = theory.point_model(pred, values)
+        if model.contains(pred, values):
+            steps = list(horn_proof(theory, model, pred, values).steps)
+            steps.append(Step(len(steps) + 1, S.Not(query), "smt", premises=(len(steps),)))
+            return Answer(text, Verdict.FALSE), Proof(tuple(steps))
+        if pred in sig.closed and theory.is_closed_false(pred, values):
+            return Answer(text, Verdict.TRUE), Proof((Step(1, query, "closed", predicate=pred),))
     elif is_positive(query):      # true in the least model: entailed on every route
         try:
             atoms = support(query, theory.model, sig)

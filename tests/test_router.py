@@ -102,3 +102,19 @@ def test_z3_never_contradicts_the_horn_route(path, monkeypatch):
             assert answer.proof is not None
             decided += 1
     assert decided or not any(v is not Verdict.UNKNOWN for v in horn.values())
+
+
+def test_a_negated_ground_atom_is_decided_by_the_horn_core_on_a_long_chain():
+    """`not path(a, b)`: true by the closed-world step when path is closed and path(a, b) is
+    not derived, false by the atom's derivation when it is; z3 would ground 24 billion
+    instances here and answer unknown (resource limit)."""
+    n = 2000
+    kb = KnowledgeBase()
+    kb.tell("\n".join(f"edge(n{i}, n{i + 1})." for i in range(n - 1)) +
+            "\npath(X, Y) :- edge(X, Y).\npath(X, Z) :- edge(X, Y), path(Y, Z).\nclosed path.\nclosed edge.")
+    yes = kb.ask("not path(n5, n2)")
+    assert yes.verdict is Verdict.TRUE and [s.by for s in yes.proof.steps] == ["closed"]
+    no = kb.ask("not path(n2, n5)")
+    assert no.verdict is Verdict.FALSE and no.proof.steps[-1].by == "smt"
+    for answer in (yes, no):
+        kb.verify_answer(answer)
