@@ -144,7 +144,7 @@ class Answers(Sequence):
 
 
 def _show_value(v):
-    from .syntax import show_name, show_number
+    from .language.syntax import show_name, show_number
     return show_name(v) if isinstance(v, str) else show_number(v)
 
 
@@ -152,8 +152,8 @@ def _read_value(v):
     """A binding as `to_json` shows it (a name, `'quoted name'`, `3`, `0.5`, `(1 / 3)`) as a value."""
     from fractions import Fraction
     from .kernel import evaluate
-    from .parse import parse_formula
-    from . import syntax as S
+    from .language.parse import parse_formula
+    from .language import syntax as S
     if isinstance(v, int) and not isinstance(v, bool):
         return v
     if not isinstance(v, str):

@@ -16,20 +16,20 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from . import kernel
-from . import syntax as S
+from .language import syntax as S
 from .answer import Answer, AnswerList, Answers, Verdict
-from .check import check, check_query, nullary_terms, query_warnings, tell_warnings
+from .language.check import check, check_query, nullary_terms, query_warnings, tell_warnings
 from .errors import Diagnostic, InconsistencyError, ScientiaError, UsageError, warning
-from .parse import parse_formula, parse_program
-from .perceived import perception
-from .probability import Perception, QueryProbability, mentions, outcomes, query_probability
-from .denials import violation
-from .prove import candidates, decide
-from .router import FORWARD, route
-from .signature import Signature
-from .solver import Budget
-from .terms import canonical, free_vars, substitute, value_term
-from .theory import Entry, Theory
+from .language.parse import parse_formula, parse_program
+from .reason.perceived import perception
+from .reason.probability import Perception, QueryProbability, mentions, outcomes, query_probability
+from .reason.denials import violation
+from .reason.prove import candidates, decide
+from .reason.router import FORWARD, route
+from .language.signature import Signature
+from .smt.solver import Budget
+from .language.terms import canonical, free_vars, substitute, value_term
+from .reason.theory import Entry, Theory
 
 LIBRARY = Path(__file__).resolve().parent.parent / "kb"
 
@@ -94,7 +94,7 @@ def read_claims(proof):
     """The proof with every claim given as text read into a formula (once), outside the
     kernel, which neither parses nor prints. A claim that does not parse rejects its step."""
     from .errors import ProofError
-    from .parse import parse_ground_literal
+    from .language.parse import parse_ground_literal
     from .proof import Proof, Step
     if not isinstance(proof, Proof) or not any(isinstance(getattr(s, "claim", None), str) for s in proof.steps):
         return proof
@@ -612,7 +612,7 @@ class KnowledgeBase:
         no proof. Raises ProofError (E050) naming what does not match."""
         from .errors import KernelBudget, ProofError
         from .proof import Proof
-        from .terms import substitute, value_term
+        from .language.terms import substitute, value_term
 
         def wrong(message):
             return ProofError([Diagnostic("E050", f"(answer) {message}")])

@@ -1,7 +1,7 @@
 """Proofs as data: steps with claims and justifications, a text tree, and JSON.
 
 A proof is a list of steps; the last step's claim is what the proof proves. A step's claim
-is a formula (frozen engine.syntax), built so by the search; `Step.text` prints it for people
+is a formula (frozen engine.language.syntax), built so by the search; `Step.text` prints it for people
 and JSON. A claim may also be given as text (JSON, hand-written steps): the KB reads such
 claims into formulas (engine/kb.py, `read_claims`) before the kernel sees them, since the
 kernel neither parses nor prints.
@@ -14,7 +14,7 @@ import json
 from dataclasses import dataclass, field
 from fractions import Fraction
 
-from . import syntax as S
+from .language import syntax as S
 
 KINDS = ("premise", "rule", "perceived", "smt", "closed")
 
@@ -24,7 +24,7 @@ class Step:
     """One step of a proof (not frozen: steps are built by the thousand, and a frozen
     dataclass costs 3x as much to construct)."""
     id: int
-    claim: object                      # a formula (engine.syntax), or its text before it is read
+    claim: object                      # a formula (engine.language.syntax), or its text before it is read
     by: str
     source: str | None = None          # premise: file:line:col of the statement
     rule: str | None = None            # rule: source of the rule

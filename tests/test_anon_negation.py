@@ -12,7 +12,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from engine import syntax as S
+from engine.language import syntax as S
 from engine.answer import Verdict
 from engine.errors import ProofError
 from engine.kb import KnowledgeBase

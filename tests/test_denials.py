@@ -1,5 +1,5 @@
-"""Definite rules with denials decided by forward chaining (engine/denials.py) and positive
-formulas decided in the least model (engine/positive.py): verdicts, proofs, conflicts.
+"""Definite rules with denials decided by forward chaining (engine/reason/denials.py) and positive
+formulas decided in the least model (engine/reason/positive.py): verdicts, proofs, conflicts.
 (The random-theory comparison with the brute-force oracle is in test_oracle.py.)"""
 from __future__ import annotations
 

@@ -29,9 +29,9 @@ try:                                    # the layout by subpackage
     from engine.language.syntax import show_formula
     from engine.shell import cli
 except ImportError:                     # the flat layout
-    from engine import cli
-    from engine.parse import parse_formula
-    from engine.syntax import show_formula
+    from engine.shell import cli
+    from engine.language.parse import parse_formula
+    from engine.language.syntax import show_formula
 
 ROOT = Path(__file__).resolve().parent.parent
 DOC = ROOT / "docs" / "language.md"

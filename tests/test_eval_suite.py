@@ -7,7 +7,7 @@ import pytest
 pytest.importorskip("torch")
 pytest.importorskip("sklearn")
 
-from engine.cli import main          # noqa: E402
+from engine.shell.cli import main          # noqa: E402
 from evals.suite import TASKS        # noqa: E402
 
 

@@ -1,12 +1,12 @@
-"""Linear recursion with one bound argument (engine/factoring.py) against full saturation."""
+"""Linear recursion with one bound argument (engine/horn/factoring.py) against full saturation."""
 from __future__ import annotations
 
 from hypothesis import given, settings, strategies as st
 
 from engine import KnowledgeBase, Verdict
-from engine.factoring import factored
-from engine.horn import HornRule, saturate
-from engine.syntax import Const, Var
+from engine.horn.factoring import factored
+from engine.horn.core import HornRule, saturate
+from engine.language.syntax import Const, Var
 
 X, Y, Z, W = (Var(n) for n in "XYZW")
 NODES = ["a", "b", "c", "d", "e"]

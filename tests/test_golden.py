@@ -13,8 +13,8 @@ import pytest
 
 from engine.errors import ScientiaError
 from engine.kb import KnowledgeBase
-from engine.parse import parse_formula
-from engine.syntax import show_formula
+from engine.language.parse import parse_formula
+from engine.language.syntax import show_formula
 
 ROOT = Path(__file__).resolve().parent.parent
 FILES = sorted(ROOT.glob("kb/*.kb")) + sorted(ROOT.glob("tests/golden/*.kb"))

@@ -1,11 +1,11 @@
-"""engine/graph.py: the one reachability, component order and path function of the search,
+"""engine/language/graph.py: the one reachability, component order and path function of the search,
 against brute force on random graphs."""
 from __future__ import annotations
 
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from engine.graph import components, dependency_order, path, reachable
+from engine.language.graph import components, dependency_order, path, reachable
 
 NODES = "abcdefg"
 graphs = st.dictionaries(st.sampled_from(NODES), st.sets(st.sampled_from(NODES), max_size=3), max_size=7)

@@ -9,8 +9,9 @@ from fractions import Fraction
 import pytest
 from hypothesis import HealthCheck, given, settings, strategies as st
 
-from engine.horn import HornError, HornRule, saturate, solve
-from engine.syntax import Const, Num, Op, Var
+from engine.horn.core import HornError, HornRule, saturate
+from engine.horn.magic import solve
+from engine.language.syntax import Const, Num, Op, Var
 
 
 # ---------------------------------------------------------------- a tiny notation for tests

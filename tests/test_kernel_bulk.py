@@ -9,13 +9,13 @@ from dataclasses import replace
 
 import pytest
 
-import engine.horn as horn
+import engine.horn.core as horn
 import engine.kb
-from engine import prove
+from engine.reason import prove
 from engine.answer import Verdict
-from engine.horn_compile import Lit
+from engine.horn.compile import Lit
 from engine.kb import KnowledgeBase, _KernelView
-from engine.parse import parse_formula
+from engine.language.parse import parse_formula
 from engine.proof import Proof
 
 CHAIN = "edge(a, b). edge(b, c). edge(c, d).\npath(X, Y) :- edge(X, Y).\npath(X, Z) :- edge(X, Y), path(Y, Z).\n"

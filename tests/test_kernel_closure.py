@@ -9,7 +9,7 @@ from engine.answer import Verdict
 from engine.errors import ProofError
 from engine.kb import KnowledgeBase
 from engine.proof import Proof, Step
-from engine.theory import Theory
+from engine.reason.theory import Theory
 
 
 def closed_step(kb, claim, pred):

@@ -11,13 +11,16 @@ from dataclasses import replace
 
 import pytest
 
-from engine import horn, kernel, prove, solver
-from engine import syntax as S
+from engine.horn import core as horn
+from engine import kernel
+from engine.reason import prove
+from engine.smt import solver
+from engine.language import syntax as S
 from engine.answer import Verdict
 from engine.errors import ProofError
 from engine.kb import KnowledgeBase
 from engine.proof import Proof
-from engine.smt_text import SmtText
+from engine.smt.text import SmtText
 
 CHAIN = """edge(a, b). edge(b, c).
 path(X, Y) :- edge(X, Y).

@@ -1,5 +1,5 @@
 """The kernel's own z3 writer (engine/kernel/smt.py) against the search's translator
-(engine/solver.py): random small typed formulas over enum, named-individual, range, open,
+(engine/smt/solver.py): random small typed formulas over enum, named-individual, range, open,
 int and real sorts, with functions, arithmetic (division by zero included), comparisons and
 quantifiers, get the same entailment verdict from both (unknowns aside)."""
 from __future__ import annotations
@@ -8,10 +8,10 @@ from fractions import Fraction
 
 from hypothesis import HealthCheck, given, settings, strategies as st
 
-from engine import syntax as S
+from engine.language import syntax as S
 from engine.kernel import smt
-from engine.signature import Signature, Sort
-from engine.solver import entails
+from engine.language.signature import Signature, Sort
+from engine.smt.solver import entails
 
 SIG = Signature(
     sorts={"person": Sort("person", "closed", ("ann", "bob")), "color": Sort("color", "enum", ("red", "green")),

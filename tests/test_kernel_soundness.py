@@ -21,7 +21,7 @@ from engine.answer import Answer, Verdict
 from engine.errors import KernelBudget, ProofError, ScientiaError
 from engine.kb import KnowledgeBase
 from engine.proof import KINDS, Proof, Step
-from engine.solver import Outcome
+from engine.smt.solver import Outcome
 
 ROOT = Path(__file__).resolve().parent.parent
 

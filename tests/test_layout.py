@@ -124,7 +124,7 @@ def test_no_import_cycles_in_evals():
 
 
 def test_eval_is_dispatched_as_a_plugin(capsys):
-    from engine import cli
+    from engine.shell import cli
     with pytest.raises(SystemExit) as exit_:
         cli.main(["eval", "--help"])
     assert exit_.value.code == 0
@@ -132,7 +132,7 @@ def test_eval_is_dispatched_as_a_plugin(capsys):
 
 
 def test_eval_missing_is_a_clear_error(monkeypatch, capsys):
-    from engine import cli
+    from engine.shell import cli
     monkeypatch.setattr(cli, "COMMANDS_GROUP", "scientia.no-such-group")
     monkeypatch.setattr(cli, "COMMAND_MODULES", {"eval": "no_such_package.suite:main"})
     assert cli.main(["eval", "--quick"]) == 2
@@ -141,7 +141,7 @@ def test_eval_missing_is_a_clear_error(monkeypatch, capsys):
 
 def test_eval_entry_point_comes_first_and_matches_pyproject(monkeypatch):
     import importlib.metadata as md
-    from engine import cli
+    from engine.shell import cli
     from evals.suite import written
     ep = md.EntryPoint(name="eval", value="evals.suite:written", group=cli.COMMANDS_GROUP)
     monkeypatch.setattr(md, "entry_points", lambda group=None: [ep] if group == cli.COMMANDS_GROUP else [])
@@ -149,3 +149,24 @@ def test_eval_entry_point_comes_first_and_matches_pyproject(monkeypatch):
     pyproject = (ROOT / "pyproject.toml").read_text()
     section = pyproject.split(f'[project.entry-points."{cli.COMMANDS_GROUP}"]\n', 1)[1].split("\n[", 1)[0]
     assert f'eval = "{cli.COMMAND_MODULES["eval"]}"' in section.splitlines()
+
+
+def test_no_import_cycles_in_the_engine():
+    graph = import_graph(ROOT / "engine")
+    assert "engine.reason.router" in graph and "engine.shell.render" in graph
+    assert cycles(graph) == []
+
+
+def test_the_engine_is_laid_out_by_job():
+    """Subpackages, one job each; at the top only the API and the data every part shares."""
+    engine = ROOT / "engine"
+    packages = {p.name for p in engine.iterdir() if (p / "__init__.py").exists()}
+    assert packages == {"language", "horn", "smt", "kernel", "reason", "perception", "shell"}
+    top = {p.stem for p in engine.glob("*.py")}
+    assert top == {"__init__", "__main__", "kb", "answer", "proof", "errors"}
+
+
+def test_only_the_smt_package_and_the_kernel_import_z3():
+    users = {module for module, path in module_names(ROOT / "engine").items()
+             if any(t == "z3" or t.startswith("z3.") for t in imported_names(path, module))}
+    assert users and all(m.startswith(("engine.smt.", "engine.kernel.")) for m in users), users

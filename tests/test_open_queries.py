@@ -28,7 +28,7 @@ def test_a_rule_guide_with_a_body_variable():
 
 
 def test_witnesses_show_only_atoms_the_query_depends_on():
-    from engine import prove
+    from engine.reason import prove
     kb = KnowledgeBase()
     kb.tell("type o open. const a : o. pred p(o). pred q(o). pred r(o). pred w(o). p(a) | q(a). r(a) | w(a).")
     theory = kb._theory

@@ -331,7 +331,7 @@ def gen_denial(draw, preds: dict, consts: list):
 
 def gen_definite_kb(draw, preds: dict, consts: list):
     """Facts, definite rules and denials (sometimes a closed predicate): the theories that
-    engine/denials.py decides by forward chaining."""
+    engine/reason/denials.py decides by forward chaining."""
     statements = [("axiom", gen_atom(draw, preds, consts)) for _ in range(draw(st.integers(1, 4)))]
     for _ in range(draw(st.integers(0, 3))):
         _, head, body = gen_rule(draw, preds, consts)

@@ -474,7 +474,7 @@ def arith_cmps(draw, var=None):
 
 
 class ArithZ3:
-    """Reads the tiny arithmetic language above into z3 (independent of engine/solver.py)."""
+    """Reads the tiny arithmetic language above into z3 (independent of engine/smt/solver.py)."""
 
     def __init__(self, real: bool):
         self.thing = z3.Datatype("thing")

@@ -7,10 +7,10 @@ from fractions import Fraction
 import pytest
 from hypothesis import given, settings, strategies as st
 
-from engine import syntax as S
+from engine.language import syntax as S
 from engine.errors import ParseError
-from engine.parse import parse_program, parse_formula
-from engine.terms import show_ground_atom, value_term
+from engine.language.parse import parse_program, parse_formula
+from engine.language.terms import show_ground_atom, value_term
 
 A, V, C, N = S.Atom, S.Var, S.Const, S.Num
 
@@ -158,7 +158,7 @@ _spaces = st.sampled_from(["", " ", "  ", "\t"])
        st.sampled_from(["", ".", " . "]))
 def test_ground_literal_fast_path_agrees_with_the_parser(pad, negated, pred, args, stop):
     """parse_ground_literal reads a literal exactly as parse_formula does, or declines (None)."""
-    from engine.parse import parse_ground_literal
+    from engine.language.parse import parse_ground_literal
     text = f"{pad}{'not ' if negated else ''}{pred}({','.join(a + s for a, s in args)}){stop}"
     fast = parse_ground_literal(text)
     try:
@@ -170,7 +170,7 @@ def test_ground_literal_fast_path_agrees_with_the_parser(pad, negated, pred, arg
 
 
 def test_ground_literal_fast_path_takes_plain_literals_and_declines_the_rest():
-    from engine.parse import parse_ground_literal
+    from engine.language.parse import parse_ground_literal
     assert parse_ground_literal("path(n0, n7999)") == S.Atom("path", (S.Const("n0"), S.Const("n7999")))
     assert parse_ground_literal("not p(a, 12)") == S.Not(S.Atom("p", (S.Const("a"), S.Num(12))))
     for text in ("p(X)", "p(a) & q(b)", "p('a b')", "p(f(a))", "p(-1)", "p(type)", "forall(a)", "p"):
@@ -181,7 +181,7 @@ def test_ground_literal_fast_path_takes_plain_literals_and_declines_the_rest():
 @given(st.lists(st.tuples(_args, _spaces), min_size=1, max_size=4), _words, _spaces, st.sampled_from([".", ").", ""]))
 def test_ground_fact_fast_path_agrees_with_the_parser_spans_included(args, pred, pad, tail):
     """Facts read off their tokens equal the LALR parser's statements, spans included."""
-    from engine.parse import _ground_fact, _parse_statement, _statements, _tokens
+    from engine.language.parse import _ground_fact, _parse_statement, _statements, _tokens
     text = f"{pad}{pred}({','.join(a + s for a, s in args)}){tail}\n"
     diags: list = []
     tokens = _tokens(text, "f.kb", diags)

@@ -29,9 +29,9 @@ from hypothesis import strategies as st
 from engine.answer import Verdict
 from engine.errors import ProofError, ScientiaError
 from engine.kb import KnowledgeBase
-from engine.parse import parse_formula
+from engine.language.parse import parse_formula
 from engine.proof import KINDS, Proof
-from engine.terms import canonical
+from engine.language.terms import canonical
 
 from oracle import Oracle, free_vars, instance, parse, show, show_kb
 from test_oracle import SETTINGS, TIMEOUT_MS, fo_signature, gen_atom, gen_formula, gen_kb

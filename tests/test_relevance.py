@@ -30,8 +30,8 @@ def test_unrelated_ground_facts_are_left_out_but_answers_do_not_change():
     kb = KnowledgeBase()
     kb.tell("type digit = 0..9. type image open. fun digit_of(image) -> digit. " + facts)
     theory = kb._theory
-    from engine.parse import parse_formula
-    from engine.check import check_query
+    from engine.language.parse import parse_formula
+    from engine.language.check import check_query
     typed, _, _ = check_query(parse_formula("digit_of(i3) + digit_of(i14) = S"), kb.signature)
     assert len(theory.relevant_to(typed)) == 2
     (a,) = kb.ask_all("digit_of(i3) + digit_of(i14) = S")

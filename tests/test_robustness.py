@@ -11,14 +11,14 @@ from pathlib import Path
 
 import pytest
 
-from engine import cli
-from engine import syntax as S
+from engine.shell import cli
+from engine.language import syntax as S
 from engine.errors import ParseError, ProofError, ScientiaError, UsageError
 from engine.kb import KnowledgeBase
-from engine.parse import MAX_DEPTH
+from engine.language.parse import MAX_DEPTH
 from engine.proof import Proof
-from engine.repl import Repl
-from engine.tptp import load_tptp
+from engine.shell.repl import Repl
+from engine.language.tptp import load_tptp
 
 ROOT = Path(__file__).resolve().parent.parent
 NO_ENV: dict = {}

@@ -1,4 +1,4 @@
-"""The router (engine/router.py) is the one place that picks a core, for ask, ask_all and the
+"""The router (engine/reason/router.py) is the one place that picks a core, for ask, ask_all and the
 consistency check of tell; and the two cores never contradict each other: forcing every
 question onto z3 never turns a verdict of the Horn route into its opposite."""
 from __future__ import annotations
@@ -9,12 +9,12 @@ from pathlib import Path
 import pytest
 
 from engine import kb as kb_module
-from engine import prove, router
+from engine.reason import prove, router
 from engine.answer import Verdict
 from engine.errors import InconsistencyError, ScientiaError
 from engine.kb import KnowledgeBase
-from engine.parse import parse_formula
-from engine.router import FORWARD, LEAST_MODEL, SMT, Route, route
+from engine.language.parse import parse_formula
+from engine.reason.router import FORWARD, LEAST_MODEL, SMT, Route, route
 
 ROOT = Path(__file__).resolve().parent.parent
 QUERY = re.compile(r"^\s*\?-(?P<query>.*?)\.\s*%\s*expect:")

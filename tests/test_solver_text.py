@@ -1,4 +1,4 @@
-"""The SMT-LIB text path of engine/solver.py (grounded instances handed to z3 as one text)
+"""The SMT-LIB text path of engine/smt/solver.py (grounded instances handed to z3 as one text)
 against the z3 Python API path it replaces: random knowledge bases with enumerated and
 range sorts, reals, comparisons and awkward names get the same verdicts either way."""
 from __future__ import annotations
@@ -9,11 +9,11 @@ from unittest import mock
 
 from hypothesis import HealthCheck, given, settings, strategies as st
 
-from engine import syntax as S
+from engine.language import syntax as S
 from engine.errors import ScientiaError
 from engine.kb import KnowledgeBase
-from engine.smt_text import NoText
-from engine.solver import Problem
+from engine.smt.text import NoText
+from engine.smt.solver import Problem
 
 HEADER = """type place = {alice, 'New York', and, 'x|y', assert}.
 type level = 1..3.

@@ -213,7 +213,7 @@ def test_ask_all_stops_at_its_overall_budget():
 
 
 def test_the_cli_prints_an_incomplete_search(tmp_path):
-    from engine.cli import main
+    from engine.shell.cli import main
     import contextlib
     import io
     path = tmp_path / "f.kb"
@@ -225,7 +225,7 @@ def test_the_cli_prints_an_incomplete_search(tmp_path):
 
 
 def test_ask_timeout_reaches_the_solver(monkeypatch):
-    from engine.solver import Problem
+    from engine.smt.solver import Problem
     seen = []
     original = Problem.set_timeout
 

@@ -1,14 +1,14 @@
-"""TPTP FOF/CNF/TFF → Scientia statements (engine/tptp.py, grammar/tptp.lark)."""
+"""TPTP FOF/CNF/TFF → Scientia statements (engine/language/tptp.py, grammar/tptp.lark)."""
 from pathlib import Path
 
 import pytest
 from hypothesis import given, settings, strategies as st
 
 from engine.errors import ParseError, UsageError
-from engine.parse import parse_statement
-from engine.syntax import (And, Atom, Axiom, Cmp, Const, ConstDecl, Fn, FunDecl, Iff, Implies, Not, Num, Op,
-                           Or, PredDecl, Quant, Query, TypeDecl, Var, show)
-from engine.tptp import TRUE, load_tptp, parse_tptp
+from engine.language.parse import parse_statement
+from engine.language.syntax import (And, Atom, Axiom, Cmp, Const, ConstDecl, Fn, FunDecl, Iff, Implies, Not,
+                                    Num, Op, Or, PredDecl, Quant, Query, TypeDecl, Var, show)
+from engine.language.tptp import TRUE, load_tptp, parse_tptp
 
 HERE = Path(__file__).parent / "tptp"
 NO_ENV: dict = {}

@@ -37,7 +37,7 @@ def test_probability_is_exact_after_visiting_every_case_with_float32_masses():
 
 # ---------------------------------------------------------------- 8. syntax errors
 from engine.errors import ParseError  # noqa: E402
-from engine.parse import parse_program  # noqa: E402
+from engine.language.parse import parse_program  # noqa: E402
 
 
 def _parse_error(text):
@@ -59,7 +59,7 @@ def test_a_syntax_error_lists_only_tokens_that_can_continue_the_statement():
 
 def test_every_listed_token_really_continues_the_statement():
     # Feed each token the message lists after the prefix: the parser must take it.
-    from engine.parse import _acceptable, _lark, _tokens
+    from engine.language.parse import _acceptable, _lark, _tokens
     for prefix in ("?- anc(tom", "p(X) :- q(X), Y", "type t", "forall X"):
         toks = _tokens(prefix, "t", [])
         accepted = _acceptable(toks, set())
@@ -89,8 +89,8 @@ def test_prolog_habits_get_a_hint(text, needle):
 
 
 # ---------------------------------------------------------------- 5. a consistency check that gave up
-from engine import solver as _solver  # noqa: E402
-from engine.solver import Outcome  # noqa: E402
+from engine.smt import solver as _solver  # noqa: E402
+from engine.smt.solver import Outcome  # noqa: E402
 
 
 @pytest.fixture
@@ -130,7 +130,7 @@ def test_a_real_inconsistency_is_still_refused():
 
 
 def test_cli_check_does_not_say_ok_when_consistency_was_not_established(solver_gives_up, tmp_path, capsys):
-    from engine.cli import main
+    from engine.shell.cli import main
     path = tmp_path / "hard.kb"
     path.write_text(HARD + "\n?- q(c).\n")
     assert main(["check", str(path)]) == 0
@@ -154,7 +154,7 @@ def test_cli_check_still_says_ok():
 
 def test_the_repl_shows_and_lists_the_consistency_warning(solver_gives_up):
     import io
-    from engine.repl import Repl
+    from engine.shell.repl import Repl
     out = io.StringIO()
     repl = Repl(out=out, interactive=False)
     for line in [HARD + "\n", ":warnings\n"]:
@@ -231,7 +231,7 @@ def test_cli_prints_warnings_to_stderr_with_a_caret(tmp_path):
 # ---------------------------------------------------------------- 16. REPL: :time for loads, :timeout, Ctrl-D
 def _repl(lines, **kw):
     import io
-    from engine.repl import Repl
+    from engine.shell.repl import Repl
     out = io.StringIO()
     repl = Repl(out=out, interactive=False, **kw)
     for line in lines:
@@ -240,7 +240,7 @@ def _repl(lines, **kw):
 
 
 def test_time_reports_the_time_of_a_load(tmp_path, monkeypatch):
-    import engine.repl as R
+    import engine.shell.repl as R
     path = tmp_path / "f.kb"
     path.write_text("p(a).\n")
     ticks = iter([100.0, 102.5])
@@ -264,7 +264,7 @@ def test_timeout_rejects_nonsense():
 def test_ctrl_d_in_a_multiline_statement_says_the_input_was_dropped(monkeypatch):
     import builtins
     import io
-    from engine.repl import Repl
+    from engine.shell.repl import Repl
     out = io.StringIO()
     repl = Repl(out=out, interactive=True)
     lines = iter(["ancestor(X, Z) :-"])
@@ -339,7 +339,7 @@ def test_cli_check_says_when_a_query_of_the_files_ran_out_of_budget(tmp_path, ca
     # gave up, `ok` (about the axioms) must not read as a verdict on the conjecture.
     from engine import kb as kb_module
     from engine.answer import Answer
-    from engine.cli import main
+    from engine.shell.cli import main
     path = tmp_path / "p.p"
     path.write_text("fof(a, axiom, p(a)).\nfof(c, conjecture, q(a)).\n")
     monkeypatch.setattr(kb_module.KnowledgeBase, "_closed", lambda self, *a, **k:

@@ -9,7 +9,7 @@
     terms.py     substitution, free variables, renaming (duplicated from the search on purpose)
 
 It imports only the standard library, z3, its own modules and the data modules
-engine.syntax, engine.signature, engine.errors and engine.proof
+engine.language.syntax, engine.language.signature, engine.errors and engine.proof
 (tests/test_kernel_imports.py holds it to that).
 """
 from .bulk import check_answers

@@ -2,7 +2,7 @@
 
 `ask_all` over the Horn core returns up to millions of bindings. Rather than one proof per
 answer, the search hands the kernel a *certificate*: the derived atoms in the order they were
-derived (the semi-naive rounds, `engine.horn.Model.rounds`). The kernel accepts them one
+derived (the semi-naive rounds, `engine.horn.core.Model.rounds`). The kernel accepts them one
 group after another by this inference rule, for every atom p(t) of the certificate:
 
     ⊢ B1[σ] ... ⊢ Bn[σ]     rule `p(u) :- B1, ..., Bn` of the KB, p(u)[σ] = p(t), each value
@@ -43,7 +43,7 @@ from __future__ import annotations
 import gc
 from operator import itemgetter
 
-from .. import syntax as S
+from ..language import syntax as S
 from .closure import _add_fact
 from .evaluate import evaluate, evaluate_cmp
 from .sorts import fits

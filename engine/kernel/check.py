@@ -1,6 +1,6 @@
 """The driver, and one function per justification with its inference rule.
 
-Claims are formulas (frozen engine.syntax objects), compared structurally: the kernel never
+Claims are formulas (frozen engine.language.syntax objects), compared structurally: the kernel never
 parses or prints to decide anything (the messages it writes use `repr` only). A step whose
 claim is not a formula is rejected: callers read JSON or text claims into formulas first.
 Anything that goes wrong while checking a step (a z3 sort error, a division by zero, deep
@@ -10,7 +10,7 @@ is neither accepted nor shown wrong.
 """
 from __future__ import annotations
 
-from .. import syntax as S
+from ..language import syntax as S
 from ..errors import Diagnostic, KernelBudget, ProofError
 from ..proof import KINDS, Proof, Step
 from . import smt

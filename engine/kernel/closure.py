@@ -43,8 +43,8 @@ from __future__ import annotations
 
 import itertools
 
-from .. import syntax as S
-from ..signature import Signature
+from ..language import syntax as S
+from ..language.signature import Signature
 from . import smt
 from .evaluate import evaluate, evaluate_cmp
 from .sorts import _term_sort

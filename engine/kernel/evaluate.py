@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from fractions import Fraction
 
-from .. import syntax as S
+from ..language import syntax as S
 from .terms import Rejected
 
 

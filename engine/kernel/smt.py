@@ -1,5 +1,5 @@
 """The kernel's own writer from syntax to z3 (the z3 Python API), sharing nothing with the
-search's translator (engine/solver.py, engine/smt_text.py).
+search's translator (engine/smt/solver.py, engine/smt/text.py).
 
 Semantics written here, as README.md states them:
 - a finite sort (named individuals `type s.` and `thing`, an enum `{r, g}`) is a z3
@@ -18,8 +18,8 @@ from fractions import Fraction
 
 import z3
 
-from .. import syntax as S
-from ..signature import Signature
+from ..language import syntax as S
+from ..language.signature import Signature
 from .terms import Rejected
 
 MAX_NODES = 200_000        # expanded nodes per question; beyond it the step is unconfirmed

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from fractions import Fraction
 
-from .. import syntax as S
-from ..signature import Signature
+from ..language import syntax as S
+from ..language.signature import Signature
 from .terms import Rejected
 
 

@@ -1,6 +1,6 @@
 """Ground values, substitution, free variables and renaming of bound variables, for the kernel.
 
-Duplicated on purpose from engine/terms.py: the kernel shares no code with the search, so a
+Duplicated on purpose from engine/language/terms.py: the kernel shares no code with the search, so a
 bug there cannot make the kernel accept a step. Only ground values are ever substituted
 (rule substitutions, smt instances), so no substitution can capture a variable.
 """
@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from fractions import Fraction
 
-from .. import syntax as S
+from ..language import syntax as S
 
 
 class Rejected(Exception):

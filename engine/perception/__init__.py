@@ -1,7 +1,7 @@
 """Perception: small PyTorch models that turn raw inputs into typed symbols.
 
 torch is imported here and nowhere else in `engine`; the reasoning core only sees
-perception models through the duck-typed interface described in `engine.perceived`.
+perception models through the duck-typed interface described in `engine.reason.perceived`.
 """
 from .classifier import Classifier
 from .learn import AnswerTable, answer_table, train_on_answers

@@ -5,7 +5,7 @@ import numpy as np
 import torch
 
 from ..kb import KnowledgeBase
-from ..terms import show_value
+from ..language.terms import show_value
 from .classifier import Classifier
 from .learn import answer_table, train_on_answers
 from .models import small_cnn

@@ -2,7 +2,7 @@
 
 `answer_table` asks the KB, once, which interpretations of the perceived symbols make it
 entail which answer (for `digit_of(x1) + digit_of(x2) = S`: S = 7 under (0,7), (1,6), ...).
-z3 decides each interpretation (engine.probability.outcomes), so the table is exactly the
+z3 decides each interpretation (engine.reason.probability.outcomes), so the table is exactly the
 abduction space of the KB, whatever its rules and constraints.
 
 `train_on_answers` then trains on (inputs, answer) pairs in one of two ways:

@@ -70,8 +70,8 @@ def grounding_row(n: int) -> tuple:
     built through z3's Python API instead of one SMT-LIB text, in the same run."""
     from unittest import mock
 
-    from engine.smt_text import NoText
-    from engine.solver import Problem
+    from engine.smt.text import NoText
+    from engine.smt.solver import Problem
     rng = random.Random(11)
     text, ents, attrs = proofwriter_theory(rng, n_entities=n, n_facts=3 * n, n_rules=20, negative=0.0)
     queries = [f"not {rng.choice(attrs)}({rng.choice(ents)})" for _ in range(5)]

@@ -33,8 +33,9 @@ from typing import Callable
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
-from engine.horn import HornRule, saturate, solve  # noqa: E402
-from engine.syntax import Var  # noqa: E402
+from engine.horn.core import HornRule, saturate  # noqa: E402
+from engine.horn.magic import solve  # noqa: E402
+from engine.language.syntax import Var  # noqa: E402
 
 X, Y, Z, P, A, B = (Var(n) for n in "XYZPAB")
 

@@ -19,12 +19,12 @@ import sys
 import time
 from pathlib import Path
 
-from . import syntax as S
-from .answer import Answer, Verdict, incompleteness
-from .cli import TOO_DEEP_TO_DRAW, describe, render_proof
-from .errors import ScientiaError
-from .kb import KnowledgeBase
-from .parse import parse_program
+from ..language import syntax as S
+from ..answer import Answer, Verdict, incompleteness
+from .render import TOO_DEEP_TO_DRAW, describe, model_text, render_proof
+from ..errors import ScientiaError
+from ..kb import KnowledgeBase
+from ..language.parse import parse_program
 from .terminal import CtrlC, LineEditing, line_buffer
 
 PROMPT, MORE = "scientia> ", "|  "
@@ -293,7 +293,7 @@ class Repl:
         if not answer.witnesses:
             return self.say(f"  no witnesses: the solver did not decide ({answer.reason})")
         holds, fails = answer.witnesses["holds"], answer.witnesses["fails"]
-        self.say(f"  holds in: {_model(holds)}\n  fails in: {_model(fails)}")
+        self.say(f"  holds in: {model_text(holds)}\n  fails in: {model_text(fails)}")
         differ = [atom for atom in holds if holds[atom] != fails.get(atom)]
         self.say("  the witnesses differ on: " + (", ".join(differ) or "(none)")
                  + "\n  telling one of these, or its negation, would help decide the query")
@@ -425,10 +425,6 @@ def _parse_ms(text: str) -> int | None:
 
 def _show_ms(ms: int) -> str:
     return f"{ms / 1000:g} s" if ms % 100 == 0 and ms >= 1000 else f"{ms} ms"
-
-
-def _model(m: dict) -> str:
-    return ", ".join(k if v else f"not {k}" for k, v in m.items()) or "(any model)"
 
 
 def _indent(text: str, width: int) -> str:

@@ -12,7 +12,7 @@ import re
 from dataclasses import dataclass
 
 from . import syntax as S
-from .errors import Diagnostic, Span, TypeCheckError, warning
+from ..errors import Diagnostic, Span, TypeCheckError, warning
 from .graph import path as graph_path
 from .safety import unbound
 from .signature import BUILTIN_SORTS, Signature, Sort

@@ -7,10 +7,10 @@ one; the reasoning core never imports torch and only needs these four attributes
 """
 from __future__ import annotations
 
-from . import syntax as S
-from .errors import Diagnostic, Span, UsageError
+from ..language import syntax as S
+from ..errors import Diagnostic, Span, UsageError
 from .probability import Perception
-from .signature import Signature
+from ..language.signature import Signature
 
 
 def target(sig: Signature, symbol: str) -> tuple[str, str, str]:

@@ -1,4 +1,4 @@
-"""Walks over formulas and the rule graph (used by the static checks, engine/check.py, and
+"""Walks over formulas and the rule graph (used by the static checks, engine/language/check.py, and
 by the theory's closed-world reasoning)."""
 from __future__ import annotations
 

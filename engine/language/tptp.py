@@ -19,10 +19,10 @@ from lark import Lark, Token, Transformer, Tree, v_args
 from lark.exceptions import UnexpectedCharacters, UnexpectedInput, UnexpectedToken
 
 from . import syntax as S
-from .errors import Diagnostic, ParseError, Span, UsageError, read_source
+from ..errors import Diagnostic, ParseError, Span, UsageError, read_source
 from .parse import _require_text, too_deep
 
-GRAMMAR = Path(__file__).resolve().parent.parent / "grammar" / "tptp.lark"
+GRAMMAR = Path(__file__).resolve().parents[2] / "grammar" / "tptp.lark"
 IOTA = "iota"
 MAX_ERRORS = 50
 AXIOM_ROLES = frozenset({"axiom", "hypothesis", "definition", "assumption", "lemma", "theorem",

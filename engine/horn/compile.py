@@ -14,10 +14,10 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from fractions import Fraction
 
-from .graph import components, path
-from .safety import unbound
-from .values import number
-from .syntax import Const, Num, Op, Var
+from ..language.graph import components, path
+from ..language.safety import unbound
+from ..language.values import number
+from ..language.syntax import Const, Num, Op, Var
 
 CMP_OPS = frozenset({"=", "!=", "<", "<=", ">", ">="})
 ARITH_OPS = frozenset({"+", "-", "*", "/"})

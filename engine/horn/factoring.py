@@ -14,11 +14,12 @@ returns None and the caller uses magic sets. Proofs are built per answer from a 
 """
 from __future__ import annotations
 
-from .horn import HornRule, solve
-from .graph import reachable
-from .horn_compile import HornError
-from .syntax import Var
-from .terms import free_vars
+from .core import HornRule
+from .magic import solve
+from ..language.graph import reachable
+from .compile import HornError
+from ..language.syntax import Var
+from ..language.terms import free_vars
 
 REACH, ANSWER, BASE = "reach\u2020", "answer\u2020", "base\u2020"   # never user predicate names
 

@@ -19,8 +19,8 @@ import heapq
 import math
 from dataclasses import dataclass, field
 
-from . import syntax as S
-from .solver import Budget
+from ..language import syntax as S
+from ..smt.solver import Budget
 
 
 @dataclass(frozen=True)

@@ -2,7 +2,7 @@
 
 A formula built from atoms, `=`/`!=` between constants or numbers, `&`, `|`, `exists` and
 `forall` (over finite sorts) is *positive*: true in a model stays true in every larger one.
-When the relevant part of the KB is definite rules (with denials, see engine/denials.py),
+When the relevant part of the KB is definite rules (with denials, see engine/reason/denials.py),
 every model contains the least model LM, and LM is itself a model; so a positive formula is
 entailed exactly when it holds in LM. `support` evaluates it there and returns the atoms
 of LM that make it true (they become Horn-proved premises of one `smt` step), or None
@@ -10,10 +10,10 @@ when it fails in LM (then the formula is not entailed; whether its negation is, 
 """
 from __future__ import annotations
 
-from . import syntax as S
+from ..language import syntax as S
 from .denials import violation
-from .terms import substitute, value_term
-from .values import compare
+from ..language.terms import substitute, value_term
+from ..language.values import compare
 
 MAX_INSTANCES = 100_000
 MAX_HYPOTHESES = 256      # least models of KB + hypotheses computed per query, at most
@@ -98,7 +98,7 @@ def _value(t):
 
 # ---------------------------------------------------------------- false or unknown, with denials
 def refutation(f, theory, indices, sig) -> list | None:
-    """For a positive formula in a definite-with-denials part of the KB (engine/denials.py):
+    """For a positive formula in a definite-with-denials part of the KB (engine/reason/denials.py):
     a core showing that the KB entails `not f` (each atom that f would need leads to a
     violation), or None when no such core is found."""
     memo: dict = {}

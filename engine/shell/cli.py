@@ -9,12 +9,13 @@ import argparse
 import json
 import sys
 
-from .answer import CONSISTENCY_UNKNOWN, Answer, incompleteness
-from .errors import ScientiaError, UsageError, Diagnostic, Span, read_source
-from .kb import LIBRARY, KnowledgeBase
-from .parse import parse_program
-from .proof import Proof
-from . import syntax as S
+from ..answer import CONSISTENCY_UNKNOWN, Answer, incompleteness
+from ..errors import ScientiaError, UsageError, Diagnostic, Span, read_source
+from ..kb import LIBRARY, KnowledgeBase
+from ..language.parse import parse_program
+from ..proof import Proof
+from .render import describe, render_proof
+from ..language import syntax as S
 
 DEMO_FILES = ("family.kb", "birds.kb", "knights.kb")
 
@@ -104,7 +105,7 @@ def _parser() -> argparse.ArgumentParser:
 def _load(kb: KnowledgeBase, path: str, out, as_json: bool, shown: set | None = None) -> list:
     shown = set() if shown is None else shown
     if path.endswith((".p", ".tptp")):
-        from .tptp import parse_tptp
+        from ..language.tptp import parse_tptp
         text = read_source(path)
         results = kb.tell_statements(parse_tptp(text, path), {path: text})
     else:
@@ -216,7 +217,7 @@ def _proof_records(path: str) -> list:
         try:
             if isinstance(d, dict) and ("answers" in d or "verdict" in d):
                 if not isinstance(d.get("query"), str):
-                    from .errors import ProofError
+                    from ..errors import ProofError
                     raise ProofError([Diagnostic(
                         "E050", f"(answer) an answer in {path} does not say which query it answers, so its "
                                 "proof cannot be bound to it", None,
@@ -280,7 +281,7 @@ def _demo_file(kb: KnowledgeBase, path) -> None:
 def _perception_demo() -> None:
     print("==> perception: digits learned from sums, then reasoned over")
     try:
-        from .perception import demo
+        from ..perception import demo
     except ImportError:
         print("  (skipped: needs torch and scikit-learn: pip install -e '.[perception]')")
         return
@@ -319,36 +320,3 @@ def print_answers(query: str, answers: list, out, as_json: bool, sources: dict |
     if answers:
         for line in notes:
             print("   " + line, file=out)
-
-
-TOO_DEEP_TO_DRAW = "a derivation too deep to draw as a tree, listed step by step"
-
-
-def render_proof(proof: Proof) -> str:
-    """The proof as a tree (Proof.render); a derivation too deep to draw recursively is
-    listed step by step instead, conclusion first, each step with the ids it follows from."""
-    try:
-        return proof.render()
-    except RecursionError:
-        from .proof import _why
-        lines = [f"{TOO_DEEP_TO_DRAW} ({len(proof.steps)} steps; --json gives it whole)"]
-        for s in reversed(proof.steps):
-            since = f" from {', '.join(map(str, s.premises))}" if s.premises else ""
-            lines.append(f"{s.id}. {s.text}    [{_why(s)}]{since}")
-        return "\n".join(lines)
-
-
-def describe(a: Answer) -> str:
-    binding = ", ".join(f"{k} = {v}" for k, v in a.to_json()["bindings"].items())
-    text = f"{binding}: {a.verdict}" if binding else str(a.verdict)
-    if a.reason:
-        text += f" ({a.reason})"
-    if getattr(a, "consistency_unknown", False):
-        text += f"  (warning: the knowledge base may be inconsistent [{CONSISTENCY_UNKNOWN}])"
-    if a.witnesses:
-        text += f"\n      holds in: {_model(a.witnesses['holds'])}\n      fails in: {_model(a.witnesses['fails'])}"
-    return text
-
-
-def _model(m: dict) -> str:
-    return ", ".join(k if v else f"not {k}" for k, v in m.items()) or "(any model)"

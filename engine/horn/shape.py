@@ -2,11 +2,11 @@
 (negation only as a body test) that are range-restricted and free of function symbols."""
 from __future__ import annotations
 
-from . import syntax as S
-from .horn import HornRule, Program
-from .horn_compile import HornError
-from .safety import unbound
-from .terms import free_vars, term_value
+from ..language import syntax as S
+from .core import HornRule, Program
+from .compile import HornError
+from ..language.safety import unbound
+from ..language.terms import free_vars, term_value
 
 
 def ground_fact(st):

@@ -2,7 +2,7 @@
 Fraction that is not integral), individuals are names (str); `x / 0 = 0`; `=` and `!=` compare
 values (a name never equals a number); an order holds only between numbers. The Horn core's
 compiled rules, the positive-formula evaluator and the SMT-LIB writer use these; z3 reads the
-same semantics from the text (engine/smt_text.py), and the kernel keeps its own evaluator
+same semantics from the text (engine/smt/text.py), and the kernel keeps its own evaluator
 (engine/kernel/evaluate.py), on purpose."""
 from __future__ import annotations
 

@@ -1,12 +1,12 @@
 """The Horn core: stratified Datalog with arithmetic tests, evaluated bottom-up.
 
     saturate(rules, facts)            the whole least model, stratum by stratum
-    solve(rules, facts, pred, pattern) only what one query needs (magic sets)
+    (engine/horn/magic.py `solve`: only what one query needs, by magic sets)
 
 Each strongly connected component of the predicate graph is evaluated
 semi-naively: one round joins every rule once with the relations as they
 stand, and each later round joins only the facts new in the round before
-(one compiled variant per recursive body literal, see `horn_codegen`).
+(one compiled variant per recursive body literal, see `codegen.py`).
 
 Provenance is kept as the round in which each fact first appeared. A fact
 first derived in round r has a rule instance whose positive premises all
@@ -20,12 +20,11 @@ from collections import defaultdict
 from operator import itemgetter
 from typing import NamedTuple
 
-from .horn_codegen import compile_derivation, compile_join
-from .horn_compile import (Clause, HornError, HornRule, check_safe,
-                           normalize, plan, strata)
-from .syntax import Var
+from .codegen import compile_derivation, compile_join
+from .compile import Clause, HornError, HornRule, check_safe, normalize, plan, strata
+from ..language.syntax import Var
 
-__all__ = ["HornRule", "HornError", "Derivation", "Model", "Program", "saturate", "solve"]
+__all__ = ["HornRule", "HornError", "Derivation", "Model", "Program", "saturate"]
 
 
 class Derivation(NamedTuple):
@@ -213,21 +212,10 @@ class Program:
     def saturate(self, facts: dict) -> Model:
         return evaluate_components(self.components, self.by_head, facts)
 
-    def solve(self, facts: dict, pred: str, pattern: tuple) -> Model:
-        from .magic import solve_goal
-        return solve_goal(self, facts, pred, tuple(pattern))
-
 
 def saturate(rules, facts: dict) -> Model:
     """The least model of the stratified program `rules` over `facts`."""
     return Program(rules).saturate(facts)
-
-
-def solve(rules, facts: dict, pred: str, pattern: tuple) -> Model:
-    """A model holding every tuple of pred matching pattern (value or None per
-    column), computing only what that query needs. Derivations are in terms of
-    the original rules."""
-    return Program(rules).solve(facts, pred, pattern)
 
 
 def evaluate_components(components, by_head: dict, facts: dict) -> Model:

@@ -12,15 +12,15 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from . import syntax as S
-from .answer import Answer, Verdict
+from ..language import syntax as S
+from ..answer import Answer, Verdict
 from .denials import violation
 from .positive import NotPositive, extension, is_positive, refutation, support
-from .proof import Proof, Step
+from ..proof import Proof, Step
 from .router import FORWARD, Route, route
-from .solver import Budget
-from .terms import free_vars, substitute, term_value, value_term
-from .walks import subformulas
+from ..smt.solver import Budget
+from ..language.terms import free_vars, substitute, term_value, value_term
+from ..language.walks import subformulas
 
 MAX_CANDIDATES = 20_000
 MAX_WITNESS_ATOMS = 12
@@ -37,7 +37,7 @@ def ground_atom(f):
 
 
 def decide(theory, sig, query, text: str, plan: Route | None = None) -> tuple[Answer, Proof | None]:
-    """Answer a closed query on its route (engine/router.py): (answer without proof, candidate
+    """Answer a closed query on its route (engine/reason/router.py): (answer without proof, candidate
     proof or None). A budget exhausted anywhere on the way (grounding, closed-world extensions)
     gives `unknown`."""
     try:
@@ -150,7 +150,7 @@ def decide_smt(theory, sig, query, text, plan: Route):
 def _unclosed(theory, sig, problem) -> list:
     """The closed predicates of the problem that the least model does not settle and that range
     over an open sort of which the query names a new constant: their atoms over it are left
-    unclosed (engine/theory.py `is_closed_false`), so a model of the problem need not be one
+    unclosed (engine/reason/theory.py `is_closed_false`), so a model of the problem need not be one
     of the KB's."""
     new = set(sig.consts) - set(theory.sig.consts)
     if not new:

@@ -1,6 +1,6 @@
-"""Grounded formulas as SMT-LIB text, for `Problem` (engine/solver.py) to hand to z3 in one
+"""Grounded formulas as SMT-LIB text, for `Problem` (engine/smt/solver.py) to hand to z3 in one
 parse: building the same terms through z3's Python API costs ~20 µs a node, more than
-solving them. This module writes text only; z3 stays behind engine/solver.py, whose
+solving them. This module writes text only; z3 stays behind engine/smt/solver.py, whose
 `Problem` supplies the symbols (`predicate`, `constant`, `sort`, `_alias`) and the grounding
 budget (`_expansion`). A formula the text does not cover raises NoText, and the caller
 translates it through the API instead.
@@ -9,9 +9,9 @@ from __future__ import annotations
 
 from fractions import Fraction
 
-from . import syntax as S
-from .terms import show_ground_atom
-from .values import compare
+from ..language import syntax as S
+from ..language.terms import show_ground_atom
+from ..language.values import compare
 
 
 class NoText(Exception):

@@ -21,10 +21,17 @@ from __future__ import annotations
 
 from collections import defaultdict
 
-from .horn import Derivation, Model, evaluate_components
-from .horn_compile import Clause, Lit, lit_vars, plan, strata
-from .graph import reachable
-from .syntax import Var
+from .core import Derivation, Model, Program, evaluate_components
+from .compile import Clause, Lit, lit_vars, plan, strata
+from ..language.graph import reachable
+from ..language.syntax import Var
+
+
+def solve(rules, facts: dict, pred: str, pattern: tuple):
+    """A model holding every tuple of pred matching pattern (value or None per column),
+    computing only what that query needs (magic sets). Derivations are in terms of the
+    original rules."""
+    return solve_goal(Program(rules), facts, pred, tuple(pattern))
 
 
 def solve_goal(program, facts: dict, pred: str, pattern: tuple):

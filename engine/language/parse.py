@@ -17,10 +17,10 @@ from lark import Lark, Token, Tree
 from lark.exceptions import UnexpectedCharacters, UnexpectedInput, UnexpectedToken
 from lark.lexer import LexerThread
 
-from .errors import Diagnostic, ParseError, Span, UsageError
+from ..errors import Diagnostic, ParseError, Span, UsageError
 from . import syntax as S
 
-GRAMMAR = Path(__file__).resolve().parent.parent / "grammar" / "scientia.lark"
+GRAMMAR = Path(__file__).resolve().parents[2] / "grammar" / "scientia.lark"
 MAX_ERRORS = 50
 MAX_DEPTH = 150      # formulas and terms nested deeper are refused (E009): the checker, printer,
                      # solver encoding and kernel walk formulas recursively

@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from fractions import Fraction
 from typing import Union
 
-from .errors import Span
+from ..errors import Span
 
 _SPAN = dict(default=None, compare=False, repr=False)
 

@@ -14,10 +14,10 @@ from fractions import Fraction
 
 import z3
 
-from . import syntax as S
-from .signature import Signature
-from .smt_text import NoText, SmtText
-from .terms import show_ground_atom
+from ..language import syntax as S
+from ..language.signature import Signature
+from .text import NoText, SmtText
+from ..language.terms import show_ground_atom
 
 
 class Budget(Exception):

@@ -8,16 +8,16 @@ would write the loop by hand. The source is exec'd once per evaluation; every
 set, index and constant it touches is bound as a default argument, so the hot
 loop reads only fast locals.
 
-The semantics of values is engine/values.py's (exact numbers, `x / 0 = 0`, orders between
+The semantics of values is engine/language/values.py's (exact numbers, `x / 0 = 0`, orders between
 numbers only); here a comparison whose arithmetic is undefined (a constant in a sum) is false.
 Undefined arithmetic yields the value UNDEFINED rather than raising, so that
 a whole join fits in one comprehension.
 """
 from __future__ import annotations
 
-from .horn_compile import Clause, Lit, anonymous, assignment
-from .values import add, compare, divide, multiply, subtract
-from .syntax import Op, Var
+from .compile import Clause, Lit, anonymous, assignment
+from ..language.values import add, compare, divide, multiply, subtract
+from ..language.syntax import Op, Var
 
 
 class _Undefined:

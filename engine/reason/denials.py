@@ -18,9 +18,9 @@ those instances only. Everything else still goes to z3.
 """
 from __future__ import annotations
 
-from . import syntax as S
-from .horn import HornRule, saturate
-from .safety import unbound
+from ..language import syntax as S
+from ..horn.core import HornRule, saturate
+from ..language.safety import unbound
 
 BOT = "\u22a5"     # violation predicates: "⊥<entry index>", never a user predicate name
 

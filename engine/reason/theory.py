@@ -14,17 +14,18 @@ import itertools
 from dataclasses import dataclass
 from functools import cached_property
 
-from . import syntax as S
+from ..language import syntax as S
 from .denials import denial_rule
-from .factoring import factored
-from .graph import dependency_order, reachable
-from .horn import saturate, solve
-from .horn_shape import ground_fact, horn_rule, horn_shape, negated, stratified
-from .proof import Step
-from .signature import Signature
-from .solver import Budget, Problem
-from .terms import term_value, value_term
-from .walks import comparisons, compared_sorts, names, preds, quantifiers
+from ..horn.factoring import factored
+from ..language.graph import dependency_order, reachable
+from ..horn.core import saturate
+from ..horn.magic import solve
+from ..horn.shape import ground_fact, horn_rule, horn_shape, negated, stratified
+from ..proof import Step
+from ..language.signature import Signature
+from ..smt.solver import Budget, Problem
+from ..language.terms import term_value, value_term
+from ..language.walks import comparisons, compared_sorts, names, preds, quantifiers
 
 
 @dataclass(frozen=True)
@@ -133,7 +134,7 @@ class Theory:
         settled = set()
         for p in self.sig.closed:
             cone = reachable(links, {p})
-            # denials add no atom to a definite cone (engine/denials.py); through a negated body
+            # denials add no atom to a definite cone (engine/reason/denials.py); through a negated body
             # literal they can (q :- not p with `not q` entails p), so then they count
             if cone & (hard_preds if cone & negating else blocking_preds):
                 continue
@@ -143,7 +144,7 @@ class Theory:
         return settled
 
     def _denial(self, i: int):
-        """The violation rule of entry i when it is a denial (engine/denials.py), else None."""
+        """The violation rule of entry i when it is a denial (engine/reason/denials.py), else None."""
         if i not in self._denials:
             self._denials[i] = denial_rule(self.entries[i].sentence, i)
         return self._denials[i]
@@ -219,7 +220,7 @@ class Theory:
 
     def factored(self, pred: str, pattern: tuple):
         """The tuples of a linear recursive binary predicate with one bound argument, without
-        the whole relation (engine/factoring.py); None where that does not apply (or where the
+        the whole relation (engine/horn/factoring.py); None where that does not apply (or where the
         whole model is already known: reading it is cheaper)."""
         if self._model is not None:
             return None

@@ -1,12 +1,12 @@
 """The router: the one place that decides which core settles a question.
 
 `ask`, `ask_all` and the consistency check of `tell` all call `route`, which looks at the
-statements relevant to the question (engine/theory.py `relevant_to`, `relevant_to_entries`)
+statements relevant to the question (engine/reason/theory.py `relevant_to`, `relevant_to_entries`)
 and picks:
 
 - `FORWARD` (the Horn core decides everything): every hard statement among them is a denial,
   every rule is definite, every predicate ranges over finite or numeric sorts and every closed
-  one is settled by the least model (engine/denials.py `decidable`). The least model lists the
+  one is settled by the least model (engine/reason/denials.py `decidable`). The least model lists the
   entailed atoms, and forward chaining under hypotheses decides `false` and consistency.
 - `LEAST_MODEL` (the Horn core lists what is entailed, z3 decides the rest): no hard statement
   is relevant and every closed predicate is settled, but forward chaining cannot decide the

@@ -1,0 +1,1 @@
+"""Reasoning: the router, the theory (Horn part, hard part, closures), decision procedures, proofs."""

@@ -1,0 +1,38 @@
+"""Answers and proofs as the command line and the REPL print them."""
+from __future__ import annotations
+
+from ..answer import CONSISTENCY_UNKNOWN, Answer
+from ..proof import Proof
+
+
+TOO_DEEP_TO_DRAW = "a derivation too deep to draw as a tree, listed step by step"
+
+
+def render_proof(proof: Proof) -> str:
+    """The proof as a tree (Proof.render); a derivation too deep to draw recursively is
+    listed step by step instead, conclusion first, each step with the ids it follows from."""
+    try:
+        return proof.render()
+    except RecursionError:
+        from ..proof import _why
+        lines = [f"{TOO_DEEP_TO_DRAW} ({len(proof.steps)} steps; --json gives it whole)"]
+        for s in reversed(proof.steps):
+            since = f" from {', '.join(map(str, s.premises))}" if s.premises else ""
+            lines.append(f"{s.id}. {s.text}    [{_why(s)}]{since}")
+        return "\n".join(lines)
+
+
+def describe(a: Answer) -> str:
+    binding = ", ".join(f"{k} = {v}" for k, v in a.to_json()["bindings"].items())
+    text = f"{binding}: {a.verdict}" if binding else str(a.verdict)
+    if a.reason:
+        text += f" ({a.reason})"
+    if getattr(a, "consistency_unknown", False):
+        text += f"  (warning: the knowledge base may be inconsistent [{CONSISTENCY_UNKNOWN}])"
+    if a.witnesses:
+        text += f"\n      holds in: {model_text(a.witnesses['holds'])}\n      fails in: {model_text(a.witnesses['fails'])}"
+    return text
+
+
+def model_text(m: dict) -> str:
+    return ", ".join(k if v else f"not {k}" for k, v in m.items()) or "(any model)"
