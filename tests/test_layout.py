@@ -10,6 +10,8 @@ from pathlib import Path
 
 import pytest
 
+from engine.language.graph import components
+
 ROOT = Path(__file__).resolve().parents[1]
 
 
@@ -64,34 +66,8 @@ def import_graph(package_dir) -> dict[str, set[str]]:
 
 
 def cycles(graph: dict[str, set[str]]) -> list[list[str]]:
-    """The strongly connected components with more than one module (Tarjan), each sorted."""
-    index, low, stack, on_stack, found = {}, {}, [], set(), []
-
-    def visit(v):
-        index[v] = low[v] = len(index)
-        stack.append(v)
-        on_stack.add(v)
-        for w in graph.get(v, ()):
-            if w not in index:
-                visit(w)
-                low[v] = min(low[v], low[w])
-            elif w in on_stack:
-                low[v] = min(low[v], index[w])
-        if low[v] == index[v]:
-            component = []
-            while True:
-                w = stack.pop()
-                on_stack.discard(w)
-                component.append(w)
-                if w == v:
-                    break
-            if len(component) > 1:
-                found.append(sorted(component))
-
-    for v in sorted(graph):
-        if v not in index:
-            visit(v)
-    return found
+    """The strongly connected components with more than one module, each sorted."""
+    return [sorted(c) for c in components(graph) if len(c) > 1]
 
 
 # ---------------------------------------------------------------- the helpers themselves

@@ -47,7 +47,7 @@ from ..language import syntax as S
 from .closure import _add_fact
 from .evaluate import evaluate, evaluate_cmp
 from .sorts import fits
-from .terms import Rejected, as_term, predicates, substitute
+from .terms import Rejected, as_term, predicates, substitute, var_names
 
 
 class Bulk:
@@ -290,7 +290,7 @@ class _Plan:
         """The tests whose variables are all bound, taken out of `tests`, as filter steps."""
         out = []
         for t in list(tests):
-            names = {a.name for a in _vars(t)} - {"_"}
+            names = var_names(t) - {"_"}
             if names <= set(slot):
                 tests.remove(t)
                 out.append(("test", t, tuple((n, slot[n]) for n in sorted(names))))
@@ -339,20 +339,6 @@ class _Plan:
     def _head_values(self, env) -> bool:
         terms = {n: as_term(env[k]) for n, k in self.slot.items()}
         return all(env[0][k] == evaluate(substitute(a, terms)) for k, a in self.head_later)
-
-
-def _vars(node):
-    match node:
-        case S.Var():
-            yield node
-        case S.Op(_, args) | S.Atom(_, args) | S.Fn(_, args):
-            for a in args:
-                yield from _vars(a)
-        case S.Cmp(_, l, r):
-            yield from _vars(l)
-            yield from _vars(r)
-        case S.Not(body):
-            yield from _vars(body)
 
 
 def _head_ok(t, checks) -> bool:

@@ -48,7 +48,7 @@ from ..language.signature import Signature
 from . import smt
 from .evaluate import evaluate, evaluate_cmp
 from .sorts import _term_sort
-from .terms import Rejected, Unconfirmed, as_term, predicates, substitute
+from .terms import Rejected, Unconfirmed, as_term, predicates, substitute, var_names
 
 MAX_ATOMS = 2_000_000      # the least model the kernel is willing to build
 MAX_CANDIDATES = 5_000     # atoms of one earlier closed predicate decided by z3
@@ -468,22 +468,8 @@ def _bound_in(literal, prefix: list) -> bool:
     if isinstance(literal, S.Atom):
         return True
     bound = {x.name for b in prefix if isinstance(b, S.Atom) for x in b.args if isinstance(x, S.Var)}
-    names = {v for v in _names(literal)}
+    names = var_names(literal)
     return "_" not in names and names <= bound
-
-
-def _names(node):
-    match node:
-        case S.Var(name):
-            yield name
-        case S.Op(_, args) | S.Atom(_, args) | S.Fn(_, args):
-            for a in args:
-                yield from _names(a)
-        case S.Cmp(_, l, r):
-            yield from _names(l)
-            yield from _names(r)
-        case S.Not(body):
-            yield from _names(body)
 
 
 # ---------------------------------------------------------------- the naive evaluator

@@ -55,6 +55,20 @@ def free_vars(node) -> set:
     raise Rejected(f"not a formula or term: {type(node).__name__}")
 
 
+def var_names(node) -> set:
+    """Every variable name in a literal (an atom, a comparison or a negated atom), `_` included."""
+    match node:
+        case S.Var(name):
+            return {name}
+        case S.Op(_, args) | S.Atom(_, args) | S.Fn(_, args):
+            return set().union(*map(var_names, args)) if args else set()
+        case S.Cmp(_, l, r):
+            return var_names(l) | var_names(r)
+        case S.Not(body):
+            return var_names(body)
+    return set()
+
+
 def substitute(node, sub: dict):
     """Replace free variables by ground terms; quantifiers shadow."""
     match node:

@@ -394,14 +394,9 @@ class _Checker:
         match f:
             case S.Quant(_, vars_, body):
                 self.check_order(body, sig, {**env, **dict(vars_)})
-            case S.Not(body):
-                self.check_order(body, sig, env)
-            case S.And(items) | S.Or(items):
-                for x in items:
+            case S.Not() | S.And() | S.Or() | S.Implies() | S.Iff():
+                for x in S.children(f):
                     self.check_order(x, sig, env)
-            case S.Implies(l, r) | S.Iff(l, r):
-                self.check_order(l, sig, env)
-                self.check_order(r, sig, env)
             case S.Cmp(op, l, r) if op in ("<", "<=", ">", ">="):
                 for t in (l, r):
                     sort = _term_sort(t, sig, env)
