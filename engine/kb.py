@@ -459,8 +459,11 @@ class KnowledgeBase:
                 return Answer(text, Verdict.UNKNOWN, binding, reason=f"E050: no proof ({type(e).__name__})")
             return proof
 
+        linear = _linear_check(view, typed, rows) if rows else None
         if not rows:
             todo = []
+        elif linear is not None:         # a linear recursion asked with one argument given
+            todo = linear
         elif found.certificate is not None and isinstance(typed, S.Atom):
             try:
                 todo = kernel.check_answers(view, typed, rows, found.certificate(), self._kernel_ms(timeout_ms))
@@ -680,6 +683,17 @@ class KnowledgeBase:
     @staticmethod
     def _bound(bindings: dict) -> str:
         return " with " + ", ".join(f"{k} = {v}" for k, v in sorted(bindings.items())) if bindings else ""
+
+
+def _linear_check(view, typed, rows):
+    """The rows the kernel's derived rule for linear recursion does not accept, or None where
+    it does not apply (engine/kernel/linear.py); a failure inside it counts as not applying."""
+    try:
+        return kernel.check_linear(view, typed, rows)
+    except (KeyboardInterrupt, SystemExit):
+        raise
+    except Exception:
+        return None
 
 
 def _consistency_unknown(reason: str, hint: str) -> Diagnostic:

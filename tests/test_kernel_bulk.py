@@ -178,3 +178,95 @@ def test_goal_directed_and_whole_models_agree():
         tuples = [(x, y) for x in names for y in names] if arity == 2 else [(x,) for x in names]
         for t in tuples:
             assert (t in goal_model(program, pred, t)) == (t in whole), (pred, t)
+
+
+# ---------------------------------------------------------------- linear recursion, one argument given
+from hypothesis import given, settings  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+
+from engine import kernel  # noqa: E402
+from engine.kernel.linear import check_linear  # noqa: E402
+from engine.reason.theory import Theory  # noqa: E402
+
+RIGHT = "path(X, Y) :- edge(X, Y).\npath(X, Z) :- edge(X, Y), path(Y, Z).\n"
+LEFT = "path(X, Y) :- edge(X, Y).\npath(X, Z) :- path(X, Y), edge(Y, Z).\n"
+
+
+def _linear(program: str, query: str, rows):
+    kb = KnowledgeBase()
+    kb.tell(program)
+    from engine.language.check import check_query
+    typed, _, sig = check_query(parse_formula(query), kb._v.signature, kb._v.sources)
+    return check_linear(_KernelView(kb._theory, sig, {}), typed, rows)
+
+
+def test_the_derived_rule_accepts_the_reachable_and_nothing_else():
+    edges = "edge(a, b). edge(b, c). edge(c, d). edge(x, y).\n"
+    rows = [("a", "b"), ("a", "d"), ("a", "y"), ("b", "d"), ("a", "a")]
+    assert _linear(edges + RIGHT, "path(a, Y)", rows) == [2, 3, 4]
+    assert _linear(edges + LEFT, "path(X, d)", [("a", "d"), ("c", "d"), ("x", "d"), ("d", "d")]) == [2, 3]
+
+
+def test_the_derived_rule_declines_other_shapes():
+    edges = "edge(a, b). edge(b, c).\n"
+    assert _linear(edges + RIGHT, "path(X, c)", [("a", "c")]) is None        # the wrong argument given
+    assert _linear(edges + LEFT, "path(a, Y)", [("a", "c")]) is None
+    assert _linear(edges + RIGHT, "path(X, Y)", [("a", "c")]) is None        # nothing given
+    assert _linear(edges + "link(X, Y) :- edge(X, Y).\npath(X, Y) :- link(X, Y).\n"
+                   "path(X, Z) :- link(X, Y), path(Y, Z).", "path(a, Y)", [("a", "c")]) is None
+    assert _linear(edges + "path(X, Y) :- edge(X, Y).\npath(X, Z) :- path(X, Y), path(Y, Z).",
+                   "path(a, Y)", [("a", "c")]) is None                           # not linear
+    assert _linear(edges + "closed blocked.\npath(X, Y) :- edge(X, Y), not blocked(Y).\n"
+                   "path(X, Z) :- edge(X, Y), path(Y, Z).", "path(a, Y)", [("a", "c")]) is None
+
+
+def test_exits_with_tests_and_constants():
+    program = ("cost(a, b, 3). cost(b, c, 5). cost(c, d, 20).\n"
+               "cheap(X, Y) :- cost(X, Y, N), N < 10.\n"
+               "cheap(X, Z) :- cost(X, Y, N), N < 10, cheap(Y, Z).\n")
+    assert _linear(program, "cheap(a, Z)", [("a", "b"), ("a", "c"), ("a", "d")]) == [2]
+
+
+def test_a_spurious_factored_row_is_never_reported(monkeypatch):
+    real = Theory.factored
+
+    def lying(self, pred, pattern):
+        found = real(self, pred, pattern)
+        return None if found is None else set(found) | {("n0", "n0")}
+    monkeypatch.setattr(Theory, "factored", lying)
+    kb = KnowledgeBase()
+    kb.tell("\n".join(f"edge(n{i}, n{i + 1})." for i in range(40)) + "\n" + RIGHT)
+    answers = kb.ask_all("path(n0, Y)")
+    assert {a.bindings["Y"] for a in answers} == {f"n{i}" for i in range(1, 41)}
+    assert "E050" in answers.incomplete
+
+
+def test_a_long_right_recursive_chain_asked_from_its_start_is_checked_linearly(monkeypatch):
+    """2,000 answers whose atom-by-atom check would cover 2M atoms: the bulk check is not used."""
+    monkeypatch.setattr(kernel, "check_answers", lambda *a, **k: pytest.fail("checked atom by atom"))
+    kb = KnowledgeBase()
+    kb.tell("\n".join(f"edge(n{i}, n{i + 1})." for i in range(2000)) + "\n" + RIGHT)
+    answers = kb.ask_all("path(n0, Y)")
+    assert len(answers) == 2000 and answers.incomplete is None
+    kb.verify_answer(answers[5])
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.sets(st.tuples(st.integers(0, 5), st.integers(0, 5)), max_size=12), st.booleans(), st.integers(0, 5))
+def test_the_derived_rule_agrees_with_reachability(edges, left, start):
+    program = "".join(f"edge(v{a}, v{b}).\n" for a, b in sorted(edges)) + "edge(v9, v9).\n" + \
+        "".join(f"node(v{i}).\n" for i in range(6)) + (LEFT if left else RIGHT)
+    reach, todo = set(), [start]
+    succ = {}
+    for a, b in edges:
+        (succ.setdefault(b, set()) if left else succ.setdefault(a, set())).add(a if left else b)
+    while todo:
+        for n in succ.get(todo.pop(), ()):
+            if n not in reach:
+                reach.add(n)
+                todo.append(n)
+    nodes = [f"v{i}" for i in range(6)] + ["v9"]
+    query = f"path(X, v{start})" if left else f"path(v{start}, Y)"
+    rows = [(n, f"v{start}") if left else (f"v{start}", n) for n in nodes]
+    rejected = _linear(program, query, rows)
+    assert {nodes[i] for i in range(len(nodes)) if i not in rejected} == {f"v{n}" for n in reach}

@@ -2,6 +2,7 @@
 
     check.py     the driver; one function per justification, its inference rule in its docstring
     bulk.py      the answers of `ask_all` re-checked at once, from the search's derivation order
+    linear.py    the answers of a linear recursion asked with one argument given, by a derived rule
     closure.py   closed-world certificates: the kernel's own least model, or satisfiability
     smt.py       the kernel's own writer from syntax to z3
     sorts.py     well-sortedness of claims, substitutions and instances
@@ -14,9 +15,10 @@ engine.language.syntax, engine.language.signature, engine.errors and engine.proo
 """
 from .bulk import check_answers
 from .check import CHECKS, check, instantiate
+from .linear import check_linear
 from .evaluate import evaluate, evaluate_cmp
 from .sorts import fits, well_sorted
 from .terms import Rejected, Unconfirmed
 
-__all__ = ["CHECKS", "Rejected", "Unconfirmed", "check", "check_answers", "evaluate", "evaluate_cmp", "fits", "instantiate",
+__all__ = ["CHECKS", "Rejected", "Unconfirmed", "check", "check_answers", "check_linear", "evaluate", "evaluate_cmp", "fits", "instantiate",
            "well_sorted"]
