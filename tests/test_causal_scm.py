@@ -162,6 +162,42 @@ def test_counterfactuals_match_naive_enumeration(seed):
     assert scm.counterfactual(outcome, do, evidence) == expected
 
 
+def naive_joint(spec, outcomes, evidence):
+    def holds(u, worlds):
+        return all(all(naive_solve(spec, u, do)[k] == x for k, x in event.items()) for do, event in worlds)
+    num = den = Fraction(0)
+    for u, w in naive_settings(spec):
+        if holds(u, evidence):
+            den += w
+            num += w * holds(u, outcomes)
+    return num / den
+
+
+@SETTINGS
+@given(st.integers(0, 10**9))
+def test_joint_counterfactuals_match_naive_enumeration(seed):
+    rng = random.Random(seed)
+    graph = random_admg(rng, rng.randint(2, 4))
+    spec = random_spec(rng, graph)
+    scm = build(spec)
+    names = list(graph.nodes)
+
+    def world():
+        do = random_assignment(rng, rng.sample(names, rng.randint(0, len(names) - 1)))
+        event = random_assignment(rng, [rng.choice([v for v in names if v not in do])])
+        return do, event
+
+    outcomes = [world() for _ in range(rng.randint(1, 2))]
+    evidence = [world() for _ in range(rng.randint(0, 2))]
+    try:
+        expected = naive_joint(spec, outcomes, evidence)
+    except ZeroDivisionError:
+        with pytest.raises(InconsistentEvidence):
+            scm.joint_counterfactual(outcomes, evidence)
+        return
+    assert scm.joint_counterfactual(outcomes, evidence) == expected
+
+
 @SETTINGS
 @given(st.integers(0, 10**9))
 def test_posterior_is_a_distribution_consistent_with_the_evidence(seed):
@@ -230,6 +266,14 @@ def test_counterfactual_on_the_hand_computed_model():
     # evidence observed under an intervention: P(X = 1 | Y_1 = 1), Y_1 = Um or [U1 = 2];
     # P(Y_1 = 1) = 3/4, P(X = 1, Y_1 = 1) = 1/4 + 1/4 * 2/3 = 5/12, so 5/9
     assert scm.counterfactual({"X": 1}, {}, {"Y": 1}, evidence_do={"X": 1}) == Fraction(5, 9)
+
+
+def test_probability_of_necessity_and_sufficiency():
+    scm = mediation_model()
+    # PNS = P(Y_1 = 1, Y_0 = 0) = P(Y_1 = 1) since Y_0 = 0 always
+    assert scm.joint_counterfactual([({"X": 1}, {"Y": 1}), ({"X": 0}, {"Y": 0})]) == Fraction(3, 4)
+    # PN = P(Y_0 = 0 | X = 1, Y = 1) = 1
+    assert scm.counterfactual({"Y": 0}, {"X": 0}, {"X": 1, "Y": 1}) == 1
 
 
 def test_probability_zero_evidence_is_an_error():

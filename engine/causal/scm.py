@@ -4,7 +4,8 @@ A model has endogenous variables V, each with a finite domain and a structural e
 V := f_V(parents, exogenous arguments), and exogenous variables U with finite domains. In the
 probabilistic mode every U carries a distribution (exact `Fraction`s) and the U are mutually
 independent; an exogenous variable read by two equations is a latent confounder and shows in
-`graph()` as a bidirected edge between them. In the deterministic mode the U carry only a
+`graph()` as a bidirected edge between them (one read by three or more: a bidirected edge
+between each pair, the latent projection). In the deterministic mode the U carry only a
 domain (no distribution), and queries are answered true / false / unknown.
 
 Semantics (Pearl, *Causality*, 2nd ed. 2009, ch. 1.4 and 7):
@@ -12,6 +13,8 @@ Semantics (Pearl, *Causality*, 2nd ed. 2009, ch. 1.4 and 7):
     topological order (the graph must be acyclic);
   * the intervention do(X = x) replaces X's equation by the constant x (the submodel M_x);
   * P(event | given, do) sums P(u) over the settings whose M_x solution satisfies the event;
+  * `joint_counterfactual` conditions and asks about events in several submodels at once
+    (P(Y_x = y, Y_x' = y') and the like), by the same three steps;
   * a counterfactual P(outcome in M_x | evidence) runs the three steps: abduction (the
     posterior over u given the evidence, itself possibly observed under an intervention),
     action (M_x), prediction (sum the posterior over the u whose M_x solution satisfies
@@ -225,9 +228,15 @@ class SCM:
     def posterior(self, evidence, evidence_do: Mapping | None = None) -> list[tuple[dict, Fraction | None]]:
         """Abduction: the exogenous settings consistent with `evidence` (observed in
         M_{evidence_do}), with their posterior probabilities (None when deterministic)."""
-        self._check_do(evidence_do)
-        holds = _as_event(evidence)
-        kept = [(u, w) for u, w in self.settings() if holds(self.solve(u, evidence_do))]
+        return self._posterior([(evidence_do or {}, evidence)])
+
+    def _posterior(self, worlds) -> list[tuple[dict, Fraction | None]]:
+        """The settings u satisfying every (do, event) of `worlds`, normalised."""
+        checks = [(do, _as_event(event)) for do, event in worlds]
+        for do, _ in checks:
+            self._check_do(do)
+        kept = [(u, w) for u, w in self.settings()
+                if all(holds(self.solve(u, do)) for do, holds in checks)]
         if not kept:
             raise InconsistentEvidence("no exogenous setting is consistent with the evidence")
         if self.deterministic:
@@ -242,9 +251,17 @@ class SCM:
         """P(outcome in M_do | evidence in M_{evidence_do}), by abduction, action, prediction.
         Deterministic mode: TRUE / FALSE / UNKNOWN as the outcome holds in every / no / some
         exogenous setting consistent with the evidence."""
-        self._check_do(do)
-        holds = _as_event(outcome)
-        results = [(holds(self.solve(u, do)), w) for u, w in self.posterior(evidence, evidence_do)]
+        return self.joint_counterfactual([(do, outcome)], [(evidence_do or {}, evidence)])
+
+    def joint_counterfactual(self, outcomes, evidence=()) -> Fraction | Verdict:
+        """P(every (do, event) of `outcomes` | every (do, event) of `evidence`): events in
+        several worlds at once (e.g. the probability of necessity and sufficiency
+        P(Y_{x1} = 1, Y_{x0} = 0) is [({X: x1}, {Y: 1}), ({X: x0}, {Y: 0})])."""
+        checks = [(do, _as_event(event)) for do, event in outcomes]
+        for do, _ in checks:
+            self._check_do(do)
+        results = [(all(holds(self.solve(u, do)) for do, holds in checks), w)
+                   for u, w in self._posterior(list(evidence))]
         if self.deterministic:
             return _verdict([r for r, _ in results])
         return sum((w for r, w in results if r), Fraction(0))
