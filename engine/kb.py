@@ -7,19 +7,19 @@ swaps it in only when it has parsed, type-checked and proved consistent: a faile
 from __future__ import annotations
 
 import functools
+import json
 import os
-import tempfile
 import threading
 import weakref
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from . import kernel
 from .language import syntax as S
 from .answer import Answer, AnswerList, Answers, Verdict
 from .language.check import check, check_query, nullary_terms, query_warnings, tell_warnings
-from .errors import Diagnostic, InconsistencyError, ScientiaError, UsageError, warning
+from .errors import Diagnostic, InconsistencyError, ScientiaError, UsageError, read_source, warning
 from .language.parse import parse_formula, parse_program
 from .reason.perceived import perception
 from .reason.probability import Perception, QueryProbability, mentions, outcomes, query_probability
@@ -30,6 +30,8 @@ from .language.signature import Signature
 from .smt.solver import Budget
 from .language.terms import canonical, free_vars, substitute, value_term
 from .reason.theory import Entry, Theory
+from .files import (EXPANDED, checked_provenance, library_file, perceived_marks, saved_entries, source_of,
+                    write_text)
 
 LIBRARY = Path(__file__).resolve().parent.parent / "kb"
 
@@ -204,7 +206,7 @@ class KnowledgeBase:
     def _build(self, statements: list, sources: dict, libraries: frozenset):
         """Check, compile and prove consistent a whole list of statements: a new version."""
         signature, checked = check(statements, Signature(), sources)
-        entries = tuple(Entry(c.statement, c.sentence, _source(c.statement)) for c in checked)
+        entries = tuple(Entry(c.statement, c.sentence, source_of(c.statement)) for c in checked)
         theory = self._theory_for(entries, signature)
         warnings = self._check_consistent(theory, sources)
         return _Version(entries, signature, sources, libraries, tuple(warnings)), theory
@@ -227,11 +229,11 @@ class KnowledgeBase:
         The statement must be one fact (E020 otherwise); `save` keeps its provenance."""
         file = f"<perceived:{model}:{input_id}>"
         parsed = parse_program(statement, file)
-        provenance = _provenance(model, input_id, confidence)
+        provenance = checked_provenance(model, input_id, confidence)
         if len(parsed) != 1 or not isinstance(parsed[0], S.Axiom):
             raise UsageError([Diagnostic("E020", "add_perceived takes exactly one fact, such as `label(img1) = 7.`",
                                          None, "tell declarations with kb.tell first")])
-        key = _source(parsed[0])
+        key = source_of(parsed[0])
         before = self._perceived.get(key)
         self._perceived[key] = provenance
         try:
@@ -304,7 +306,7 @@ class KnowledgeBase:
         for st in statements:
             out.append(st)
             if isinstance(st, S.Use) and st.name not in libraries:
-                path = _library_file(self.library, st.name)
+                path = library_file(self.library, st.name)
                 if path is None:
                     raise UsageError([Diagnostic("E018", f"no library '{st.name}' in {self.library}", st.span,
                                                  "libraries are the .kb files of the kb/ folder, named without "
@@ -535,8 +537,8 @@ class KnowledgeBase:
         out, so that its `use NAME.` does not read the library again."""
         text = read_source(path)
         file = str(path)
-        marks = {k: v for k, v in _perceived_marks(text, file).items() if k not in self._perceived}
-        expanded = set(_EXPANDED.findall(text)) - self._v.libraries
+        marks = {k: v for k, v in perceived_marks(text, file).items() if k not in self._perceived}
+        expanded = set(EXPANDED.findall(text)) - self._v.libraries
         before = self._v
         self._perceived.update(marks)
         if expanded:        # written out in the file: `use` must not read them again
@@ -568,7 +570,7 @@ class KnowledgeBase:
           A path that cannot be written is a UsageError E021.
         """
         lines = ["% saved by scientia"]
-        entries, kept = _saved_entries(self._v, self.library)
+        entries, kept = saved_entries(self._v, self.library)
         for e in entries:
             if isinstance(e.statement, S.Use) and e.statement.name not in kept:
                 lines.append(f"% @expanded {e.statement.name}")
@@ -577,7 +579,7 @@ class KnowledgeBase:
                 lines.append("% @perceived " + json.dumps({"model": model, "input": input_id,
                                                            "confidence": confidence}))
             lines.append(S.show(e.statement))
-        _write_text(path, "\n".join(lines) + "\n")
+        write_text(path, "\n".join(lines) + "\n")
 
     # ------------------------------------------------------------ proofs
     @_locked
@@ -709,11 +711,6 @@ def _existential(formula):
     return S.Quant("exists", tuple((n, None) for n in names), formula) if names else formula
 
 
-def _source(st) -> str:
-    sp = st.span
-    return f"{sp.file}:{sp.line}:{sp.col}" if sp else "<unknown>"
-
-
 def _from_library(e: Entry) -> bool:
     return e.statement.span is not None and e.statement.span.file.startswith("kb/")
 
@@ -758,142 +755,3 @@ def _conflict(theory: Theory, core, perceived: dict) -> list:
     head = Diagnostic("E030", f"inconsistent: these {count} statement(s) contradict each other; "
                               "the knowledge base is unchanged", None, "remove or correct one of them")
     return [head] + unique
-
-
-# ---------------------------------------------------------------- load, save and libraries
-# (imported here, next to the helpers that use them, to keep this part of the file self-contained)
-import contextlib  # noqa: E402
-import json  # noqa: E402
-import math  # noqa: E402
-import re  # noqa: E402
-import stat  # noqa: E402
-from dataclasses import replace  # noqa: E402
-
-from .errors import ParseError, Span, read_source  # noqa: E402
-
-_PLAIN_LIBRARY = re.compile(r"[A-Za-z0-9_][A-Za-z0-9_-]*")
-
-
-def _library_file(folder: Path, name: str) -> Path | None:
-    """The file of library `name`: NAME.kb directly in the library folder, and nothing else.
-    A name with a folder separator, '..', a leading '.', an absolute path, a link out of the
-    folder or no such file gives None."""
-    if not _PLAIN_LIBRARY.fullmatch(name):
-        return None
-    try:
-        root = folder.resolve()
-        path = (folder / f"{name}.kb").resolve()
-    except (OSError, RuntimeError, ValueError):
-        return None
-    return path if path.parent == root and path.is_file() else None
-
-
-def _provenance(model, input_id, confidence) -> tuple:
-    """(model, input, confidence) of a perceived fact, checked: two strings and a number in [0, 1]."""
-    try:
-        value = float(confidence)
-    except (TypeError, ValueError):
-        value = math.nan
-    if not isinstance(model, str) or not isinstance(input_id, str) or isinstance(confidence, bool) \
-            or not 0.0 <= value <= 1.0:
-        raise UsageError([Diagnostic("E020", f"a perceived fact needs a model name, an input id (strings) and a "
-                                             f"confidence between 0 and 1, not {model!r}, {input_id!r}, {confidence!r}")])
-    return model, input_id, value
-
-
-_MARK = re.compile(r"% @perceived (.*)")
-_EXPANDED = re.compile(r"^% @expanded ([A-Za-z0-9_][A-Za-z0-9_-]*)[ \t\r]*$", re.M)
-
-
-def _perceived_marks(text: str, file: str) -> dict:
-    """source -> (model, input, confidence) from the `% @perceived {json}` lines of a saved
-    file: each is the provenance of the statement that starts the next line."""
-    marks, rows = {}, text.splitlines()
-    for i, row in enumerate(rows):
-        m = _MARK.fullmatch(row.rstrip())
-        if not m:
-            continue
-        nxt = rows[i + 1] if i + 1 < len(rows) else ""
-        try:
-            data = json.loads(m.group(1))
-            if not isinstance(data, dict) or set(data) != {"model", "input", "confidence"} or not nxt.strip():
-                raise ValueError
-            provenance = _provenance(data["model"], data["input"], data["confidence"])
-        except (ValueError, UsageError):
-            raise ParseError([Diagnostic(
-                "E002", "malformed @perceived line", Span(file, i + 1, 1, i + 1, len(row) + 1),
-                'write % @perceived {"model": "M", "input": "I", "confidence": 0.9} right above the fact')],
-                {file: text}) from None
-        marks[f"{file}:{i + 2}:{len(nxt) - len(nxt.lstrip()) + 1}"] = provenance
-    return marks
-
-
-def _saved_entries(version: _Version, folder: Path) -> list:
-    """The entries `save` writes, and the libraries it leaves out: those that a written
-    `use` line brings back exactly as they are (see KnowledgeBase.save)."""
-    kept, deps, have = set(), {}, {e.source for e in version.entries}
-    for name in version.libraries:
-        file = f"kb/{name}.kb"
-        try:
-            text = version.sources.get(file)
-            if text is None or text != read_source(folder / f"{name}.kb"):
-                continue
-            statements = [st for st in parse_program(text, file) if not isinstance(st, S.Query)]
-        except ScientiaError:
-            continue
-        if all(_source(st) in have for st in statements):
-            kept.add(name)
-            deps[name] = {st.name for st in statements if isinstance(st, S.Use)}
-
-    def written(kept):
-        return [e for e in version.entries if not any(e.source.startswith(f"kb/{n}.kb:") for n in kept)]
-    used = {e.statement.name for e in version.entries if isinstance(e.statement, S.Use)}
-    while True:
-        smaller = {n for n in kept if n in used and deps[n] <= kept}
-        if smaller == kept:
-            return written(kept), kept
-        kept = smaller
-
-
-def _umask() -> int:
-    mask = os.umask(0o022)
-    os.umask(mask)
-    return mask
-
-
-def _write_text(path, text: str) -> None:
-    """Write `text` to `path` atomically: a temporary file in the same folder renamed into
-    place. A link is written through; the file keeps the mode of the one it replaces (a new
-    one gets 0666 less the umask); on any failure no temporary file is left (UsageError E021)."""
-    def fail(reason: str, hint: str | None = None):
-        raise UsageError([Diagnostic("E021", f"cannot write {path}: {reason}", None, hint)]) from None
-
-    try:
-        target = Path(os.path.realpath(path))
-        if target.is_dir():
-            fail("it is a directory", "give the name of a file, e.g. out.kb")
-        if not target.parent.is_dir():
-            fail(f"there is no folder {target.parent}")
-        mode = stat.S_IMODE(target.stat().st_mode) if target.exists() else 0o666 & ~_umask()
-    except OSError as e:
-        fail(e.strerror or str(e))
-    except TypeError:
-        raise UsageError([Diagnostic("E020", f"expected a file path, got {type(path).__name__}")]) from None
-    except ValueError as e:         # a NUL character in the path
-        fail(str(e))
-    tmp = None
-    try:
-        fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=".scientia-", suffix=".kb")
-        with os.fdopen(fd, "w", encoding="utf-8") as out:
-            out.write(text)
-        os.chmod(tmp, mode)
-        os.replace(tmp, target)
-        tmp = None
-    except OSError as e:
-        fail(e.strerror or str(e))
-    except ValueError as e:          # text that UTF-8 cannot encode (a lone surrogate)
-        fail(str(e))
-    finally:
-        if tmp is not None:
-            with contextlib.suppress(OSError):
-                os.unlink(tmp)
