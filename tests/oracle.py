@@ -20,9 +20,10 @@ KB does not entail is false; closed predicates are settled in dependency order (
 rule graph: head depends on every body predicate); a cycle through negation between
 closed predicates is an error (E017). Where the order of settling is not fixed by the
 rule graph (two closed predicates that do not depend on each other, or that depend on
-each other positively) and different admissible orders give different results, the
-language page does not determine the answer: `Oracle.ambiguous` is then True and the
-tests skip such KBs (they do not guess).
+each other positively), the language settles, one at a time, the smallest name whose every
+dependency is settled or depends on it in turn: the lexicographically least admissible order,
+the first one `itertools.permutations` of the sorted names meets. `Oracle.ambiguous` says
+whether other admissible orders would give other results (for information).
 """
 from __future__ import annotations
 
@@ -200,7 +201,7 @@ class Oracle:
       models        bitmasks of the models of KB + closure literals
       consistent    whether `models` is non-empty
       stratum_error whether the closed declarations have a cycle through negation (E017)
-      ambiguous     whether admissible settling orders disagree (the spec does not decide)
+      ambiguous     whether other admissible settling orders would disagree (the language fixes one)
     """
 
     MAX_ATOMS = 16
