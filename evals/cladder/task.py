@@ -18,9 +18,10 @@ definition; never `answer` or meta.groundtruth / meta.result, which only score):
     P(Y=1|C=1) for the collider C;
   * ate: identify(projected graph, Y, X) (the ID algorithm) and the estimand evaluated at
     X=1 and X=0. A Hedge (not identifiable) with an instrument Z in the projected graph
-    (Z -> X, Z m-separated from Y once X's outgoing edges are cut) falls back to the Wald
-    ratio [P(Y|Z=1)-P(Y|Z=0)] / [P(X|Z=1)-P(X|Z=0)] -- a parametric (linear / monotone)
-    assumption beyond the nonparametric ID, marked method "iv-wald";
+    (Z -> X, Z m-separated from Y once X's outgoing edges are cut) is `unknown` by default;
+    with --assume-linear-iv it falls back to the Wald ratio [P(Y|Z=1)-P(Y|Z=0)] /
+    [P(X|Z=1)-P(X|Z=0)] -- a parametric (linear / monotone) assumption beyond the
+    nonparametric ID, marked method "iv-wald";
   * backadj: engine is_backdoor_set on the full graph for the two methods' sets;
   * collider_bias: the causal effect of X on Y is zero iff X is not an ancestor of Y;
   * ett / nde / nie: nie is the ate (and nde is 0) when every directed X -> Y path goes
@@ -194,13 +195,16 @@ def cond_prob(joint: Joint, event: dict, given: dict) -> Fraction:
 
 
 # ---------------------------------------------------------------------- quantities
-def _ate(item: Item, model: Model):
+def _ate(item: Item, model: Model, assume_linear_iv: bool = False):
     x, y = item.treatment, item.outcome
     est = identify(model.projected, y, x)
     if not isinstance(est, Hedge):
         def value(joint):
             return est.evaluate(joint, {y: 1, x: 1}) - est.evaluate(joint, {y: 1, x: 0})
         return value, "id", est.text()
+    if not assume_linear_iv:
+        raise Unsupported(f"not identifiable ({est.reason}); the Wald ratio of an instrument would assume "
+                          "a linear or monotone effect (--assume-linear-iv)")
     g = model.projected
     for z in g.parents(x):
         if z in g.siblings(x) or y in g.children(z) or y in g.parents(z):
@@ -250,12 +254,12 @@ def _scm_from_joint(dag: ADMG, joint: Joint) -> SCM:
     return from_cpts(dag, cpts)
 
 
-def _rung3(item: Item, model: Model):
+def _rung3(item: Item, model: Model, assume_linear_iv: bool = False):
     x, y, qt = item.treatment, item.outcome, item.query_type
     if qt in ("nde", "nie") and _all_paths_through(model.graph, x, y, set(item.mediators)):
         if qt == "nde":
             return (lambda joint: Fraction(0)), "no-direct-path", "NDE = 0: every path goes through the mediators"
-        value, method, text = _ate(item, model)
+        value, method, text = _ate(item, model, assume_linear_iv)
         return value, "nie=ate/" + method, text
     if qt in ("nde", "nie") and not set(item.mediators) <= set(model.projected.nodes):
         raise Unsupported("mediators without given numbers and a direct path")
@@ -271,7 +275,7 @@ def _rung3(item: Item, model: Model):
     return value, "scm", f"from_cpts on {sorted(dag.directed)}"
 
 
-def compute(item: Item):
+def compute(item: Item, assume_linear_iv: bool = False):
     """(value, method, text, determined: bool) for a numeric query type."""
     qt, x, y = item.query_type, item.treatment, item.outcome
     extra = tuple(item.mediators) if qt in ("nde", "nie") else ()
@@ -288,9 +292,9 @@ def compute(item: Item):
         value, method, text = (lambda j: cond_prob(j, {y: 1}, {x: 1, c: 1}) - cond_prob(j, {y: 1}, {c: 1})), \
             "joint", f"P({y}=1|{x}=1,{c}=1) - P({y}=1|{c}=1)"
     elif qt == "ate":
-        value, method, text = _ate(item, model)
+        value, method, text = _ate(item, model, assume_linear_iv)
     elif qt in ("ett", "nde", "nie"):
-        value, method, text = _rung3(item, model)
+        value, method, text = _rung3(item, model, assume_linear_iv)
     else:
         raise Unsupported(f"query type {qt}")
     primary, verdicts = None, set()
@@ -420,7 +424,7 @@ def det_counterfactual(item: Item):
 
 
 # ---------------------------------------------------------------------- one question
-def answer(item: Item) -> dict:
+def answer(item: Item, assume_linear_iv: bool = False) -> dict:
     """The record of one question: prediction in yes/no/unknown, value, method, reason."""
     rec = {"index": item.index, "question_id": item.question_id, "desc_id": item.desc_id,
            "query_type": item.query_type, "rung": item.rung, "graph_id": item.graph_id,
@@ -452,7 +456,7 @@ def answer(item: Item) -> dict:
             if asked == Verdict.UNKNOWN:
                 rec["reason"] = "counterfactual not determined by the evidence"
         else:
-            value, method, text, determined = compute(item)
+            value, method, text, determined = compute(item, assume_linear_iv)
             rec.update(method=method, estimand=text, value=float(value), exact=str(value))
             if determined:
                 rec["prediction"] = decide(item, value)
@@ -504,8 +508,8 @@ def summarize(records: list[dict]) -> dict:
     }
 
 
-def run(items: list[Item]) -> tuple[list[dict], dict]:
-    records = [answer(it) for it in items]
+def run(items: list[Item], assume_linear_iv: bool = False) -> tuple[list[dict], dict]:
+    records = [answer(it, assume_linear_iv) for it in items]
     return records, summarize(records)
 
 
@@ -522,10 +526,13 @@ def main(argv=None) -> dict:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--cladder", required=True, help="folder with questions.json and models.json")
     ap.add_argument("--out", default="evals/report/cladder", help="folder for report.json and details.jsonl")
+    ap.add_argument("--assume-linear-iv", action="store_true",
+                    help="answer a non-identifiable effect with an instrument by the Wald ratio (a parametric "
+                         "assumption beyond the graph: off by default, those questions are unknown)")
     args = ap.parse_args(argv)
     start = time.perf_counter()
     items = load(args.cladder)
-    records, summary = run(items)
+    records, summary = run(items, args.assume_linear_iv)
     elapsed = time.perf_counter() - start
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
