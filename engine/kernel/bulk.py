@@ -118,17 +118,19 @@ class Bulk:
             if pred not in self.cone:
                 continue
             known, plans = self.known[pred], self.plans[pred]
-            pending = list(atoms - known) if isinstance(atoms, (set, frozenset)) else \
-                [t for t in atoms if t not in known]
+            if isinstance(atoms, (set, frozenset)):
+                pending = atoms if known.isdisjoint(atoms) else atoms - known
+            else:
+                pending = [t for t in atoms if t not in known]
             while pending:
                 accepted = set()
                 for plan in list(plans):
                     if not pending:
                         break
-                    ok = plan.run(self, pending)
+                    ok = plan.run(self, pending)      # a subset of pending
                     if ok:
                         accepted |= ok
-                        pending = [t for t in pending if t not in ok]
+                        pending = () if len(ok) == len(pending) else [t for t in pending if t not in ok]
                         plans.remove(plan)         # the rule that served last is tried first
                         plans.insert(0, plan)
                 if not accepted:
