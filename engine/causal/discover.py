@@ -77,7 +77,7 @@ __all__ = ["CPDAG", "pc", "cpdag_of", "oracle_test", "g_test", "GTest", "g_stati
 
 
 # ---------------------------------------------------------------------- the result type
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class CPDAG:
     """A partially directed graph over `nodes`: the output of `pc` / `cpdag_of`.
 
@@ -86,13 +86,20 @@ class CPDAG:
     separating_sets: {frozenset({x, y}): S} for each removed (non-adjacent) pair;
     conflicts: edges two colliders oriented both ways (left undirected; data inconsistent);
     ambiguous: unshielded triples (x, z, y) left unclassified by the conservative rule.
-    Equality compares nodes, directed and undirected only."""
+    Equality compares the node set, directed and undirected only (not the node order)."""
     nodes: tuple
     directed: frozenset
     undirected: frozenset
     separating_sets: Mapping = field(default_factory=dict, compare=False)
     conflicts: frozenset = field(default=frozenset(), compare=False)
     ambiguous: frozenset = field(default=frozenset(), compare=False)
+
+    def __eq__(self, other):
+        return (isinstance(other, CPDAG) and set(self.nodes) == set(other.nodes)
+                and self.directed == other.directed and self.undirected == other.undirected)
+
+    def __hash__(self):
+        return hash((frozenset(self.nodes), self.directed, self.undirected))
 
     @property
     def undetermined(self) -> frozenset:
