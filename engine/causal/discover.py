@@ -23,8 +23,11 @@ The algorithm. `pc(variables, independent)` is the PC algorithm of Spirtes, Glym
      x -> z <- y when z is not in the separating set of {x, y} (orientation="standard"), or,
      with orientation="conservative" (Ramsey, Zhang & Spirtes, UAI 2006), when z is in none of
      the separating sets of {x, y} found among the subsets of the final adjacencies of x and
-     of y; z in all of them makes a non-collider, and a mixed verdict an *ambiguous* triple,
-     left unoriented and unused by the rules below. With a statistical test two colliders
+     of y; z in all of them makes a non-collider, and a mixed verdict (or no separating set
+     among those subsets, possible with a fallible test) an *ambiguous* triple, left
+     unoriented and unused by the rules below. The stable skeleton does not depend on the
+     variables' order, nor do the conservative verdicts; the separating sets, hence the
+     standard verdicts, can when the test is fallible (Colombo & Maathuis 2014, sec. 4). With a statistical test two colliders
      may orient one edge both ways: such an edge is left undirected and listed in
      `CPDAG.conflicts` (the data contradict each other there; no direction is guessed);
   3. Meek's rules R1-R4 (Meek, UAI 1995) applied to closure: R1 a -> b - c, a, c
@@ -85,7 +88,8 @@ class CPDAG:
     undirected: frozenset({a, b}) edges whose direction the data cannot fix (undetermined);
     separating_sets: {frozenset({x, y}): S} for each removed (non-adjacent) pair;
     conflicts: edges two colliders oriented both ways (left undirected; data inconsistent);
-    ambiguous: unshielded triples (x, z, y) left unclassified by the conservative rule.
+    ambiguous: unshielded triples x - z - y left unclassified by the conservative rule, as
+    (frozenset({x, y}), z) (the form of `v_structures()`).
     Equality compares the node set, directed and undirected only (not the node order)."""
     nodes: tuple
     directed: frozenset
@@ -324,9 +328,9 @@ def _unshielded_triples(nodes, adj):
                 yield (x, z, y) if pos[x] < pos[y] else (y, z, x)
 
 
-def _all_sepsets(x, y, adj, nodes, independent, max_condition, first) -> list:
-    """Every separating set of {x, y} among the subsets of adj(x) and of adj(y), plus `first`."""
-    found = [first]
+def _all_sepsets(x, y, adj, nodes, independent, max_condition) -> list:
+    """Every separating set of {x, y} among the subsets of the final adj(x) and adj(y)."""
+    found: list = []
     for side in (x, y):
         pool = [n for n in nodes if n in adj[side] and n not in (x, y)]
         top = len(pool) if max_condition is None else min(len(pool), max_condition)
@@ -357,11 +361,11 @@ def pc(variables: Iterable[Node], independent: Test, max_condition: int | None =
         if orientation == "standard":
             verdict = z not in sepsets[pair]
         else:
-            sets = _all_sepsets(x, y, adj, nodes, independent, max_condition, sepsets[pair])
+            sets = _all_sepsets(x, y, adj, nodes, independent, max_condition)
             inside = [z in s for s in sets]
-            verdict = None if any(inside) and not all(inside) else not any(inside)
+            verdict = None if not sets or (any(inside) and not all(inside)) else not any(inside)
         if verdict is None:
-            ambiguous.add((x, z, y))
+            ambiguous.add((frozenset((x, y)), z))
         elif verdict:
             colliders.append((x, z, y))
         else:
