@@ -16,19 +16,21 @@ The algorithm. `pc(variables, independent)` is the PC algorithm of Spirtes, Glym
      edge x - y as soon as x and y test independent given some S of size l drawn from the
      adjacencies of x (less y); S is recorded as the separating set of {x, y}. This is the
      order-independent "stable" variant (Colombo & Maathuis, JMLR 15, 2014): the adjacency
-     sets S is drawn from are frozen at the start of each level, so the skeleton and the
-     separating sets do not depend on the order in which edges are visited. Stops when no
+     sets S is drawn from are frozen at the start of each level, so the skeleton does not
+     depend on the order in which edges are visited. Stops when no
      adjacent pair has l other adjacencies left, or after l = max_condition;
   2. v-structures: every unshielded triple x - z - y (x, y non-adjacent) is a collider
-     x -> z <- y when z is not in the separating set of {x, y} (orientation="standard"), or,
+     x -> z <- y when z is not in the separating set of {x, y} (orientation="standard", the
+     default), or,
      with orientation="conservative" (Ramsey, Zhang & Spirtes, UAI 2006), when z is in none of
      the separating sets of {x, y} found among the subsets of the final adjacencies of x and
      of y; z in all of them makes a non-collider, and a mixed verdict (or no separating set
      among those subsets, possible with a fallible test) an *ambiguous* triple, left
      unoriented and unused by the rules below. The stable skeleton does not depend on the
      variables' order, nor do the conservative verdicts; the separating sets, hence the
-     standard verdicts, can when the test is fallible (Colombo & Maathuis 2014, sec. 4). With a statistical test two colliders
-     may orient one edge both ways: such an edge is left undirected and listed in
+     standard verdicts, can when the test is fallible (Colombo & Maathuis 2014). With a
+     fallible test two colliders may orient one edge both ways: such an edge is left
+     undirected and listed in
      `CPDAG.conflicts` (the data contradict each other there; no direction is guessed);
   3. Meek's rules R1-R4 (Meek, UAI 1995) applied to closure: R1 a -> b - c, a, c
      non-adjacent => b -> c; R2 a -> c -> b, a - b => a -> b; R3 a - b, a - c -> b,
@@ -39,7 +41,7 @@ Everything iterates in the variables' given order, so a run is deterministic.
 
 `cpdag_of(dag)` builds the true class of a DAG directly (skeleton + its v-structures + Meek's
 rules, complete by Meek 1995); with the d-separation oracle `oracle_test(dag)`, PC returns
-exactly `cpdag_of(dag)` (Spirtes et al. 2000, thm 5.1).
+exactly `cpdag_of(dag)` (Spirtes et al. 2000, ch. 5).
 
 Assumptions, under which the result is the true class: causal sufficiency (no latent common
 cause of two measured variables: the graph is a DAG over `variables`, no bidirected edges),
@@ -55,9 +57,9 @@ Independence tests: `independent(x, y, given: frozenset) -> bool`.
     the strata z of Z, E = n(x, z) n(y, z) / n(z). Degrees of freedom are summed over the
     strata with data: a stratum contributes (r_z - 1)(c_z - 1), r_z and c_z the numbers of
     values of x and of y observed in it (strata with no data, and values not seen in a
-    stratum, are skipped: their expected counts are zero and carry no information; the same
-    adjustment as Tetrad's chi-square test). Independence is accepted when the p-value
-    exceeds alpha, and also when the adjusted df is 0 (no evidence against independence).
+    stratum, are skipped: their expected counts are zero and carry no information, so they
+    add no degrees of freedom). Independence is accepted when the p-value exceeds alpha, and
+    also when the adjusted df is 0 (no evidence against independence).
     The p-value is `chi2_sf`, the chi-square survival function computed in pure Python as
     the regularised upper incomplete gamma function Q(df/2, G/2), by its series or its
     continued fraction (modified Lentz) as in Numerical Recipes, 3rd ed., sec. 6.2
