@@ -370,7 +370,8 @@ class KnowledgeBase:
     @_locked
     def ask_all(self, query: str, timeout_ms: int | None = None, budget_ms: int | None = None) -> Sequence:
         """One Answer per binding of the free variables whose instance the KB entails: an
-        `Answers` sequence whose Answers (and proofs) are built when read. `timeout_ms` is the
+        `Answers` sequence whose Answer objects (and proof objects) are built when read; every
+        binding in it was accepted by the kernel before `ask_all` returned. `timeout_ms` is the
         budget of each solver call; `budget_ms` (default: a minute, or 12 solver budgets if
         that is more) bounds the whole search; `Answers.incomplete` says when it ran out."""
         formula = parse_formula(query)
