@@ -160,26 +160,23 @@ class BayesNet:
         """A greedy min-fill order of `variables` for factors with the given scopes (ties:
         fewer neighbours, then the name, then the graph's node order)."""
         to_go = set(variables)
-        adj = {v: set() for v in to_go}
+        adj = {v: set() for v in to_go}     # the interaction graph, kept ones included
         for scope in factors_scopes:
             for v in scope:
-                if v in adj:
-                    adj[v].update(w for w in scope if w != v)
+                adj.setdefault(v, set()).update(w for w in scope if w != v)
         order = []
         while to_go:
             def cost(v):
                 nbrs = list(adj[v])
-                fill = sum(1 for i, a in enumerate(nbrs) for b in nbrs[i + 1:]
-                           if b not in adj.get(a, ()))
+                fill = sum(1 for i, a in enumerate(nbrs) for b in nbrs[i + 1:] if b not in adj[a])
                 return fill, len(nbrs), str(v), self._rank[v]
             v = min(to_go, key=cost)
             order.append(v)
             to_go.discard(v)
             nbrs = adj.pop(v)
             for a in nbrs:
-                if a in adj:
-                    adj[a].discard(v)
-                    adj[a].update(b for b in nbrs if b != a)
+                adj[a].discard(v)
+                adj[a].update(b for b in nbrs if b != a)
         return order
 
     def _joint(self, query: tuple, fixed: Mapping, do: Mapping) -> _Factor:
