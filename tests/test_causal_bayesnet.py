@@ -213,3 +213,32 @@ def test_input_errors():
         BayesNet(graph, dict(cpts, X={(0,): {0: F(1)}, (1,): {0: F(1, 2), 1: F(1, 2)}}))
     with pytest.raises(SCMError):
         BayesNet(graph, dict(cpts, Z={(): {0: F(1, 2), 1: F(1, 3)}}))
+
+
+@pytest.mark.parametrize("seed", range(3))
+def test_ten_variables_against_the_truncated_product(seed):
+    """Beyond from_cpts' reach: the truncated factorisation summed over all 2**10 assignments."""
+    rng = random.Random(500 + seed)
+    nodes = [f"V{i}" for i in range(10)]
+    edges = [(p, v) for i, v in enumerate(nodes) for p in rng.sample(nodes[:i], min(i, rng.randint(0, 3)))]
+    graph = ADMG(nodes, edges)
+    cpts = {v: {key: random_row(rng, (0, 1), False)
+                for key in itertools.product((0, 1), repeat=len(graph.parents(v)))} for v in nodes}
+    x, y, z = nodes[2], nodes[9], nodes[5]
+
+    def mean_y(do, given):
+        num = den = F(0)
+        for values in itertools.product((0, 1), repeat=len(nodes)):
+            a = dict(zip(nodes, values))
+            if any(a[v] != xv for v, xv in do.items()) or any(a[v] != g for v, g in given.items()):
+                continue
+            w = F(1)
+            for v in nodes:
+                if v not in do:
+                    w *= cpts[v][tuple(a[p] for p in graph.parents(v))][a[v]]
+            num, den = num + w * a[y], den + w
+        return num / den
+
+    bn = BayesNet(graph, cpts)
+    assert bn.ate(x, y) == mean_y({x: 1}, {}) - mean_y({x: 0}, {})
+    assert bn.expectation(y, given={z: 1}, do={x: 0}) == mean_y({x: 0}, {z: 1})
