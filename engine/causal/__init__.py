@@ -3,6 +3,7 @@ interventions and counterfactuals (scm), estimands (estimand) and the identifica
 causal effects (identify), and learning a Markov equivalence class from data with the PC
 algorithm (discover). Pure Python, exact Fractions; not yet wired into the language,
 the KB or the kernel."""
+from .bayesnet import BayesNet
 from .discover import CPDAG, GTest, chi2_sf, cpdag_of, g_statistic, g_test, oracle_test, pc
 from .estimand import Joint, PositivityError, Prob, Product, Quotient, Sum, evaluate, to_text
 from .graph import ADMG, CycleError, GraphError, d_separated
@@ -12,6 +13,7 @@ from .scm import CPT, SCM, Equation, InconsistentEvidence, SCMError, Verdict, fr
 
 __all__ = [
     "ADMG", "CycleError", "GraphError", "d_separated",
+    "BayesNet",
     "SCM", "Equation", "CPT", "from_cpts", "Verdict", "SCMError", "InconsistentEvidence",
     "Joint", "Prob", "Product", "Quotient", "Sum", "evaluate", "to_text", "PositivityError",
     "Estimand", "Hedge", "identify", "is_backdoor_set", "find_backdoor_set", "backdoor_estimand",
