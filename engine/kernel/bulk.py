@@ -44,7 +44,7 @@ import gc
 from operator import itemgetter
 
 from ..language import syntax as S
-from .closure import _add_fact
+from .closure import _add_fact, _reach
 from .evaluate import evaluate, evaluate_cmp
 from .sorts import fits
 from .terms import Rejected, as_term, predicates, substitute, var_names
@@ -60,14 +60,8 @@ class Bulk:
         for _, st, sen in ctx.sentences():
             if isinstance(st, S.Rule) and sen is not None:
                 rules.setdefault(st.head.pred, []).append((st, sen))
-        cone, todo = {pred}, [pred]
-        while todo:
-            for st, _ in rules.get(todo.pop(), ()):
-                for q in predicates(S.Rule(st.head, st.body)):
-                    if q not in cone:
-                        cone.add(q)
-                        todo.append(q)
-        self.cone = cone
+        deps = {h: {q for st, _ in rs for q in predicates(S.Rule(st.head, st.body))} for h, rs in rules.items()}
+        cone = self.cone = {pred} | _reach(deps, pred)
         self.known: dict = {q: set() for q in cone}     # stated facts and accepted atoms
         self.indexes: dict = {}                         # (pred, positions) -> key -> tuples
         self.fitting: set = set()                       # (type, value, sort) seen to fit

@@ -26,7 +26,7 @@ module declines (None) and the answers are checked atom by atom.
 from __future__ import annotations
 
 from ..language import syntax as S
-from .closure import _add_fact
+from .closure import _add_fact, _Index
 from .evaluate import evaluate, evaluate_cmp
 from .sorts import fits
 from .terms import Rejected, as_term, predicates, substitute, var_names
@@ -61,7 +61,7 @@ def check_linear(ctx, query, rows):
     for _, st, sen in ctx.sentences():
         if sen is not None and not isinstance(st, S.Rule) and predicates(sen) & body_preds:
             _add_fact(sen, facts, sig)
-    index = _Facts(facts)
+    index = _Index(facts)
     reach, todo = {c}, [c]
     while todo:
         y0 = todo.pop()
@@ -117,27 +117,7 @@ def _shape(rule, pred: str, b: int, with_rules: set):
     return "step", others, x, y, z
 
 
-class _Facts:
-    """The stated facts of the body predicates, looked up by one argument's value."""
-
-    def __init__(self, facts: dict):
-        self.facts = facts
-        self.by: dict = {}
-
-    def matching(self, pred: str, position, value) -> list:
-        if position is None:
-            return list(self.facts.get(pred, ()))
-        key = (pred, position)
-        if key not in self.by:
-            table: dict = {}
-            for t in self.facts.get(pred, ()):
-                if len(t) > position:
-                    table.setdefault(t[position], []).append(t)
-            self.by[key] = table
-        return self.by[key].get(value, [])
-
-
-def _solutions(body: list, env: dict, facts: _Facts, sig, sorts: dict):
+def _solutions(body: list, env: dict, facts: _Index, sig, sorts: dict):
     """Every extension of env (variable -> value) under which the atoms of `body` are stated
     facts and its tests are true, each value of its variable's sort; atoms in order, each test
     once its variables are bound."""
@@ -167,7 +147,8 @@ def _solutions(body: list, env: dict, facts: _Facts, sig, sorts: dict):
         if not isinstance(a, S.Var):
             position, value = pos, evaluate(a)
             break
-    for t in facts.matching(atom.pred, position, value):
+    found = facts.model.get(atom.pred, ()) if position is None else facts.lookup(atom.pred, position, value)
+    for t in found:
         if len(t) != len(atom.args):
             continue
         new = dict(env)
