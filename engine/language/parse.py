@@ -31,8 +31,11 @@ _READABLE = {
     "QUANT": "'forall' or 'exists'", "CMPOP": "a comparison", "EQ": "'='", "PLUS": "'+'",
     "MINUS": "'-'", "MULOP": "'*' or '/'", "VBAR": "'|'", "AMPERSAND": "'&'", "COLON": "':'",
     "LBRACE": "'{'", "RBRACE": "'}'", "$END": "the end of the statement",
+    "CVAR": "'var'", "EXO": "'exo'", "GRAPH": "'graph'", "GIVEN": "'given'", "UNDER": "'under'",
+    "CAUSES": "'causes'", "PROB": "'P('", "EFFECT": "ATE, ETT, NDE or NIE", "ASSIGN": "':='",
 }
-_KEYWORD_TYPES = {"TYPE", "OPEN", "PRED", "FUN", "CONST", "CLOSED", "USE"}
+_KEYWORD_TYPES = {"TYPE", "OPEN", "PRED", "FUN", "CONST", "CLOSED", "USE",
+                  "CVAR", "EXO", "GRAPH", "GIVEN", "UNDER", "CAUSES"}
 
 
 @lru_cache(maxsize=1)
@@ -127,7 +130,7 @@ def _surrogates(text: str, file: str) -> list[Diagnostic]:
     return out[:MAX_ERRORS]
 
 
-_NOT_NESTING = frozenset({"args", "body", "names", "name", "qvars", "qvar", "int_lit"})
+_NOT_NESTING = frozenset({"args", "body", "names", "name", "qvars", "qvar", "int_lit", "givens", "pitems", "pitem"})
 
 
 def too_deep(tree, file: str, flat: frozenset = frozenset(), limit: int | None = None) -> Diagnostic | None:
@@ -299,8 +302,9 @@ _PROLOG_HINTS = {    # (previous token, this token) -> hint, for Prolog habits t
 
 
 def _unexpected(tok: Token, previous: Token | None, expected, file: str) -> Diagnostic:
+    quiet = {"PROB", "EFFECT"} if set(expected) - {"PROB", "EFFECT"} else set()   # causal terms: not listed
     names = sorted({_READABLE.get(x, repr(x.lower()) if x.isupper() else x) for x in expected
-                    if not x.startswith("__")})
+                    if not x.startswith("__") and x not in quiet})
     what = "end of statement" if tok.type == "DOT" else repr(tok.value)
     message = f"unexpected {what}; expected {', '.join(names) if names else 'something else'}"
     hint = None
@@ -350,7 +354,10 @@ class _Convert:
                               "write a formula without ':-', e.g. forall X. (body -> head)")
                 return S.Rule(head, tuple(self.formula(c) for c in t.children[1].children), sp)
             case "query":
-                return S.Query(self.formula(t.children[0]), sp)
+                body = t.children[0]
+                if isinstance(body, Tree) and body.data in ("prob", "effect", "binop", "minus"):
+                    return S.CausalQuery(self.term(body), None, (), sp)     # the value of a causal quantity
+                return S.Query(self.formula(body), sp)
             case "axiom":
                 return S.Axiom(self.formula(t.children[0]), sp)
             case "type_closed":
@@ -376,7 +383,52 @@ class _Convert:
                 return S.ClosedDecl(self.names(t.children[0]), sp)
             case "use_decl":
                 return S.Use(self.name(t.children[0]), sp)
+            case "var_decl" | "exo_decl":
+                return S.VarDecl(self.names(t.children[1]), self.name(t.children[2]), t.data == "exo_decl", sp)
+            case "graph_decl":
+                return S.GraphDecl(tuple((self.name(e.children[0]), "->" if e.data == "edge_directed" else "<->",
+                                          self.name(e.children[1])) for e in t.children[1:]), sp)
+            case "equation":
+                var, rhs = self.name(t.children[0]), t.children[2]
+                body = self.term(rhs) if _is_term_tree(rhs) else self.formula(rhs)
+                return S.Equation(var, body, sp)
+            case "given_query":
+                return S.CausalQuery(self.formula(t.children[0]), None, self.givens(t.children[2]), sp)
+            case "under_query":
+                given = self.givens(t.children[4]) if t.children[4] is not None else ()
+                return S.CausalQuery(self.formula(t.children[0]), self.do(t.children[2]), given, sp)
+            case "cause_query":
+                given = self.givens(t.children[4]) if t.children[4] is not None else ()
+                return S.CauseQuery(self.formula(t.children[0]), self.formula(t.children[2]), given, sp)
         raise AssertionError(f"unhandled statement {t.data}")
+
+    def givens(self, t: Tree) -> tuple:
+        return tuple(self.do(c) if _is_do(c) else self.formula(c) for c in t.children)
+
+    def do(self, t) -> S.Do:
+        if not _is_do(t):
+            self.fail(t, "expected an intervention do(...)", "write do(x = v), do(x) or do(not x)")
+        if t.children[1] is None:
+            self.fail(t, "do() needs at least one assignment", "write do(x = v)")
+        return S.Do(tuple(self.formula(c) for c in t.children[1].children), self.span(t))
+
+    def prob(self, t: Tree) -> S.Prob:
+        events, under = [], None
+        for item in t.children[1].children:
+            events.append(self.formula(item.children[0]))
+            if item.children[2] is not None:
+                if under is not None:
+                    self.fail(item, "one `under do(...)` per probability", "join the interventions: do(a, b)")
+                under = self.do(item.children[2])
+        given = ()
+        if t.children[2] is not None:
+            given = tuple(self.do(i.children[0]) if _is_do(i.children[0]) else self.formula(i.children[0])
+                          for i in t.children[2].children)
+            for i in t.children[2].children:
+                if i.children[2] is not None:
+                    self.fail(i, "`under` belongs to the events, before `|`",
+                              "write P(y under do(x) | evidence)")
+        return S.Prob(tuple(events), under, given, self.span(t))
 
     def name(self, t) -> str:
         tok = t.children[0] if isinstance(t, Tree) else t
@@ -425,7 +477,7 @@ class _Convert:
             case "var":
                 self.fail(t, f"a variable ({t.children[0].value}) cannot stand for a formula",
                           "write an atom such as p(X), or a comparison such as X = a")
-            case "number" | "binop" | "minus":
+            case "number" | "binop" | "minus" | "prob" | "effect":
                 self.fail(t, "expected a formula, found an arithmetic term",
                           "compare it with something, e.g. X + 1 > 3")
         raise AssertionError(f"unhandled formula {t.data}")
@@ -460,11 +512,25 @@ class _Convert:
                 if isinstance(inner, S.Num):
                     return S.Num(-inner.value, sp)
                 return S.Op("-", (inner,), sp)
+            case "prob":
+                return self.prob(t)
+            case "effect":
+                return S.Effect(str(t.children[0].value), self.names(t.children[1]), sp)
         self.fail(t, "expected a term (a constant, variable, number or function value), found a formula",
                   "formulas cannot be arguments; use a predicate for the inner statement")
 
     def args(self, t: Tree) -> tuple:
         return tuple(self.term(a) for a in t.children)
+
+
+def _is_do(t) -> bool:
+    return isinstance(t, Tree) and t.data == "apply" and t.children[0].children[0].value == "do"
+
+
+def _is_term_tree(t) -> bool:
+    """An equation's right side read as a term: arithmetic, a number, or a bare name (a name
+    is a variable's value, read again by the causal reader)."""
+    return isinstance(t, Tree) and t.data in ("number", "binop", "minus")
 
 
 def _number(text: str):

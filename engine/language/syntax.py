@@ -186,14 +186,96 @@ class Query:
     span: Span | None = field(**_SPAN)
 
 
-Decl = Union[TypeDecl, PredDecl, FunDecl, ConstDecl, ClosedDecl, Use]
-Statement = Union[Decl, Rule, Axiom, Query]
+# ---------------------------------------------------------------- causal models
+# An assignment (in `do(...)`, evidence, events) is a formula: `x` (x = true), `not x`
+# (x = false) or `x = v`; the causal reader (engine/reason/causal) gives it its meaning.
+@dataclass(frozen=True)
+class Do:
+    """do(a1, ..., an): an intervention, as a tuple of assignment formulas."""
+
+    items: tuple
+    span: Span | None = field(**_SPAN)
+
+
+@dataclass(frozen=True)
+class Prob:
+    """P(events [under do(...)] | given): a term. `given` items are formulas or Do nodes."""
+
+    events: tuple
+    under: "Do | None" = None
+    given: tuple = ()
+    span: Span | None = field(**_SPAN)
+
+
+@dataclass(frozen=True)
+class Effect:
+    """ATE(x, y), ETT(x, y), NDE(x, y, m...), NIE(x, y, m...): a term."""
+
+    kind: str
+    names: tuple
+    span: Span | None = field(**_SPAN)
+
+
+@dataclass(frozen=True)
+class VarDecl:
+    """`var a, b : s.` (endogenous causal variables) or `exo u : s.` (exogenous)."""
+
+    names: tuple
+    sort: str
+    exogenous: bool = False
+    span: Span | None = field(**_SPAN)
+
+
+@dataclass(frozen=True)
+class GraphDecl:
+    """`graph x -> y, x <-> y.`: edges as (a, "->" | "<->", b)."""
+
+    edges: tuple
+    span: Span | None = field(**_SPAN)
+
+
+@dataclass(frozen=True)
+class Equation:
+    """`v := expression.`: the structural equation of v (a formula for a bool variable, a term otherwise)."""
+
+    var: str
+    rhs: object
+    span: Span | None = field(**_SPAN)
+
+
+@dataclass(frozen=True)
+class CausalQuery:
+    """`?- F given e1, ..., en.` (observation, or intervention with a `do(...)` item) and
+    `?- F under do(...) given e1, ..., en.` (a counterfactual: the evidence holds in the actual
+    world, F in the world changed by the intervention)."""
+
+    formula: object
+    under: "Do | None" = None
+    given: tuple = ()
+    span: Span | None = field(**_SPAN)
+
+
+@dataclass(frozen=True)
+class CauseQuery:
+    """`?- C causes E given e1, ..., en.`: is C an actual cause of E (modified Halpern-Pearl)?"""
+
+    cause: object
+    effect: object
+    given: tuple = ()
+    span: Span | None = field(**_SPAN)
+
+
+TERMS = (Var, Const, Num, Fn, Op, Prob, Effect)
+
+
+Decl = Union[TypeDecl, PredDecl, FunDecl, ConstDecl, ClosedDecl, Use, VarDecl, GraphDecl]
+Statement = Union[Decl, Rule, Axiom, Query, Equation, CausalQuery, CauseQuery]
 
 
 # ---------------------------------------------------------------- printing
 _PLAIN_NAME = re.compile(r"[a-z][A-Za-z0-9_]*\Z")
 KEYWORDS = frozenset({"type", "open", "pred", "fun", "const", "closed", "use",
-                      "forall", "exists", "not"})
+                      "forall", "exists", "not", "var", "exo", "graph", "given", "under", "causes"})
 
 
 # ---------------------------------------------------------------- walking
@@ -211,6 +293,16 @@ def children(node) -> tuple:
             return items
         case Rule(head, body):
             return (head, *body)
+        case Do(items):
+            return items
+        case Prob(events, under, given):
+            return (*events, *((under,) if under is not None else ()), *given)
+        case Equation(_, rhs):
+            return (rhs,)
+        case CausalQuery(formula, under, given):
+            return (formula, *((under,) if under is not None else ()), *given)
+        case CauseQuery(cause, effect, given):
+            return (cause, effect, *given)
     return ()
 
 
@@ -262,11 +354,28 @@ def show_term(t: Term, prec: int = 0) -> str:
         case Op("-", (arg,)):
             text = "-" + show_term(arg, 3)
             return f"({text})" if prec > 3 else text
+        case Prob(events, under, given):
+            text = ", ".join(show_formula(e, 5) for e in events)
+            if under is not None:
+                text += " under " + show_do(under)
+            if given:
+                text += " | " + ", ".join(show_given(g) for g in given)
+            return f"P({text})"
+        case Effect(kind, names):
+            return f"{kind}({', '.join(map(show_name, names))})"
         case Op(op, (left, right)):
             p = _TERM_PREC[op]
             text = f"{show_term(left, p)} {op} {show_term(right, p + 1)}"
             return f"({text})" if prec > p else text
     raise TypeError(f"not a term: {t!r}")
+
+
+def show_do(d: Do) -> str:
+    return f"do({', '.join(show_formula(x, 5) for x in d.items)})"
+
+
+def show_given(g) -> str:
+    return show_do(g) if isinstance(g, Do) else show_formula(g, 5)
 
 
 def show_atom(a: Atom) -> str:
@@ -309,7 +418,7 @@ def _wrap(text: str, brackets: bool) -> str:
 def show(node) -> str:
     """Print a term, formula or statement as source text (statements end with '.')."""
     match node:
-        case Var() | Const() | Num() | Fn() | Op():
+        case Var() | Const() | Num() | Fn() | Op() | Prob() | Effect():
             return show_term(node)
         case TypeDecl(name, "closed"):
             return f"type {show_name(name)}."
@@ -336,4 +445,25 @@ def show(node) -> str:
             return show_formula(formula) + "."
         case Query(formula):
             return f"?- {show_formula(formula)}."
+        case VarDecl(names, sort, exogenous):
+            return f"{'exo' if exogenous else 'var'} {', '.join(map(show_name, names))} : {show_name(sort)}."
+        case GraphDecl(edges):
+            return "graph " + ", ".join(f"{show_name(a)} {k} {show_name(b)}" for a, k, b in edges) + "."
+        case Equation(var, rhs):
+            body = show_term(rhs) if isinstance(rhs, TERMS) else show_formula(rhs)
+            return f"{show_name(var)} := {body}."
+        case CausalQuery(formula, under, given):
+            text = "?- " + (show_term(formula) if isinstance(formula, TERMS) else show_formula(formula, 5))
+            if under is not None:
+                text += " under " + show_do(under)
+            if given:
+                text += " given " + ", ".join(show_given(g) for g in given)
+            return text + "."
+        case CauseQuery(cause, effect, given):
+            text = f"?- {show_formula(cause, 5)} causes {show_formula(effect, 5)}"
+            if given:
+                text += " given " + ", ".join(show_given(g) for g in given)
+            return text + "."
+        case Do():
+            return show_do(node)
     return show_formula(node)
