@@ -32,7 +32,7 @@ _READABLE = {
     "MINUS": "'-'", "MULOP": "'*' or '/'", "VBAR": "'|'", "AMPERSAND": "'&'", "COLON": "':'",
     "LBRACE": "'{'", "RBRACE": "'}'", "$END": "the end of the statement",
     "CVAR": "'var'", "EXO": "'exo'", "GRAPH": "'graph'", "GIVEN": "'given'", "UNDER": "'under'",
-    "CAUSES": "'causes'", "PROB": "'P('", "EFFECT": "ATE, ETT, NDE or NIE", "ASSIGN": "':='",
+    "CAUSES": "'causes'", "PROB": "'P('", "BACKDOOR": "'BACKDOOR('", "EFFECT": "ATE, ETT, NDE or NIE", "ASSIGN": "':='",
 }
 _KEYWORD_TYPES = {"TYPE", "OPEN", "PRED", "FUN", "CONST", "CLOSED", "USE",
                   "CVAR", "EXO", "GRAPH", "GIVEN", "UNDER", "CAUSES"}
@@ -302,7 +302,7 @@ _PROLOG_HINTS = {    # (previous token, this token) -> hint, for Prolog habits t
 
 
 def _unexpected(tok: Token, previous: Token | None, expected, file: str) -> Diagnostic:
-    quiet = {"PROB", "EFFECT"} if set(expected) - {"PROB", "EFFECT"} else set()   # causal terms: not listed
+    quiet = {"PROB", "EFFECT", "BACKDOOR"} if set(expected) - {"PROB", "EFFECT", "BACKDOOR"} else set()   # causal terms: not listed
     names = sorted({_READABLE.get(x, repr(x.lower()) if x.isupper() else x) for x in expected
                     if not x.startswith("__") and x not in quiet})
     what = "end of statement" if tok.type == "DOT" else repr(tok.value)
@@ -474,6 +474,9 @@ class _Convert:
             case "apply":
                 args = self.args(t.children[1]) if t.children[1] is not None else ()
                 return S.Atom(self.name(t.children[0]), args, sp)
+            case "backdoor":
+                z = self.names(t.children[3]) if t.children[3] is not None else ()
+                return S.Backdoor(self.name(t.children[1]), self.name(t.children[2]), z, sp)
             case "var":
                 self.fail(t, f"a variable ({t.children[0].value}) cannot stand for a formula",
                           "write an atom such as p(X), or a comparison such as X = a")

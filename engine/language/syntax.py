@@ -112,7 +112,7 @@ class Quant:
     span: Span | None = field(**_SPAN)
 
 
-Formula = Union[Atom, Cmp, Not, And, Or, Implies, Iff, Quant]
+Formula = Union[Atom, Cmp, Not, And, Or, Implies, Iff, Quant]     # and, in causal queries, Backdoor
 
 
 # ---------------------------------------------------------------- statements
@@ -213,6 +213,17 @@ class Effect:
 
     kind: str
     names: tuple
+    span: Span | None = field(**_SPAN)
+
+
+@dataclass(frozen=True)
+class Backdoor:
+    """BACKDOOR(x, y, {z1, ..., zn}): a formula, true iff {z...} satisfies the back-door
+    criterion for the effect of x on y in the model's graph."""
+
+    x: str
+    y: str
+    z: tuple
     span: Span | None = field(**_SPAN)
 
 
@@ -394,6 +405,8 @@ def show_formula(f: Formula, prec: int = 0) -> str:
     match f:
         case Atom():
             return show_atom(f)
+        case Backdoor(x, y, z):
+            return f"BACKDOOR({show_name(x)}, {show_name(y)}, {{{', '.join(map(show_name, z))}}})"
         case Cmp(op, left, right):
             return f"{show_term(left)} {op} {show_term(right)}"
         case Not(body):
