@@ -19,7 +19,8 @@ from . import kernel
 from .language import syntax as S
 from .answer import Answer, AnswerList, Answers, Verdict
 from .language.check import check, check_query, nullary_terms, query_warnings, tell_warnings
-from .errors import Diagnostic, InconsistencyError, ScientiaError, UsageError, read_source, warning
+from .errors import (Diagnostic, InconsistencyError, ScientiaError, TypeCheckError, UsageError, read_source,
+                     warning)
 from .language.parse import parse_formula, parse_program
 from .reason.perceived import perception
 from .reason.probability import Perception, QueryProbability, mentions, outcomes, query_probability
@@ -30,6 +31,8 @@ from .language.signature import Signature
 from .smt.solver import Budget
 from .language.terms import canonical, free_vars, substitute, value_term
 from .reason.theory import Entry, Theory
+from .causal.program import CausalProgram, is_causal
+from .causal.answer import is_causal_query, parse_causal_query
 from .files import (EXPANDED, checked_provenance, library_file, perceived_marks, saved_entries, source_of,
                     write_text)
 
@@ -54,6 +57,7 @@ class _Version:
     sources: dict = field(default_factory=dict)
     libraries: frozenset = frozenset()
     warnings: tuple = ()        # standing warnings of this version (W031), carried by every answer
+    causal: object = None       # the causal program (engine/causal/program.py) of the causal statements
 
 
 class Told(list):
@@ -75,8 +79,9 @@ class _KernelView:
     Nothing here runs the search. `kernel_cache` lets the kernel keep what it computed from
     these data (its least models, closures) across the proofs checked against this view."""
 
-    def __init__(self, theory: Theory, signature: Signature, perceived: dict):
+    def __init__(self, theory: Theory, signature: Signature, perceived: dict, causal=None):
         self.signature = signature
+        self._causal = causal
         self._entries, self._by_source, self._perceived = theory.entries, theory.by_source, perceived
         self.kernel_cache: dict = _KERNEL_CACHES.setdefault(theory, {})
 
@@ -86,6 +91,10 @@ class _KernelView:
     def sentences(self):
         """(source, statement, typed sentence) for every statement of the KB."""
         return [(e.source, e.statement, e.sentence) for e in self._entries]
+
+    def causal_statements(self):
+        """(source, statement) for every causal statement of the KB, in order."""
+        return [(src, st) for st, src in self._causal.statements] if self._causal else []
 
     def perceived(self):
         """(sentence, model, input, confidence) for every perceived fact of the KB."""
@@ -138,7 +147,8 @@ class KnowledgeBase:
 
     @property
     def statements(self) -> list:
-        return [e.statement for e in self._v.entries]
+        causal = [st for st, _ in self._v.causal.statements] if self._v.causal else []
+        return [e.statement for e in self._v.entries] + causal
 
     @property
     def entries(self) -> tuple:
@@ -187,7 +197,7 @@ class KnowledgeBase:
         sources = {**version.sources, **(sources or {})}
         pending: list = []
         for st in statements + [None]:
-            if isinstance(st, S.Query) or st is None:
+            if isinstance(st, (S.Query, S.CausalQuery, S.CauseQuery)) or st is None:
                 if pending:
                     version, theory = self._extend(version, pending, sources)
                     pending = []
@@ -204,12 +214,22 @@ class KnowledgeBase:
         return self._build(base + statements, sources, libraries)
 
     def _build(self, statements: list, sources: dict, libraries: frozenset):
-        """Check, compile and prove consistent a whole list of statements: a new version."""
+        """Check, compile and prove consistent a whole list of statements: a new version.
+        Causal statements (engine/causal/program.py) are read into the version's causal
+        program; the rest is the logic theory."""
+        causal = [st for st in statements if is_causal(st)]
+        statements = [st for st in statements if not is_causal(st)]
         signature, checked = check(statements, Signature(), sources)
+        program = None
+        if causal:
+            try:
+                program = CausalProgram(causal, signature, source_of)
+            except TypeCheckError as e:
+                raise TypeCheckError(e.diagnostics, sources) from None
         entries = tuple(Entry(c.statement, c.sentence, source_of(c.statement)) for c in checked)
         theory = self._theory_for(entries, signature)
         warnings = self._check_consistent(theory, sources)
-        return _Version(entries, signature, sources, libraries, tuple(warnings)), theory
+        return _Version(entries, signature, sources, libraries, tuple(warnings), program), theory
 
     def _theory_for(self, entries, signature) -> Theory:
         return Theory(entries, signature, self.timeout_ms, self._perceived, self.max_instances)
@@ -362,6 +382,9 @@ class KnowledgeBase:
         """A closed query: true, false or unknown. Free variables are read existentially.
         `Answer.warnings` holds the KB's warnings and the query's (W001, W003). The pipeline:
         parse here, then check, route, solve and prove, kernel (`_closed`)."""
+        causal = parse_causal_query(query, self._v.causal)
+        if causal is not None:
+            return self._causal(self._v, causal, query)
         formula = parse_formula(query)
         answer = self._closed(self._theory, self._v, _existential(formula), query, timeout_ms)
         answer.warnings = self._query_warnings(self._v, formula)
@@ -385,6 +408,9 @@ class KnowledgeBase:
         return answers
 
     def _answer_query(self, theory, version, st: S.Query):
+        if is_causal_query(st, version.causal):
+            text = S.show(st).removeprefix("?- ").removesuffix(".")
+            return text, AnswerList([self._causal(version, st, text)], None, version.warnings)
         text = S.show_formula(st.formula)
         warnings = self._query_warnings(version, st.formula)
         if free_vars(st.formula):
@@ -395,6 +421,23 @@ class KnowledgeBase:
         answer = self._closed(theory, version, st.formula, text)
         answer.warnings = warnings
         return text, AnswerList([answer], None, warnings)
+
+    def _causal(self, version, st, text: str) -> Answer:
+        """A causal query: the search's answer (engine/causal/ask.py), kept once the kernel
+        (engine/kernel/causal.py) accepts its proof."""
+        from .causal.answer import answer as causal_answer
+        result = causal_answer(version.causal, st, version.sources)
+        verdict = Verdict(result.verdict)
+        answer = Answer(text, verdict, reason=result.reason, witnesses=result.witnesses, value=result.value,
+                        warnings=version.warnings)
+        if verdict is Verdict.UNKNOWN:
+            return answer
+        from .proof import Proof
+        proof = Proof(tuple(result.steps))
+        kernel.check_causal(proof, _KernelView(self._theory_for((), version.signature), version.signature, {},
+                                               version.causal), st, result.verdict, result.value)
+        answer._proof = proof
+        return answer
 
     @staticmethod
     def _query_warnings(version, formula) -> tuple:
