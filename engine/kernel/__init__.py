@@ -4,6 +4,7 @@
     bulk.py      the answers of `ask_all` re-checked at once, from the search's derivation order
     linear.py    the answers of a linear recursion asked with one argument given, by a derived rule
     closure.py   closed-world certificates: the kernel's own least model, or satisfiability
+    actual.py    actual causes (modified Halpern-Pearl) in a deterministic model, and their refutations
     smt.py       the kernel's own writer from syntax to z3
     sorts.py     well-sortedness of claims, substitutions and instances
     evaluate.py  ground arithmetic (exact, x / 0 = 0)
