@@ -49,6 +49,10 @@ class Step:
         try:
             return S.show_formula(claim)
         except (TypeError, RecursionError):
+            pass
+        try:
+            return S.show(claim)
+        except (TypeError, RecursionError):
             return repr(claim)
 
     def to_json(self) -> dict:
@@ -216,5 +220,7 @@ def _why(s: Step) -> str:
         case "predict":
             return "prediction: the equations evaluated in each setting"
         case "verdict":
-            return "holds in every setting, in none, or in some"
+            return "decided by the steps below"
+        case "cause":
+            return "actual cause (modified Halpern-Pearl): AC1, AC2 by the witness, AC3 minimality"
     return s.by

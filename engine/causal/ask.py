@@ -155,7 +155,7 @@ class Asker:
 
     # ------------------------------------------------------------ actual causes
     def cause(self, q: S.CauseQuery) -> Result:
-        from .actual import find_cause
+        from .actual import NotACause, Unknown, Witness, find_cause
         self.check_names(q.effect)
         cause = dict(self.p.assignments(_conjuncts(q.cause), q.span))
         bad = [v for v in cause if v not in self.p.equations and v in self.p.exogenous]
@@ -175,10 +175,12 @@ class Asker:
                                          f"({', '.join(self.p.background)}); an actual cause is judged in one "
                                          "actual world: give the evidence that fixes it",
                           {"settings": [_show_world(u) for u in contexts[:2]]})
-        context = contexts[0]
-        equations = {v: (ps, _function(self.p, v)) for v, (_, ps) in self.p.equations.items()}
+        domains, equations, context = hp_model(self.p.domains, {v: (ps, _function(self.p, v))
+                                                                for v, (_, ps) in self.p.equations.items()},
+                                               self.p.exogenous, contexts[0])
         effect = lambda w: bool(value_of(q.effect, w))   # noqa: E731
-        found = find_cause(self.p.domains, equations, context, cause, effect)
+        found = find_cause(domains, equations, context, cause, effect)
+        context = contexts[0]
         proof = Proofs(self.p, (S.VarDecl, S.Equation))
         ev = ", ".join(S.show_given(g) for g in q.given) or "no evidence"
         w = proof.add(f"the actual setting, fixed by {ev}: {_show_world(context)}", "worlds", proof.premise_ids,
@@ -186,21 +188,40 @@ class Asker:
                             "worlds": [[jsonable(context[v]) for v in self.p.background]]})
         text = S.show(q).removeprefix("?- ").removesuffix(".")
         del context_q
-        if found.kind == "unknown":
-            return Result("unknown", [], found.reason)
-        if found.kind == "cause":
+        if isinstance(found, Unknown):
+            return Result("unknown", [], f"{found.reason} while checking {found.condition}")
+        if isinstance(found, Witness):
             alt = ", ".join(show_assignment(v, x) for v, x in found.alternative.items())
             cont = ", ".join(show_assignment(v, x) for v, x in found.contingency.items()) or "nothing"
-            c = proof.add(f"with {alt} and {cont} held at their actual values, {S.show_formula(q.effect)} fails; "
-                          "no smaller part of the cause does this", "cause", (w.id,),
+            c = proof.add(f"setting {alt}, with {cont} held at the actual values, makes "
+                          f"{S.show_formula(q.effect)} fail; no smaller part of the cause does this", "cause", (w.id,),
                           data={"alternative": _pairs(found.alternative), "contingency": _pairs(found.contingency)})
             proof.add(f"{text}: true", "verdict", (c.id,), data={"verdict": "true"})
             return Result("true", proof.steps)
-        c = proof.add(f"not an actual cause: {found.reason}", "cause", (w.id,),
-                      data={"fails": found.condition,
-                            "smaller": _pairs(found.smaller) if found.smaller else None})
+        assert isinstance(found, NotACause)
+        smaller = getattr(found, "smaller", None)
+        data = {"fails": found.condition}
+        if smaller is not None:
+            data.update(smaller=_pairs(smaller.cause), alternative=_pairs(smaller.alternative),
+                        contingency=_pairs(smaller.contingency))
+        c = proof.add(f"not an actual cause ({found.condition}): {found.reason}", "cause", (w.id,), data=data)
         proof.add(f"{text}: false", "verdict", (c.id,), data={"verdict": "false"})
         return Result("false", proof.steps)
+
+
+def hp_model(domains, equations, exogenous, setting):
+    """The model as the Halpern-Pearl definition reads it: a background variable that is not
+    exogenous (an endogenous root) is endogenous, `v := u_v` with its own exogenous `u_v`."""
+    domains, equations, context = dict(domains), dict(equations), {}
+    for v, x in setting.items():
+        if v in exogenous:
+            context[v] = x
+        else:
+            u = f"u_{v}'"
+            domains[u] = domains[v]
+            equations[v] = ((u,), lambda values, u=u: values[u])
+            context[u] = x
+    return domains, equations, context
 
 
 def _function(program, v):

@@ -4,6 +4,7 @@
     bulk.py      the answers of `ask_all` re-checked at once, from the search's derivation order
     linear.py    the answers of a linear recursion asked with one argument given, by a derived rule
     closure.py   closed-world certificates: the kernel's own least model, or satisfiability
+    causal.py    causal answers: the model read from the statements, worlds, predictions, verdicts
     actual.py    actual causes (modified Halpern-Pearl) in a deterministic model, and their refutations
     smt.py       the kernel's own writer from syntax to z3
     sorts.py     well-sortedness of claims, substitutions and instances
@@ -15,11 +16,12 @@ engine.language.syntax, engine.language.signature, engine.errors and engine.proo
 (tests/test_kernel_imports.py holds it to that).
 """
 from .bulk import check_answers
+from .causal import check_causal
 from .check import CHECKS, check, instantiate
 from .linear import check_linear
 from .evaluate import evaluate, evaluate_cmp
 from .sorts import fits, well_sorted
 from .terms import Rejected, Unconfirmed
 
-__all__ = ["CHECKS", "Rejected", "Unconfirmed", "check", "check_answers", "check_linear", "evaluate", "evaluate_cmp", "fits", "instantiate",
+__all__ = ["CHECKS", "check_causal", "Rejected", "Unconfirmed", "check", "check_answers", "check_linear", "evaluate", "evaluate_cmp", "fits", "instantiate",
            "well_sorted"]
