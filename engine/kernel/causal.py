@@ -244,7 +244,7 @@ def _check(proof, model: Model, view, query, verdict, value):
             case "cause":
                 state["decided"] = _check_cause(model, query, state, data)
             case "verdict":
-                state["verdict"] = _check_verdict(state, data)
+                state["verdict"] = _check_verdict(state, data, query)
             case "compute" | "project" | "factorise" | "identify" | "graph":
                 from .quantities import check_step
                 check_step(step, model, view, query, state)
@@ -291,8 +291,17 @@ def _check_predict(model, query, state, data):
     return mine
 
 
-def _check_verdict(state, data):
+def _check_verdict(state, data, query=None):
     claimed = data.get("verdict")
+    if state.get("values") is not None:          # probabilities and effects: the kernel's own values
+        from .quantities import decide
+        mine, value = decide(query, state)
+        if claimed != mine:
+            raise Rejected(f"the values give {mine}, not {claimed}")
+        if value is not None and data.get("value") is not None and Fraction(data["value"]) != value:
+            raise Rejected(f"the value is {value}, not {data['value']}")
+        state["value"] = value
+        return mine
     if state.get("decided") is not None:       # by an actual-cause step or a comparison of values
         if state["decided"] != claimed:
             raise Rejected(f"the verdict {claimed!r} is not the one the steps above decide")
