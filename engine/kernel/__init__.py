@@ -10,6 +10,12 @@
     sorts.py     well-sortedness of claims, substitutions and instances
     evaluate.py  ground arithmetic (exact, x / 0 = 0)
     terms.py     substitution, free variables, renaming (duplicated from the search on purpose)
+    mgraph.py    ADMGs as plain data: m-separation by reachability, latent projection,
+                 back-door / front-door criteria, factorisations licensed by a graph
+    poly.py      exact polynomials and rational functions over Fraction, in named symbols
+    discrete.py  exact enumeration over finite models: (interventional) probabilities, ATE /
+                 ETT / NDE / NIE by the edge g-formula, deterministic counterfactual verdicts,
+                 the back-door and front-door formulas evaluated from an observed joint
 
 It imports only the standard library, z3, its own modules and the data modules
 engine.language.syntax, engine.language.signature, engine.errors and engine.proof
