@@ -76,6 +76,8 @@ def saved_entries(version, folder: Path) -> list:
     """The entries `save` writes, and the libraries it leaves out: those that a written
     `use` line brings back exactly as they are (see KnowledgeBase.save)."""
     kept, deps, have = set(), {}, {e.source for e in version.entries}
+    if getattr(version, "causal", None) is not None:
+        have |= {src for _, src in version.causal.statements}
     for name in version.libraries:
         file = f"kb/{name}.kb"
         try:

@@ -147,9 +147,9 @@ class Asker:
         if verdict == "unknown":
             yes = worlds[outcomes.index(True)]
             no = worlds[outcomes.index(False)]
-            return Result("unknown", [], "the background variables do not settle it: "
-                                         f"{k} of {len(worlds)} consistent settings", {
-                "holds in": _show_world(yes), "fails in": _show_world(no)})
+            return Result("unknown", [], "the background variables do not settle it: it holds in "
+                                         f"{k} of the {len(worlds)} consistent settings",
+                          {"holds": witness(yes), "fails": witness(no)})
         proof.add(f"{text}: {verdict}", "verdict", (last,), data={"verdict": verdict})
         return Result(verdict, proof.steps)
 
@@ -222,6 +222,12 @@ def hp_model(domains, equations, exogenous, setting):
             equations[v] = ((u,), lambda values, u=u: values[u])
             context[u] = x
     return domains, equations, context
+
+
+def witness(u: dict) -> dict:
+    """A background setting as a witness model: bool variables by name, others as `v = x`."""
+    return {(v if isinstance(x, bool) else f"{v} = {show_value(x)}"): (x if isinstance(x, bool) else True)
+            for v, x in u.items()}
 
 
 def _function(program, v):

@@ -212,7 +212,9 @@ class CausalProgram:
             g = ADMG(sorted(self.domains), sorted(directed), sorted(bidirected))
             g.topological_order()
         except CycleError as e:
-            raise CausalError("E060", f"the causal graph has a cycle: {' -> '.join(map(str, e.cycle))}", None,
+            spans = [st.span for st, _ in self.statements if isinstance(st, S.Equation) and st.var in e.cycle]
+            raise CausalError("E060", f"the causal graph has a cycle: {' -> '.join(map(str, e.cycle))}",
+                              spans[0] if spans else None,
                               "structural equations and edges must form a DAG") from None
         return g
 
