@@ -234,6 +234,8 @@ class KnowledgeBase:
     def _extend(self, version: _Version, statements: list, sources: dict):
         statements, libraries, sources = self._expand_uses(statements, version.libraries, sources)
         base = [e.statement for e in version.entries]
+        if version.causal is not None:
+            base += [st for st, _ in version.causal.statements]
         return self._build(base + statements, sources, libraries)
 
     def _build(self, statements: list, sources: dict, libraries: frozenset):

@@ -129,8 +129,10 @@ def _normal(domain, value):
 
 
 def _function(rhs, domain):
+    boolean = domain == (False, True)
+
     def f(values):
-        v = _normal(domain, _value(rhs, values))
+        v = _normal(domain, _value(rhs, values) if boolean else _term(rhs, values))
         if v is None:
             raise Rejected("an equation's value is outside its variable's domain")
         return v
