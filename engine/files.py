@@ -84,7 +84,8 @@ def saved_entries(version, folder: Path) -> list:
             text = version.sources.get(file)
             if text is None or text != read_source(folder / f"{name}.kb"):
                 continue
-            statements = [st for st in parse_program(text, file) if not isinstance(st, S.Query)]
+            statements = [st for st in parse_program(text, file)
+                          if not isinstance(st, (S.Query, S.CausalQuery, S.CauseQuery))]
         except ScientiaError:
             continue
         if all(source_of(st) in have for st in statements):

@@ -363,7 +363,8 @@ class KnowledgeBase:
                     raise UsageError([replace(d, span=st.span) for d in e.diagnostics], sources) from None
                 sources = {**sources, name: text}
                 libraries = libraries | {st.name}
-                inner = [x for x in parse_program(text, name) if not isinstance(x, S.Query)]
+                inner = [x for x in parse_program(text, name)
+                         if not isinstance(x, (S.Query, S.CausalQuery, S.CauseQuery))]
                 more, libraries, sources = self._expand_uses(inner, libraries, sources)
                 out.extend(more)
         return out, libraries, sources

@@ -23,6 +23,7 @@ import pytest
 
 from engine.errors import ScientiaError
 from engine.kb import KnowledgeBase
+from test_golden import query_key
 
 try:                                    # the layout by subpackage
     from engine.language.parse import parse_formula
@@ -57,16 +58,6 @@ def blocks(text: str) -> list:
                 follow = found[k + 1][1]
         out.append((info, body, line, follow))
     return out
-
-
-def query_key(text: str) -> str:
-    """The query as tell reports it: the formula printed, or a causal query statement printed."""
-    from engine.language import syntax as S
-    from engine.language.parse import parse_program
-    st = parse_program(f"?- {text.strip()}.")[0]
-    if isinstance(st, S.Query):
-        return show_formula(st.formula)
-    return S.show(st).removeprefix("?- ").removesuffix(".")
 
 
 def runnable() -> list:
