@@ -221,6 +221,14 @@ def _why(s: Step) -> str:
             return "prediction: the equations evaluated in each setting"
         case "verdict":
             return "decided by the steps below"
+        case "compute":
+            return "computed, and recomputed exactly by the kernel"
+        case "project":
+            return "latent projection onto the variables the numbers mention"
+        case "factorise":
+            return "factorisation: each factor's independence claim holds in the projected graph (m-separation)"
+        case "graph":
+            return "back-door criterion in the model's graph"
         case "cause":
             return "actual cause (modified Halpern-Pearl): AC1, AC2 by the witness, AC3 minimality"
     return s.by

@@ -191,5 +191,10 @@ def test_bow_graph_is_not_identifiable_and_front_door_is():
                P(y | x, m) = 0.7. P(y | x, not m) = 0.3. P(y | not x, m) = 0.6. P(y | not x, not m) = 0.2.""")
     a = kb.ask("ATE(x, y)")
     assert a.value == F(7, 25)
-    assert any((s.data or {}).get("method") == "frontdoor" for s in a.proof.steps)
+    [step] = [s for s in a.proof.steps if (s.data or {}).get("method") == "frontdoor"]
+    # the estimand, as sympy prints it: sum_m P(m | x) sum_x' P(y | m, x') P(x')
+    import sympy
+    est = sympy.sympify(step.data["estimand"], locals={"P": sympy.Function("P")})
+    assert est.func is sympy.Sum and len(est.free_symbols) == 2 and set(map(str, est.free_symbols)) == {"x", "y"}
+    assert "P((m,), (x,))" in step.data["estimand"] and "P((x_1,), ())" in step.data["estimand"]
     kb.verify_answer(a)

@@ -196,7 +196,7 @@ def _factor_text(expr, scope, last: bool) -> str:
 def to_sympy(expr: Expr, domains: Mapping | None = None):
     """The estimand as a sympy expression: P(head | given) is the undefined function
     P(Tuple(head), Tuple(given)) of the variables as symbols (a bound variable shadowing one in
-    scope primed, as in `to_text`), a sum over a variable is `Sum(body, (v, 0, k - 1))` over
+    scope renamed x_1), a sum over a variable is `Sum(body, (v, 0, k - 1))` over
     the positions of its k values (`domains`, default two: false = 0, true = 1), products and
     quotients are sympy's."""
     import sympy
@@ -216,7 +216,10 @@ def _sympy(expr, scope, domains, sympy):
         inner, taken = dict(scope), {str(s) for s in scope.values()}
         limits = []
         for v in expr.over:
-            name = _fresh(str(v), taken)
+            name, k = str(v), 0
+            while name in taken:              # x shadowed: x_1 (a primed name would not parse back)
+                k += 1
+                name = f"{v}_{k}"
             taken.add(name)
             inner[v] = sympy.Symbol(name)
             limits.append((inner[v], 0, len(domains.get(v, (0, 1))) - 1))

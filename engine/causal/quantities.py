@@ -510,9 +510,17 @@ class Factors:
             raise Unknown("P(... | do(...), evidence) over a graph with stated numbers is not supported yet")
         method, z = self.identify(set(do), set(event))
         vals = [self.do_value(self.joint(c), event, do, method, z) for c in self.completions()]
-        label = {"backdoor": f"  (back-door adjustment for {{{', '.join(z)}}})",
-                 "frontdoor": f"  (front-door formula through {{{', '.join(z)}}})"}[method]
-        return vals, {"method": method, "set": list(z)}, label
+        estimand = self.estimand(method, set(do), set(event), z)
+        label = {"backdoor": f"  (back-door adjustment for {{{', '.join(z)}}}: {estimand})",
+                 "frontdoor": f"  (front-door formula through {{{', '.join(z)}}}: {estimand})"}[method]
+        return vals, {"method": method, "set": list(z), "estimand": estimand}, label
+
+    def estimand(self, method, x, y, z) -> str:
+        """The estimand of P(y | do(x)) as sympy prints it (engine/causal/estimand.py to_sympy)."""
+        from .estimand import to_sympy
+        from .identify import backdoor_estimand, frontdoor_estimand
+        est = backdoor_estimand(self.g, x, y, z) if method == "backdoor" else frontdoor_estimand(self.g, x, y, z)
+        return str(to_sympy(est.expr, self.p.domains))
 
     def identify(self, x: set, y: set):
         g = self.g
@@ -566,7 +574,9 @@ class Factors:
                 j = self.joint(c)
                 vals.append(self.do_value(j, {y: True}, {x: True}, method, z)
                             - self.do_value(j, {y: True}, {x: False}, method, z))
-            return vals, {"method": method, "set": list(z)}, f"  ({method}: {{{', '.join(z)}}})"
+            estimand = self.estimand(method, {x}, {y}, z)
+            return vals, {"method": method, "set": list(z), "estimand": estimand}, \
+                f"  (P({y} | do({x})) = {estimand}, by the {method} criterion)"
         if self.g.bidirected:
             raise Unknown(f"{leaf.kind} needs a graph without unobserved confounding among the variables the "
                           "numbers mention")
