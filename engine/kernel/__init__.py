@@ -4,6 +4,7 @@
     bulk.py      the answers of `ask_all` re-checked at once, from the search's derivation order
     linear.py    the answers of a linear recursion asked with one argument given, by a derived rule
     closure.py   closed-world certificates: the kernel's own least model, or satisfiability
+    elimination.py  exact probabilities in a causal Bayesian network by variable elimination
     causal.py    causal answers: the model read from the statements, worlds, predictions, verdicts
     actual.py    actual causes (modified Halpern-Pearl) in a deterministic model, and their refutations
     smt.py       the kernel's own writer from syntax to z3

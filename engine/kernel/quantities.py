@@ -21,7 +21,7 @@ import itertools
 from fractions import Fraction
 
 from ..language import syntax as S
-from . import discrete, mgraph
+from . import discrete, elimination, mgraph
 from .poly import Poly, Ratio, symbol
 from .terms import Rejected
 
@@ -265,6 +265,21 @@ def _compute(leaf, model, state, data) -> Fraction:
     def joint_fn(assignment):
         return discrete.probability(domains, factors, assignment)
     method = data.get("method")
+    numbers = all(not isinstance(p, Poly) for _, t in factors.values() for row in t.values() for p in row.values())
+    if method == "truncated":
+        if not numbers or g.bidirected or any(set(b) != set(g.parents(v)) for v, (b, _) in factors.items()):
+            raise Rejected("the truncated factorisation needs every row stated, no confounding and each "
+                           "factor given its parents")
+        if isinstance(leaf, S.Effect):
+            if leaf.kind != "ATE":
+                raise Rejected(f"{leaf.kind} by the truncated factorisation")
+            x, y = leaf.names[0], leaf.names[1]
+            return elimination.probability(domains, factors, {y: True}, None, {x: True}) - \
+                elimination.probability(domains, factors, {y: True}, None, {x: False})
+        event, given, do, under = _events(model, leaf)
+        if under is not None:
+            raise Rejected("a counterfactual probability from stated conditionals")
+        return elimination.probability(domains, factors, event, given, do)
     if isinstance(leaf, S.Effect):
         x, y = leaf.names[0], leaf.names[1]
         if leaf.kind == "ATE":
@@ -295,6 +310,8 @@ def _compute(leaf, model, state, data) -> Fraction:
     if not do:
         if method != "observe":
             raise Rejected("an observational probability computed by another method")
+        if numbers:
+            return elimination.probability(domains, factors, event, given)
         return _constant(discrete.probability(domains, factors, event, given))
     if given:
         raise Rejected("a conditional interventional probability from factors")
