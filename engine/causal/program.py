@@ -204,10 +204,10 @@ class CausalProgram:
         directed = {(a, b) for a, k, b in self.declared if k == "->"}
         directed |= {(p, v) for v, (_, ps) in self.equations.items() for p in ps}
         bidirected = {tuple(sorted((a, b))) for a, k, b in self.declared if k == "<->"}
-        into = {b for _, b in directed}
-        for fact in self.facts:       # a variable the graph says nothing about: its stated conditionals' parents
-            if len(fact.event) == 1 and fact.event[0][0] not in into:
-                directed |= {(g, fact.event[0][0]) for g, _ in fact.given}
+        if not directed and not bidirected:     # no graph at all: the stated conditionals' variables are parents
+            for fact in self.facts:
+                if len(fact.event) == 1:
+                    directed |= {(g, fact.event[0][0]) for g, _ in fact.given}
         try:
             g = ADMG(sorted(self.domains), sorted(directed), sorted(bidirected))
             g.topological_order()
