@@ -202,6 +202,14 @@ class CausalProgram:
 
     def _graph(self) -> ADMG:
         directed = {(a, b) for a, k, b in self.declared if k == "->"}
+        for v, (_, ps) in self.equations.items():
+            declared = {a for a, b in directed if b == v}
+            extra = [p for p in ps if p not in declared]
+            if declared and extra:       # the graph names v's parents: the equation may not add one
+                span = next((st.span for st, _ in self.statements if isinstance(st, S.Equation) and st.var == v), None)
+                raise CausalError("E060", f"the equation of '{v}' names {', '.join(extra)}, but the graph gives "
+                                          f"'{v}' the parents {', '.join(sorted(declared))}", span,
+                                  f"add the edge {extra[0]} -> {v} to the graph, or correct the equation")
         directed |= {(p, v) for v, (_, ps) in self.equations.items() for p in ps}
         bidirected = {tuple(sorted((a, b))) for a, k, b in self.declared if k == "<->"}
         if not directed and not bidirected:     # no graph at all: the stated conditionals' variables are parents
