@@ -5,7 +5,10 @@
     linear.py    the answers of a linear recursion asked with one argument given, by a derived rule
     closure.py   closed-world certificates: the kernel's own least model, or satisfiability
     elimination.py  exact probabilities in a causal Bayesian network by variable elimination
-    causal.py    causal answers: the model read from the statements, worlds, predictions, verdicts
+    cmodel.py    the causal model read from the KB's statements, and its evaluator
+    quantities.py  probabilities and effects: projection, factorisation, identification, values
+    sign.py      signs of polynomials over the open rows (Bernstein coefficients)
+    causal.py    causal answers: the driver; worlds, interventions, predictions, verdicts, actual causes
     actual.py    actual causes (modified Halpern-Pearl) in a deterministic model, and their refutations
     smt.py       the kernel's own writer from syntax to z3
     sorts.py     well-sortedness of claims, substitutions and instances

@@ -217,7 +217,7 @@ def _tables(model, pairs) -> dict:
             cond = dict(zip(b, vals))
             row = {}
             if v in model.equations and set(model.equations[v][1]) == set(b):
-                from .causal import _normal, _value
+                from .cmodel import _normal, _value
                 x = _normal(dom, _value(model.equations[v][0], cond))
                 row = {_key(d): Fraction(1 if d == x and type(d) is type(x) else 0) for d in dom}
             for event, given, p in facts:
