@@ -199,3 +199,12 @@ def test_bow_graph_is_not_identifiable_and_front_door_is():
     assert est.func is sympy.Sum and len(est.free_symbols) == 2 and set(map(str, est.free_symbols)) == {"x", "y"}
     assert "P((m,), (x,))" in step.data["estimand"] and "P((x_1,), ())" in step.data["estimand"]
     kb.verify_answer(a)
+
+
+def test_contradictory_probabilities_are_reported_not_used():
+    kb = KnowledgeBase()
+    kb.tell("var x, y : bool. graph x -> y. P(x) = 0.5. P(y | x) = 0.7. P(y | not x) = 0.2. P(y) = 0.9.")
+    a = kb.ask("P(y | do(x)) > 0.5")
+    assert a.verdict is Verdict.UNKNOWN and "contradict" in a.reason and "P(y) = 0.9" in a.reason
+    kb.retract("P(y) = 0.9.")
+    assert kb.ask("P(y | do(x)) > 0.5").verdict is Verdict.TRUE

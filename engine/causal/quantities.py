@@ -485,7 +485,31 @@ class Factors:
             table[vals] = {d: Fraction(1 if d == x else 0) for d in self.p.domains[v]}
         return table
 
+    def contradiction(self):
+        """A stated probability that the factorisation gives another value, whatever the open
+        rows: the statements contradict each other (checked on the primary completion and the
+        sweep; a statement whose value moves with the open rows only narrows them)."""
+        for f in self.p.facts:
+            event, given = dict(f.event), dict(f.given)
+            if not set(event) | set(given) <= set(self.order):
+                continue
+            got = set()
+            for c in self.completions()[:3] if not self.network else [None]:
+                try:
+                    got.add(self.network_probability(event, given) if c is None else
+                            self.prob(self.joint(c), event, given))
+                except Unknown:
+                    got.add(None)
+            if len(got) == 1 and None not in got and f.value not in got:
+                other = got.pop()
+                return (f"the stated probabilities contradict each other: {S.show(f.statement).removesuffix('.')}"
+                        f" (at {f.source}), but the others give {_show(other)}")
+        return None
+
     def preamble(self, proof, ids):
+        bad = self.contradiction()
+        if bad:
+            raise Unknown(bad)
         g = self.g
         a = proof.add(f"observed: {', '.join(self.observed)}; projected graph: "
                       + ", ".join([f"{x} -> {y}" for x, y in g.directed]
