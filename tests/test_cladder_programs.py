@@ -228,3 +228,29 @@ def test_decide_agrees_with_the_direct_runner():
                 threshold = F(1, 2) if raw is MARGINAL else 0
                 verdict = "TRUE" if v > threshold else "FALSE"
                 assert P.decide(it, Ans(verdict, v)) == direct(it, v), (raw["desc_id"], pol, v)
+
+
+# ---------------------------------------------------------------------- the runner and the suite
+def test_runner_records_every_item_and_writes_programs(tmp_path):
+    from evals.cladder.causal import run, table
+    bad = det("Y_{X=0} = 1 | ", {}, "V2 = X plus\nY = X")        # the program cannot be built
+    items = items_from(ALL + [bad], MODELS)
+    records, report = run(items, tmp_path)
+    assert len(records) == len(items)
+    assert all(r["prediction"] in ("yes", "no", "unknown", "error") for r in records)
+    assert records[-1]["prediction"] == "error" and "bad mechanism" in records[-1]["reason"]
+    assert not records[-1]["correct"]
+    s = report["causal"]["scientia"]
+    assert s["all"]["n"] == len(items) and s["errors"] >= 1
+    assert {"rung=1", "rung=2", "rung=3", "ate", "det-counterfactual", "all"} <= set(s)
+    assert report["causal"]["scientia-direct"]["all"]["n"] == len(items)
+    assert (tmp_path / "report.json").exists() and (tmp_path / "details.jsonl").exists()
+    kb_file = tmp_path / "programs" / "hand-ate.kb"
+    assert kb_file.read_text().rstrip().endswith("?- ATE(x, y) > 0.")
+    assert "category" in table(report)
+
+
+def test_suite_causal_needs_cladder(capsys):
+    import evals.suite as suite
+    assert suite.main(["causal"]) == 1
+    assert "--cladder" in capsys.readouterr().err
