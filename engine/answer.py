@@ -27,10 +27,12 @@ class Answer:
     Proofs of the answers of a large `ask_all` are built and checked on first access.
     """
 
-    __slots__ = ("query", "verdict", "bindings", "reason", "witnesses", "_proof", "_make_proof", "warnings")
+    __slots__ = ("query", "verdict", "bindings", "reason", "witnesses", "_proof", "_make_proof", "warnings",
+                 "value")
 
     def __init__(self, query: str, verdict: Verdict, bindings=None, proof=None, reason=None,
-                 witnesses=None, make_proof=None, warnings=()):
+                 witnesses=None, make_proof=None, warnings=(), value=None):
+        self.value = value                # a causal quantity's exact value (Fraction), when the query has one
         self.warnings = tuple(warnings)   # Diagnostics (W0xx) that hold for this answer; see KnowledgeBase.warnings
         self.query = query
         self.verdict = verdict
@@ -69,6 +71,8 @@ class Answer:
             out["reason"] = self.reason
         if self.witnesses is not None:
             out["witnesses"] = self.witnesses
+        if self.value is not None:
+            out["value"] = _show_value(self.value)
         if self.warnings:
             out["warnings"] = [d.to_json() for d in self.warnings]
         return out
@@ -85,7 +89,9 @@ class Answer:
         from .proof import Proof
         bindings = {str(k): _read_value(v) for k, v in d.get("bindings", {}).items()}
         proof = Proof.from_json(d["proof"]) if d.get("proof") is not None else None
-        return Answer(query, Verdict(d["verdict"]), bindings, proof, d.get("reason"), d.get("witnesses"))
+        value = _read_value(d["value"]) if d.get("value") is not None else None
+        return Answer(query, Verdict(d["verdict"]), bindings, proof, d.get("reason"), d.get("witnesses"),
+                      value=value)
 
     def __repr__(self) -> str:
         b = ", ".join(f"{k}={_show_value(v)}" for k, v in self.bindings.items())

@@ -76,13 +76,16 @@ def saved_entries(version, folder: Path) -> list:
     """The entries `save` writes, and the libraries it leaves out: those that a written
     `use` line brings back exactly as they are (see KnowledgeBase.save)."""
     kept, deps, have = set(), {}, {e.source for e in version.entries}
+    if getattr(version, "causal", None) is not None:
+        have |= {src for _, src in version.causal.statements}
     for name in version.libraries:
         file = f"kb/{name}.kb"
         try:
             text = version.sources.get(file)
             if text is None or text != read_source(folder / f"{name}.kb"):
                 continue
-            statements = [st for st in parse_program(text, file) if not isinstance(st, S.Query)]
+            statements = [st for st in parse_program(text, file)
+                          if not isinstance(st, (S.Query, S.CausalQuery, S.CauseQuery))]
         except ScientiaError:
             continue
         if all(source_of(st) in have for st in statements):

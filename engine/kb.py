@@ -19,7 +19,8 @@ from . import kernel
 from .language import syntax as S
 from .answer import Answer, AnswerList, Answers, Verdict
 from .language.check import check, check_query, nullary_terms, query_warnings, tell_warnings
-from .errors import Diagnostic, InconsistencyError, ScientiaError, UsageError, read_source, warning
+from .errors import (Diagnostic, InconsistencyError, ScientiaError, TypeCheckError, UsageError, read_source,
+                     warning)
 from .language.parse import parse_formula, parse_program
 from .reason.perceived import perception
 from .reason.probability import Perception, QueryProbability, mentions, outcomes, query_probability
@@ -30,6 +31,10 @@ from .language.signature import Signature
 from .smt.solver import Budget
 from .language.terms import canonical, free_vars, substitute, value_term
 from .reason.theory import Entry, Theory
+from .causal.program import CausalProgram, is_causal
+from .causal.answer import is_causal_query, parse_causal_query
+
+OPEN_ROWS = "depends on probabilities the statements leave open"    # engine/kernel/quantities.py
 from .files import (EXPANDED, checked_provenance, library_file, perceived_marks, saved_entries, source_of,
                     write_text)
 
@@ -54,6 +59,7 @@ class _Version:
     sources: dict = field(default_factory=dict)
     libraries: frozenset = frozenset()
     warnings: tuple = ()        # standing warnings of this version (W031), carried by every answer
+    causal: object = None       # the causal program (engine/causal/program.py) of the causal statements
 
 
 class Told(list):
@@ -75,8 +81,9 @@ class _KernelView:
     Nothing here runs the search. `kernel_cache` lets the kernel keep what it computed from
     these data (its least models, closures) across the proofs checked against this view."""
 
-    def __init__(self, theory: Theory, signature: Signature, perceived: dict):
+    def __init__(self, theory: Theory, signature: Signature, perceived: dict, causal=None):
         self.signature = signature
+        self._causal = causal
         self._entries, self._by_source, self._perceived = theory.entries, theory.by_source, perceived
         self.kernel_cache: dict = _KERNEL_CACHES.setdefault(theory, {})
 
@@ -86,6 +93,10 @@ class _KernelView:
     def sentences(self):
         """(source, statement, typed sentence) for every statement of the KB."""
         return [(e.source, e.statement, e.sentence) for e in self._entries]
+
+    def causal_statements(self):
+        """(source, statement) for every causal statement of the KB, in order."""
+        return [(src, st) for st, src in self._causal.statements] if self._causal else []
 
     def perceived(self):
         """(sentence, model, input, confidence) for every perceived fact of the KB."""
@@ -100,6 +111,9 @@ def read_claims(proof):
     from .proof import Proof, Step
     if not isinstance(proof, Proof) or not any(isinstance(getattr(s, "claim", None), str) for s in proof.steps):
         return proof
+    from .proof import CAUSAL_KINDS
+    if any(getattr(s, "by", None) in CAUSAL_KINDS for s in proof.steps):
+        return _read_causal_claims(proof)
     steps = []
     for s in proof.steps:
         if isinstance(s, Step) and isinstance(s.claim, str):
@@ -114,6 +128,24 @@ def read_claims(proof):
                 raise ProofError([Diagnostic("E050", f"(kernel) step {s.id} ({s.by}) rejected: claim cannot "
                                                      f"be read ({type(e).__name__})")]) from None
             s = replace(s, claim=formula)
+        steps.append(s)
+    return Proof(tuple(steps))
+
+
+def _read_causal_claims(proof):
+    """A causal proof from JSON: its premises' claims read back into statements (the other
+    steps' claims are text for people; the kernel checks their data)."""
+    from .errors import ProofError
+    from .language.parse import parse_statement
+    from .proof import Proof
+    steps = []
+    for s in proof.steps:
+        if s.by == "premise" and isinstance(s.claim, str):
+            try:
+                s = replace(s, claim=parse_statement(s.claim, "<claim>"))
+            except ScientiaError as e:
+                raise ProofError([Diagnostic("E050", f"(kernel) step {s.id} (premise) rejected: claim does not "
+                                                     f"parse: {e.diagnostics[0].message}")]) from None
         steps.append(s)
     return Proof(tuple(steps))
 
@@ -138,7 +170,8 @@ class KnowledgeBase:
 
     @property
     def statements(self) -> list:
-        return [e.statement for e in self._v.entries]
+        causal = [st for st, _ in self._v.causal.statements] if self._v.causal else []
+        return [e.statement for e in self._v.entries] + causal
 
     @property
     def entries(self) -> tuple:
@@ -187,7 +220,7 @@ class KnowledgeBase:
         sources = {**version.sources, **(sources or {})}
         pending: list = []
         for st in statements + [None]:
-            if isinstance(st, S.Query) or st is None:
+            if isinstance(st, (S.Query, S.CausalQuery, S.CauseQuery)) or st is None:
                 if pending:
                     version, theory = self._extend(version, pending, sources)
                     pending = []
@@ -201,15 +234,27 @@ class KnowledgeBase:
     def _extend(self, version: _Version, statements: list, sources: dict):
         statements, libraries, sources = self._expand_uses(statements, version.libraries, sources)
         base = [e.statement for e in version.entries]
+        if version.causal is not None:
+            base += [st for st, _ in version.causal.statements]
         return self._build(base + statements, sources, libraries)
 
     def _build(self, statements: list, sources: dict, libraries: frozenset):
-        """Check, compile and prove consistent a whole list of statements: a new version."""
+        """Check, compile and prove consistent a whole list of statements: a new version.
+        Causal statements (engine/causal/program.py) are read into the version's causal
+        program; the rest is the logic theory."""
+        causal = [st for st in statements if is_causal(st)]
+        statements = [st for st in statements if not is_causal(st)]
         signature, checked = check(statements, Signature(), sources)
+        program = None
+        if causal:
+            try:
+                program = CausalProgram(causal, signature, source_of)
+            except TypeCheckError as e:
+                raise TypeCheckError(e.diagnostics, sources) from None
         entries = tuple(Entry(c.statement, c.sentence, source_of(c.statement)) for c in checked)
         theory = self._theory_for(entries, signature)
         warnings = self._check_consistent(theory, sources)
-        return _Version(entries, signature, sources, libraries, tuple(warnings)), theory
+        return _Version(entries, signature, sources, libraries, tuple(warnings), program), theory
 
     def _theory_for(self, entries, signature) -> Theory:
         return Theory(entries, signature, self.timeout_ms, self._perceived, self.max_instances)
@@ -318,7 +363,8 @@ class KnowledgeBase:
                     raise UsageError([replace(d, span=st.span) for d in e.diagnostics], sources) from None
                 sources = {**sources, name: text}
                 libraries = libraries | {st.name}
-                inner = [x for x in parse_program(text, name) if not isinstance(x, S.Query)]
+                inner = [x for x in parse_program(text, name)
+                         if not isinstance(x, (S.Query, S.CausalQuery, S.CauseQuery))]
                 more, libraries, sources = self._expand_uses(inner, libraries, sources)
                 out.extend(more)
         return out, libraries, sources
@@ -362,6 +408,9 @@ class KnowledgeBase:
         """A closed query: true, false or unknown. Free variables are read existentially.
         `Answer.warnings` holds the KB's warnings and the query's (W001, W003). The pipeline:
         parse here, then check, route, solve and prove, kernel (`_closed`)."""
+        causal = parse_causal_query(query, self._v.causal)
+        if causal is not None:
+            return self._causal(self._v, causal, query)
         formula = parse_formula(query)
         answer = self._closed(self._theory, self._v, _existential(formula), query, timeout_ms)
         answer.warnings = self._query_warnings(self._v, formula)
@@ -385,6 +434,9 @@ class KnowledgeBase:
         return answers
 
     def _answer_query(self, theory, version, st: S.Query):
+        if is_causal_query(st, version.causal):
+            text = S.show(st).removeprefix("?- ").removesuffix(".")
+            return text, AnswerList([self._causal(version, st, text)], None, version.warnings)
         text = S.show_formula(st.formula)
         warnings = self._query_warnings(version, st.formula)
         if free_vars(st.formula):
@@ -395,6 +447,33 @@ class KnowledgeBase:
         answer = self._closed(theory, version, st.formula, text)
         answer.warnings = warnings
         return text, AnswerList([answer], None, warnings)
+
+    def _causal(self, version, st, text: str) -> Answer:
+        """A causal query: the search's answer (engine/causal/ask.py), kept once the kernel
+        (engine/kernel/causal.py) accepts its proof."""
+        from .causal.answer import answer as causal_answer
+        result = causal_answer(version.causal, st, version.sources)
+        verdict = Verdict(result.verdict)
+        answer = Answer(text, verdict, reason=result.reason, witnesses=result.witnesses, value=result.value,
+                        warnings=version.warnings)
+        if verdict is Verdict.UNKNOWN:
+            return answer
+        from .errors import ProofError
+        from .proof import Proof
+        proof = Proof(tuple(result.steps))
+        try:
+            kernel.check_causal(proof, self._causal_view(version), st, result.verdict, result.value)
+        except ProofError as e:
+            if OPEN_ROWS not in e.diagnostics[0].message:
+                raise
+            # the sweep missed it; the kernel's exact check did not: the numbers leave it open
+            return Answer(text, Verdict.UNKNOWN, reason="the given numbers do not determine it: "
+                          "the value depends on probabilities they leave open", warnings=version.warnings)
+        answer._proof = proof
+        return answer
+
+    def _causal_view(self, version) -> "_KernelView":
+        return _KernelView(self._theory_for((), version.signature), version.signature, {}, version.causal)
 
     @staticmethod
     def _query_warnings(version, formula) -> tuple:
@@ -523,6 +602,10 @@ class KnowledgeBase:
         keys = {_key(st) for st in target}
         keep = [e.statement for e in self._v.entries if _key(e.statement) not in keys]
         removed = len(self._v.entries) - len(keep)
+        causal = [st for st, _ in self._v.causal.statements] if self._v.causal else []
+        kept_causal = [st for st in causal if st not in target]
+        removed += len(causal) - len(kept_causal)
+        keep += kept_causal
         if not removed:
             raise UsageError([Diagnostic("E019", f"no statement {text.strip()} in the knowledge base", None,
                                          "list the statements with kb.statements (or :list in the REPL)")])
@@ -580,6 +663,10 @@ class KnowledgeBase:
                 lines.append("% @perceived " + json.dumps({"model": model, "input": input_id,
                                                            "confidence": confidence}))
             lines.append(S.show(e.statement))
+        if self._v.causal is not None:
+            for st, src in self._v.causal.statements:
+                if not any(src.startswith(f"kb/{name}.kb:") for name in kept):
+                    lines.append(S.show(st))
         write_text(path, "\n".join(lines) + "\n")
 
     # ------------------------------------------------------------ proofs
@@ -631,6 +718,14 @@ class KnowledgeBase:
             return
         if not isinstance(proof, Proof) or not proof.steps:
             raise wrong(f"a {answer.verdict} answer without a proof")
+        try:
+            causal = parse_causal_query(answer.query, self._v.causal) if isinstance(answer.query, str) else None
+        except ScientiaError as e:
+            raise wrong(f"the query {answer.query!r} does not parse: {e.diagnostics[0].message}") from None
+        if causal is not None:
+            kernel.check_causal(read_claims(proof), self._causal_view(self._v), causal, answer.verdict.value,
+                                answer.value)
+            return
         try:
             formula = parse_formula(answer.query) if isinstance(answer.query, str) else None
         except ScientiaError as e:
@@ -717,6 +812,8 @@ def _from_library(e: Entry) -> bool:
 
 
 def _key(st):
+    if is_causal(st):
+        return ("causal", st)
     match st:
         case S.Axiom(f):
             return ("axiom", canonical(_close(f)))

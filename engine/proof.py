@@ -17,6 +17,9 @@ from fractions import Fraction
 from .language import syntax as S
 
 KINDS = ("premise", "rule", "perceived", "smt", "closed")
+# the steps of causal answers (checked by engine/kernel/causal.py)
+CAUSAL_KINDS = ("worlds", "intervene", "predict", "verdict", "compute", "project", "factorise",
+                "identify", "cause", "graph")
 
 
 @dataclass(slots=True)
@@ -35,6 +38,7 @@ class Step:
     model: str | None = None           # perceived
     input: str | None = None           # perceived
     confidence: float | None = None    # perceived
+    data: dict | None = None           # causal steps: what the kernel recomputes (JSON values)
 
     @property
     def text(self) -> str:
@@ -44,6 +48,10 @@ class Step:
             return claim
         try:
             return S.show_formula(claim)
+        except (TypeError, RecursionError):
+            pass
+        try:
+            return S.show(claim)
         except (TypeError, RecursionError):
             return repr(claim)
 
@@ -56,6 +64,8 @@ class Step:
             out["subst"] = {k: encode_value(v) for k, v in self.subst.items()}
         if self.by in ("rule", "smt"):
             out["from"] = list(self.premises)
+        if self.data is not None:
+            out["data"] = self.data
         if self.instances:
             out["instances"] = {str(k): [{n: encode_value(v) for n, v in s.items()} for s in subs]
                                 for k, subs in self.instances.items()}
@@ -87,9 +97,11 @@ class Step:
                 _need(k.lstrip("-").isdigit() and k.isascii(), f"{where}.instances", f"key {k!r} is not a step id")
                 _need(isinstance(subs, list), f"{where}.instances.{k}", "must be a list of substitutions")
                 instances[int(k)] = [_substitution(s, f"{where}.instances.{k}[{i}]") for i, s in enumerate(subs)]
+        _need(d.get("data") is None or isinstance(d["data"], dict), f"{where}.data", "must be an object")
         return Step(d["id"], d["claim"], d["by"], d.get("source"), d.get("rule"), subst,
                     tuple(premises), d.get("predicate"), instances,
-                    d.get("model"), d.get("input"), None if confidence is None else float(confidence))
+                    d.get("model"), d.get("input"), None if confidence is None else float(confidence),
+                    d.get("data"))
 
 
 def encode_value(v):
@@ -201,4 +213,22 @@ def _why(s: Step) -> str:
             return "smt: follows from the steps below (checked by z3)"
         case "perceived":
             return f"perceived by {s.model} from {s.input}, confidence {s.confidence:.3f}"
+        case "worlds":
+            return "abduction: the background settings consistent with the evidence"
+        case "intervene":
+            return "action: the equations of the intervened variables replaced by constants"
+        case "predict":
+            return "prediction: the equations evaluated in each setting"
+        case "verdict":
+            return "decided by the steps below"
+        case "compute":
+            return "computed, and recomputed exactly by the kernel"
+        case "project":
+            return "latent projection onto the variables the numbers mention"
+        case "factorise":
+            return "factorisation: each factor's independence claim holds in the projected graph (m-separation)"
+        case "graph":
+            return "back-door criterion in the model's graph"
+        case "cause":
+            return "actual cause (modified Halpern-Pearl): AC1, AC2 by the witness, AC3 minimality"
     return s.by

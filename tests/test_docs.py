@@ -23,6 +23,7 @@ import pytest
 
 from engine.errors import ScientiaError
 from engine.kb import KnowledgeBase
+from test_golden import query_key
 
 try:                                    # the layout by subpackage
     from engine.language.parse import parse_formula
@@ -85,7 +86,7 @@ def test_the_doc_has_runnable_examples():
 def test_example(body: str, line: int, follow):
     errors = EXPECT_ERROR.findall(body)
     warnings = EXPECT_WARNING.findall(body)
-    wanted = [(show_formula(parse_formula(m["query"])), m["want"].strip())
+    wanted = [(query_key(m["query"]), m["want"].strip())
               for m in map(EXPECT.match, body.splitlines()) if m]
     assert errors or wanted or warnings or follow, f"the example at line {line} states no expectation"
     kb = KnowledgeBase()

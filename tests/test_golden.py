@@ -22,13 +22,23 @@ EXPECT = re.compile(r"^\s*\?-(?P<query>.*?)\.\s*%\s*expect:\s*(?P<want>.+?)\s*$"
 EXPECT_ERROR = re.compile(r"%\s*expect-error:\s*(E\d+)")
 
 
+def query_key(text: str) -> str:
+    """The query as tell reports it: the formula printed, or a causal query statement printed."""
+    from engine.language import syntax as S
+    from engine.language.parse import parse_program
+    st = parse_program(f"?- {text.strip()}.")[0]
+    if isinstance(st, S.Query):
+        return show_formula(st.formula)
+    return S.show(st).removeprefix("?- ").removesuffix(".")
+
+
 def expectations(text: str) -> list:
     """(query as the engine prints it, expected) for each annotated query line, in order."""
     out = []
     for line in text.splitlines():
         m = EXPECT.match(line)
         if m:
-            out.append((show_formula(parse_formula(m["query"])), m["want"].strip()))
+            out.append((query_key(m["query"]), m["want"].strip()))
     return out
 
 

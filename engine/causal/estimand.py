@@ -190,3 +190,39 @@ def _factor_text(expr, scope, last: bool) -> str:
     last factor is bracketed."""
     text = _text(expr, scope)
     return f"({text})" if isinstance(expr, Sum) and not last else text
+
+
+# ---------------------------------------------------------------------- sympy
+def to_sympy(expr: Expr, domains: Mapping | None = None):
+    """The estimand as a sympy expression: P(head | given) is the undefined function
+    P(Tuple(head), Tuple(given)) of the variables as symbols (a bound variable shadowing one in
+    scope renamed x_1), a sum over a variable is `Sum(body, (v, 0, k - 1))` over
+    the positions of its k values (`domains`, default two: false = 0, true = 1), products and
+    quotients are sympy's."""
+    import sympy
+    scope = {v: sympy.Symbol(str(v)) for v in expr.free()}
+    return _sympy(expr, scope, dict(domains or {}), sympy)
+
+
+def _sympy(expr, scope, domains, sympy):
+    if isinstance(expr, Prob):
+        return sympy.Function("P")(sympy.Tuple(*(scope[v] for v in expr.head)),
+                                   sympy.Tuple(*(scope[v] for v in expr.given)))
+    if isinstance(expr, Product):
+        return sympy.Mul(*(_sympy(f, scope, domains, sympy) for f in expr.factors))
+    if isinstance(expr, Quotient):
+        return _sympy(expr.numerator, scope, domains, sympy) / _sympy(expr.denominator, scope, domains, sympy)
+    if isinstance(expr, Sum):
+        inner, taken = dict(scope), {str(s) for s in scope.values()}
+        limits = []
+        for v in expr.over:
+            name, k = str(v), 0
+            while name in taken:              # x shadowed: x_1 (a primed name would not parse back)
+                k += 1
+                name = f"{v}_{k}"
+            taken.add(name)
+            inner[v] = sympy.Symbol(name)
+            limits.append((inner[v], 0, len(domains.get(v, (0, 1))) - 1))
+        return sympy.Sum(_sympy(expr.body, inner, domains, sympy), *limits)
+    raise TypeError(f"not an estimand expression: {expr!r}")
+

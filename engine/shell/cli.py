@@ -17,7 +17,7 @@ from ..proof import Proof
 from .render import describe, render_proof
 from ..language import syntax as S
 
-DEMO_FILES = ("family.kb", "birds.kb", "knights.kb")
+DEMO_FILES = ("family.kb", "birds.kb", "knights.kb", "fuse_demo.kb")
 
 
 def main(argv=None) -> int:
@@ -261,7 +261,7 @@ def _demo_file(kb: KnowledgeBase, path) -> None:
     statements = parse_program(text, str(path))
     told: list = []
     for st in statements + [None]:
-        if isinstance(st, S.Query) or st is None:
+        if isinstance(st, (S.Query, S.CausalQuery, S.CauseQuery)) or st is None:
             if told:
                 kb.tell_statements(told, {str(path): text})
                 shown = [S.show(t) for t in told if not isinstance(t, (S.PredDecl, S.FunDecl, S.ConstDecl))]

@@ -25,6 +25,10 @@ def render_proof(proof: Proof) -> str:
 def describe(a: Answer) -> str:
     binding = ", ".join(f"{k} = {v}" for k, v in a.to_json()["bindings"].items())
     text = f"{binding}: {a.verdict}" if binding else str(a.verdict)
+    if getattr(a, "value", None) is not None:
+        from fractions import Fraction
+        v = Fraction(a.value)
+        text += f", value {v}" + (f" (≈ {float(v):.4f})" if v.denominator != 1 else "")
     if a.reason:
         text += f" ({a.reason})"
     if getattr(a, "consistency_unknown", False):

@@ -1,0 +1,640 @@
+"""The values of probabilities and effects in a causal program, with proofs.
+
+Two readings of the program (chosen by what it states):
+
+* **mechanisms** (`enumerate`): every background variable (one without an equation) has a
+  complete prior `P(u = v) = p` and nothing else is stated in numbers. A probability is a sum
+  over the background settings, weighted by the priors: observations condition, `do` replaces
+  equations, `under do(...)` is a counterfactual (abduction, action, prediction); ATE, ETT,
+  NDE and NIE by their definitions (Pearl 2001).
+* **numbers over a graph** (`factors`): the stated probabilities are facts about the observed
+  distribution of the variables they mention (plus the query's); the graph is projected onto
+  those (latent projection); the stated conditionals factorise their joint (each factor's
+  independence claim holds in the projected graph); a row no statement gives is an unknown
+  parameter. A `do` is identified by a back-door set or the front-door criterion (else:
+  unknown, with the ID algorithm's hedge when there is none); ETT, NDE and NIE need a projected
+  graph without confounding. The value is computed with every unknown row at 1/2, and at the
+  sweep (1/10 and 9/10): a verdict that changes is `unknown`. The kernel then proves the value
+  exact: it recomputes it with the unknown rows as symbols and requires a constant.
+"""
+from __future__ import annotations
+
+import itertools
+from fractions import Fraction
+
+from ..language import syntax as S
+from .ask import Proofs, Result, jsonable
+from .graph import ADMG, d_separated
+from .identify import Hedge, find_backdoor_set, identify, is_frontdoor_set
+from .program import BOOL, CausalError, CausalProgram, show_assignment, value_of
+
+HALF = Fraction(1, 2)
+SWEEP = (Fraction(1, 10), Fraction(9, 10))
+MAX_SWEEP_ROWS = 4
+
+
+class Unknown(Exception):
+    """The quantity is not determined (or not computable here): the message says why."""
+
+
+def project(g: ADMG, observed) -> ADMG:
+    """The latent projection of g onto `observed`: a -> b when a directed path from a to b has
+    only unobserved nodes inside; a <-> b when a bidirected edge or an unobserved common
+    ancestor reaches both through unobserved nodes only."""
+    obs = [n for n in g.nodes if n in set(observed)]
+    latent = set(g.nodes) - set(obs)
+
+    def reach(starts):
+        out, stack, seen = set(), list(starts), set()
+        while stack:
+            n = stack.pop()
+            if n in seen:
+                continue
+            seen.add(n)
+            if n in latent:
+                stack.extend(g.children(n))
+            else:
+                out.add(n)
+        return out
+    directed = {(a, b) for a in obs for b in reach(g.children(a))}
+    bidirected = set()
+    for l in latent:
+        bidirected |= {frozenset(p) for p in itertools.combinations(sorted(reach(g.children(l)), key=obs.index), 2)}
+    for e in g.bidirected:
+        a, b = tuple(e)
+        ends_a = {a} if a not in latent else reach(g.children(a)) | set()
+        ends_b = {b} if b not in latent else reach(g.children(b)) | set()
+        ra = {a} if a in set(obs) else ends_a
+        rb = {b} if b in set(obs) else ends_b
+        bidirected |= {frozenset((p, q)) for p in ra for q in rb if p != q}
+    return ADMG(obs, sorted(directed), sorted(tuple(sorted(e, key=obs.index)) for e in bidirected))
+
+
+def leaves(node) -> list:
+    return [n for n in S.nodes(node) if isinstance(n, (S.Prob, S.Effect, S.Backdoor))]
+
+
+class Quantities:
+    def __init__(self, program: CausalProgram):
+        self.p = program
+
+    # ------------------------------------------------------------ entry
+    def ask(self, formula, st) -> Result:
+        items = leaves(formula)
+        mode = self.mode()
+        for leaf in items:
+            self.check_leaf(leaf)
+        proof = Proofs(self.p)
+        ids = list(proof.premise_ids)
+        try:
+            if any(not isinstance(l, S.Backdoor) for l in items):
+                reader = Mechanisms(self.p) if mode == "enumerate" else Factors(self.p, items)
+                ids += reader.preamble(proof, ids)
+            else:
+                reader = None
+            values, last = {}, ids
+            for k, leaf in enumerate(items):
+                if isinstance(leaf, S.Backdoor):
+                    ok = self.backdoor(leaf)
+                    values[k] = [ok]
+                    last = [proof.add(f"{S.show_formula(leaf)} is {'true' if ok else 'false'}", "graph", ids,
+                                      data={"leaf": k, "value": ok}).id]
+                    continue
+                vals, data, text = reader.leaf(leaf)
+                values[k] = vals
+                step = proof.add(f"{S.show_term(leaf)} = {_show(vals[0])}{text}", "compute", ids,
+                                 data={"leaf": k, "value": str(vals[0]), **data})
+                last = [step.id]
+        except Unknown as e:
+            return Result("unknown", [], str(e))
+        # combine the leaves (first value: the claim; the rest: the sweep's probes)
+        n = max(len(v) for v in values.values()) if values else 1
+        outcomes = [self.evaluate(formula, items, {k: v[min(i, len(v) - 1)] for k, v in values.items()})
+                    for i in range(n)]
+        first = outcomes[0]
+        if isinstance(formula, S.TERMS):
+            value = first
+            if any(o != first for o in outcomes[1:]):
+                return Result("unknown", [], "the given numbers do not determine the value: it changes with the "
+                                             "rows they leave open", {"values": [_show(o) for o in outcomes[:3]]})
+            proof.add(f"{S.show_term(formula)} = {_show(value)}", "verdict", last, data={"verdict": "true",
+                                                                                     "value": str(value)})
+            return Result("true", proof.steps, value=value)
+        verdicts = {bool(o) for o in outcomes}
+        if len(verdicts) > 1:
+            return Result("unknown", [], "the given numbers do not settle it: the answer changes with the "
+                                         "probabilities they leave open (rows set to 1/10 or 9/10)")
+        verdict = "true" if first else "false"
+        value = self.single_value(formula, items, values)
+        proof.add(f"{S.show_formula(formula)}: {verdict}", "verdict", last,
+                  data={"verdict": verdict, **({"value": str(value)} if value is not None else {})})
+        return Result(verdict, proof.steps, value=value)
+
+    def single_value(self, formula, items, values):
+        """The value a one-comparison query was decided on (`Answer.value`)."""
+        if isinstance(formula, S.Cmp):
+            return self.evaluate(formula.left, items, {k: v[0] for k, v in values.items()})
+        return None
+
+    def evaluate(self, node, items, values):
+        def term(t):
+            for k, leaf in enumerate(items):
+                if leaf is t:
+                    return values[k]
+            match t:
+                case S.Num(v):
+                    return Fraction(v)
+                case S.Op("-", (a,)):
+                    return -term(a)
+                case S.Op(op, (a, b)):
+                    x, y = term(a), term(b)
+                    if op == "/":
+                        return Fraction(0) if y == 0 else x / y
+                    return x + y if op == "+" else x - y if op == "-" else x * y
+            raise CausalError("E062", f"cannot compute {S.show(t)}")
+
+        def formula(f):
+            for k, leaf in enumerate(items):
+                if leaf is f:
+                    return values[k]
+            match f:
+                case S.Cmp(op, a, b):
+                    x, y = term(a), term(b)
+                    return {"=": x == y, "!=": x != y, "<": x < y, "<=": x <= y, ">": x > y, ">=": x >= y}[op]
+                case S.Not(b):
+                    return not formula(b)
+                case S.And(xs):
+                    return all(formula(x) for x in xs)
+                case S.Or(xs):
+                    return any(formula(x) for x in xs)
+                case S.Implies(a, b):
+                    return (not formula(a)) or formula(b)
+                case S.Iff(a, b):
+                    return formula(a) == formula(b)
+            raise CausalError("E062", f"a causal comparison mixes in {S.show(f)}", getattr(f, "span", None))
+        return term(node) if isinstance(node, S.TERMS) else formula(node)
+
+    # ------------------------------------------------------------ reading
+    def mode(self) -> str:
+        p = self.p
+        priors = {}
+        for f in p.facts:
+            if f.given or len(f.event) != 1:
+                return "factors"
+            (v, x), = f.event
+            priors.setdefault(v, {})[x] = f.value
+        if not p.facts or p.graph.bidirected:
+            return "factors"
+        if set(priors) != set(p.background):
+            return "factors"
+        for v, row in priors.items():
+            if complete_row(row, p.domains[v]) is None:
+                return "factors"
+        return "enumerate"
+
+    def check_leaf(self, leaf):
+        p = self.p
+        if isinstance(leaf, S.Effect):
+            if len(leaf.names) < 2:
+                raise CausalError("E062", f"{leaf.kind}(treatment, outcome[, mediators...])", leaf.span)
+            for n in leaf.names:
+                if n not in p.domains:
+                    raise CausalError("E062", f"'{n}' is not a declared causal variable", leaf.span)
+            if p.domains[leaf.names[0]] != BOOL:
+                raise CausalError("E062", f"the treatment of {leaf.kind} must be bool", leaf.span)
+            if leaf.kind in ("NDE", "NIE") and len(leaf.names) == 2 and not self.mediators(leaf):
+                raise CausalError("E062", f"{leaf.kind}: no variable lies between {leaf.names[0]} and "
+                                          f"{leaf.names[1]}", leaf.span)
+        elif isinstance(leaf, S.Backdoor):
+            for n in (leaf.x, leaf.y, *leaf.z):
+                if n not in p.domains:
+                    raise CausalError("E062", f"'{n}' is not a declared causal variable", leaf.span)
+        else:
+            p.assignments(leaf.events, leaf.span)
+            p.assignments([g for g in leaf.given if not isinstance(g, S.Do)], leaf.span)
+            for d in [g for g in leaf.given if isinstance(g, S.Do)] + ([leaf.under] if leaf.under else []):
+                p.assignments(d.items, leaf.span)
+
+    def mediators(self, leaf) -> tuple:
+        x, y, *ms = leaf.names
+        if ms:
+            return tuple(ms)
+        g = self.p.graph
+        return tuple(v for v in g.nodes if v in g.descendants(x) and v in g.ancestors(y) and v not in (x, y))
+
+    def backdoor(self, leaf) -> bool:
+        from .identify import is_backdoor_set
+        g = self.p.graph
+        if leaf.x == leaf.y or {leaf.x, leaf.y} & set(leaf.z):
+            return False
+        return is_backdoor_set(g, leaf.x, leaf.y, leaf.z)
+
+
+def complete_row(row: dict, domain) -> dict | None:
+    """{value: p} for every value of the domain, the one missing value completing the sum to
+    1; None when more than one is missing or the sum is wrong."""
+    missing = [d for d in domain if d not in row]
+    total = sum(row.values(), Fraction(0))
+    if len(missing) > 1 or total > 1 or (not missing and total != 1):
+        return None
+    out = dict(row)
+    if missing:
+        out[missing[0]] = 1 - total
+    return {d: out[d] for d in domain}
+
+
+def _show(v) -> str:
+    v = Fraction(v)
+    return str(v.numerator) if v.denominator == 1 else f"{v.numerator}/{v.denominator} (≈ {float(v):.4f})"
+
+
+def _interventions(p, items) -> dict:
+    out = {}
+    for d in items:
+        out.update(p.assignments(d.items, d.span))
+    return out
+
+
+def _events(p, leaf):
+    event = dict(p.assignments(leaf.events, leaf.span))
+    given = dict(p.assignments([g for g in leaf.given if not isinstance(g, S.Do)], leaf.span))
+    do = _interventions(p, [g for g in leaf.given if isinstance(g, S.Do)])
+    under = _interventions(p, [leaf.under]) if leaf.under is not None else None
+    return event, given, do, under
+
+
+# ---------------------------------------------------------------- mechanisms: enumeration
+class Mechanisms:
+    def __init__(self, program):
+        from .ask import Asker
+        self.p = program
+        self.asker = Asker(program)
+        priors = {}
+        for f in program.facts:
+            (v, x), = f.event
+            priors.setdefault(v, {})[x] = f.value
+        self.priors = {v: complete_row(r, program.domains[v]) for v, r in priors.items()}
+
+    def preamble(self, proof, ids):
+        return []
+
+    def settings(self):
+        names = self.p.background
+        for values in itertools.product(*(self.p.domains[v] for v in names)):
+            u = dict(zip(names, values))
+            w = Fraction(1)
+            for v, x in u.items():
+                w *= self.priors[v][x]
+            if w:
+                yield u, w
+
+    def expect(self, value, condition=None) -> Fraction:
+        num = den = Fraction(0)
+        for u, w in self.settings():
+            if condition is None or condition(u):
+                den += w
+                num += w * Fraction(value(u))
+        if den == 0:
+            raise Unknown("the condition has probability zero")
+        return num / den
+
+    def leaf(self, leaf):
+        solve = self.asker.solve
+        if isinstance(leaf, S.Effect):
+            x, y = leaf.names[0], leaf.names[1]
+            ms = Quantities(self.p).mediators(leaf)
+
+            def yv(world):
+                return Fraction(world[y]) if not isinstance(world[y], str) else _not_numeric(y)
+            if leaf.kind == "ATE":
+                v = self.expect(lambda u: yv(solve(u, {x: True})) - yv(solve(u, {x: False})))
+            elif leaf.kind == "ETT":
+                v = self.expect(lambda u: yv(solve(u, {x: True})) - yv(solve(u, {x: False})),
+                                lambda u: solve(u, {})[x] is True)
+            else:
+                a, b = (True, False) if leaf.kind == "NDE" else (False, True)
+
+                def nested(u):
+                    mw = solve(u, {x: b})
+                    return yv(solve(u, {x: a, **{m: mw[m] for m in ms}})) - yv(solve(u, {x: False}))
+                v = self.expect(nested)
+            return [v], {"mode": "enumerate", "mediators": list(ms)}, "  (by enumeration of the background)"
+        event, given, do, under = _events(self.p, leaf)
+
+        def holds(world, assignment):
+            return all(world[k] == x for k, x in assignment.items())
+        cond = lambda u: holds(solve(u, do), given)   # noqa: E731
+        outcome_do = under if under is not None else do
+        v = self.expect(lambda u: holds(solve(u, outcome_do), event), cond)
+        return [v], {"mode": "enumerate"}, "  (by enumeration of the background)"
+
+
+def _not_numeric(y):
+    raise Unknown(f"the outcome {y} is not numeric")
+
+
+# ---------------------------------------------------------------- numbers over a graph
+class Factors:
+    def __init__(self, program, items):
+        self.p = program
+        p = program
+        mentioned = set()
+        for f in p.facts:
+            mentioned |= {v for v, _ in f.event} | {v for v, _ in f.given}
+        for leaf in items:
+            if isinstance(leaf, S.Prob):
+                e, g, d, u = _events(p, leaf)
+                mentioned |= set(e) | set(g) | set(d) | set(u or {})
+            elif isinstance(leaf, S.Effect):
+                mentioned |= set(leaf.names[:2]) | set(Quantities(p).mediators(leaf) if leaf.kind in ("NDE", "NIE") else ())
+        for v, (_, ps) in p.equations.items():
+            if v in mentioned:
+                mentioned |= set(ps)
+        self.observed = [v for v in p.graph.topological_order() if v in mentioned]
+        self.g = project(p.graph, self.observed)
+        self.tables = self.read_tables()
+        self.order, self.factors, self.free = self.factorise()
+        # every row stated, no confounding, each factor given its parents: a causal Bayesian network,
+        # where a `do` is the truncated factorisation, computed by variable elimination
+        self.network = not self.free and not self.g.bidirected and \
+            all(set(self.factors[v][0]) == set(self.g.parents(v)) for v in self.order)
+        self._bn = None
+
+    def bayesnet(self):
+        if self._bn is None:
+            from .bayesnet import BayesNet
+            dag = ADMG(self.order, [(u, v) for v in self.order for u in self.factors[v][0]])
+            cpts = {}
+            for v in self.order:
+                given, full = self.factors[v]
+                ps = dag.parents(v)
+                cpts[v] = {tuple(dict(zip(given, vals))[u] for u in ps): row for vals, row in full.items()}
+            self._bn = BayesNet(dag, cpts)
+        return self._bn
+
+    def network_probability(self, event, given=None, do=None):
+        try:
+            return self.bayesnet().probability(event, given or {}, do or {})
+        except ZeroDivisionError:
+            raise Unknown("the condition has probability zero: the conditional is undefined") from None
+
+    # rows: (var, given vars tuple) -> {given values tuple: {value: p}}
+    def read_tables(self):
+        p = self.p
+        rows, sources = {}, {}
+        marginals = {}
+        for f in p.facts:
+            if len(f.event) == 1:
+                (v, x), = f.event
+                key = (v, tuple(g for g, _ in f.given))
+                rows.setdefault(key, {}).setdefault(tuple(val for _, val in f.given), {})[x] = f.value
+                sources.setdefault(key, []).append(f.source)
+                if not f.given:
+                    marginals[(v, x)] = (f.value, f.source)
+        for f in p.facts:          # a joint event of two: a conditional through a stated marginal
+            if len(f.event) == 2 and not f.given:
+                for (a, va), (b, vb) in (f.event, f.event[::-1]):
+                    m = marginals.get((b, vb))
+                    if m is None and p.domains[b] == BOOL:
+                        other = marginals.get((b, not vb))
+                        m = (1 - other[0], other[1]) if other else None
+                    if m is not None and m[0] != 0:
+                        key = (a, (b,))
+                        rows.setdefault(key, {}).setdefault((vb,), {})[va] = f.value / m[0]
+                        sources.setdefault(key, []).extend([f.source, m[1]])
+                        break
+        self.sources = sources
+        return rows
+
+    def factorise(self):
+        g, order = self.g, self.observed
+        factors, free = {}, {}
+        for i, v in enumerate(order):
+            before = order[:i]
+            choice = None
+            for (var, given), table in sorted(self.tables.items(), key=lambda kv: -len(kv[1])):
+                if var != v or not set(given) <= set(before):
+                    continue
+                rest = set(before) - set(given)
+                if rest and not d_separated(g, {v}, rest, set(given)):
+                    continue
+                choice = (given, table)
+                break
+            if v in self.p.equations:
+                _, ps = self.p.equations[v]
+                if set(ps) <= set(before):
+                    choice = (tuple(ps), self.equation_table(v, ps))
+            if choice is None:
+                parents = tuple(u for u in before if u in set(g.parents(v)) | set(g.siblings(v)))
+                rest = set(before) - set(parents)
+                if rest and not d_separated(g, {v}, rest, set(parents)):
+                    parents = tuple(before)
+                choice = (parents, {})
+            given, table = choice
+            full = {}
+            for vals in itertools.product(*(self.p.domains[u] for u in given)):
+                row = complete_row(table.get(vals, {}), self.p.domains[v])
+                if row is None:
+                    if table.get(vals):
+                        raise Unknown(f"the stated probabilities of {v} given {vals} do not sum to 1")
+                    free[(v, vals)] = self.p.domains[v]
+                full[vals] = row
+            factors[v] = (tuple(given), full)
+        return order, factors, free
+
+    def equation_table(self, v, ps):
+        table = {}
+        for vals in itertools.product(*(self.p.domains[u] for u in ps)):
+            x = value_of(self.p.equations[v][0], dict(zip(ps, vals)))
+            table[vals] = {d: Fraction(1 if d == x else 0) for d in self.p.domains[v]}
+        return table
+
+    def preamble(self, proof, ids):
+        g = self.g
+        a = proof.add(f"observed: {', '.join(self.observed)}; projected graph: "
+                      + ", ".join([f"{x} -> {y}" for x, y in g.directed]
+                                  + [f"{x} <-> {y}" for x, y in (sorted(e) for e in g.bidirected)]),
+                      "project", ids, data={"observed": self.observed,
+                                            "directed": [list(e) for e in g.directed],
+                                            "bidirected": [sorted(e) for e in g.bidirected]})
+        parts = []
+        for v in self.order:
+            given, _ = self.factors[v]
+            parts.append(f"P({v} | {', '.join(given)})" if given else f"P({v})")
+        open_rows = [f"{v} | {', '.join(map(str, vals))}" if vals else v for v, vals in self.free]
+        b = proof.add("P(" + ", ".join(self.order) + ") = " + " ".join(parts)
+                      + (f"; rows no statement gives: {'; '.join(open_rows)}" if open_rows else ""),
+                      "factorise", [a.id], data={"order": self.order,
+                                                 "factors": [[v, list(self.factors[v][0])] for v in self.order]})
+        return [a.id, b.id]
+
+    # completions: the primary (open rows 1/2 for bool) and the sweep
+    def completions(self):
+        rows = sorted(self.free, key=repr)
+        choices = [{r: None for r in rows}]
+        if rows:
+            combos = itertools.product(SWEEP, repeat=len(rows)) if len(rows) <= MAX_SWEEP_ROWS else \
+                [(s,) * len(rows) for s in SWEEP]
+            choices += [dict(zip(rows, c)) for c in combos]
+        return choices
+
+    def joint(self, choice):
+        tables = {}
+        for v in self.order:
+            given, full = self.factors[v]
+            t = {}
+            for vals, row in full.items():
+                if row is None:
+                    dom = self.p.domains[v]
+                    s = choice.get((v, vals))
+                    if s is None or len(dom) != 2:
+                        row = {d: Fraction(1, len(dom)) for d in dom}
+                    else:
+                        row = {dom[0]: 1 - s, dom[1]: s}
+                t[vals] = row
+            tables[v] = (given, t)
+        out = {}
+        for world in itertools.product(*(self.p.domains[v] for v in self.order)):
+            w = dict(zip(self.order, world))
+            pr = Fraction(1)
+            for v in self.order:
+                given, t = tables[v]
+                pr *= t[tuple(w[u] for u in given)][w[v]]
+                if not pr:
+                    break
+            if pr:
+                out[world] = pr
+        return out
+
+    def prob(self, joint, event, given=None):
+        idx = {v: i for i, v in enumerate(self.order)}
+        given = given or {}
+
+        def mass(a):
+            return sum((p for k, p in joint.items() if all(k[idx[v]] == x for v, x in a.items())), Fraction(0))
+        den = mass(given)
+        if den == 0:
+            raise Unknown(f"P({', '.join(show_assignment(v, x) for v, x in given.items())}) is zero: "
+                          "the conditional is undefined")
+        return mass({**event, **given}) / den
+
+    def leaf(self, leaf):
+        p = self.p
+        if isinstance(leaf, S.Effect):
+            return self.effect(leaf)
+        event, given, do, under = _events(p, leaf)
+        if under is not None:
+            raise Unknown("a counterfactual probability needs the mechanisms: structural equations and "
+                          "priors of every background variable; stated conditionals do not determine it")
+        if not do:
+            if self.network:
+                return [self.network_probability(event, given)], {"method": "observe"}, ""
+            vals = [self.prob(self.joint(c), event, given) for c in self.completions()]
+            return vals, {"method": "observe"}, ""
+        if self.network:
+            return [self.network_probability(event, given, do)], {"method": "truncated"}, \
+                "  (truncated factorisation: no confounding, every factor given its parents)"
+        if given:
+            raise Unknown("P(... | do(...), evidence) over a graph with stated numbers is not supported yet")
+        method, z = self.identify(set(do), set(event))
+        vals = [self.do_value(self.joint(c), event, do, method, z) for c in self.completions()]
+        estimand = self.estimand(method, set(do), set(event), z)
+        label = {"backdoor": f"  (back-door adjustment for {{{', '.join(z)}}}: {estimand})",
+                 "frontdoor": f"  (front-door formula through {{{', '.join(z)}}}: {estimand})"}[method]
+        return vals, {"method": method, "set": list(z), "estimand": estimand}, label
+
+    def estimand(self, method, x, y, z) -> str:
+        """The estimand of P(y | do(x)) as sympy prints it (engine/causal/estimand.py to_sympy)."""
+        from .estimand import to_sympy
+        from .identify import backdoor_estimand, frontdoor_estimand
+        est = backdoor_estimand(self.g, x, y, z) if method == "backdoor" else frontdoor_estimand(self.g, x, y, z)
+        return str(to_sympy(est.expr, self.p.domains))
+
+    def identify(self, x: set, y: set):
+        g = self.g
+        z = find_backdoor_set(g, x, y)
+        if z is not None:
+            return "backdoor", tuple(z)
+        others = [v for v in g.nodes if v not in x | y]
+        for size in range(1, len(others) + 1):
+            for m in itertools.combinations(others, size):
+                if len(x) == 1 and len(y) == 1 and is_frontdoor_set(g, x, y, m):
+                    return "frontdoor", tuple(m)
+        result = identify(g, tuple(y), tuple(x))
+        if isinstance(result, Hedge):
+            raise Unknown(str(result))
+        raise Unknown(f"identifiable by the ID algorithm ({result.text()}), but neither a back-door nor a "
+                      "front-door estimand, which are what the kernel checks")
+
+    def do_value(self, joint, event, do, method, z):
+        doms = self.p.domains
+        if method == "backdoor":
+            total = Fraction(0)
+            for vals in itertools.product(*(doms[v] for v in z)):
+                zz = dict(zip(z, vals))
+                pz = self.prob(joint, zz)
+                if pz:
+                    total += self.prob(joint, event, {**do, **zz}) * pz
+            return total
+        (x, xv), = do.items()
+        total = Fraction(0)
+        for vals in itertools.product(*(doms[v] for v in z)):
+            mm = dict(zip(z, vals))
+            pm = self.prob(joint, mm, {x: xv})
+            if not pm:
+                continue
+            inner = Fraction(0)
+            for x2 in doms[x]:
+                px = self.prob(joint, {x: x2})
+                if px:
+                    inner += self.prob(joint, event, {**mm, x: x2}) * px
+            total += pm * inner
+        return total
+
+    def effect(self, leaf):
+        x, y = leaf.names[0], leaf.names[1]
+        if self.p.domains[y] != BOOL:
+            raise Unknown(f"the outcome {y} must be bool here (E[{y}] = P({y}))")
+        if leaf.kind == "ATE" and self.network:
+            v = self.network_probability({y: True}, None, {x: True}) - \
+                self.network_probability({y: True}, None, {x: False})
+            return [v], {"method": "truncated"}, "  (truncated factorisation: no confounding)"
+        if leaf.kind == "ATE":
+            method, z = self.identify({x}, {y})
+            vals = []
+            for c in self.completions():
+                j = self.joint(c)
+                vals.append(self.do_value(j, {y: True}, {x: True}, method, z)
+                            - self.do_value(j, {y: True}, {x: False}, method, z))
+            estimand = self.estimand(method, {x}, {y}, z)
+            return vals, {"method": method, "set": list(z), "estimand": estimand}, \
+                f"  (P({y} | do({x})) = {estimand}, by the {method} criterion)"
+        if self.g.bidirected:
+            raise Unknown(f"{leaf.kind} needs a graph without unobserved confounding among the variables the "
+                          "numbers mention")
+        for v in self.order:
+            if set(self.factors[v][0]) != set(self.g.parents(v)):
+                raise Unknown(f"{leaf.kind}: the stated conditionals of {v} are not given its parents")
+        from .scm import from_cpts
+        dag = ADMG(self.order, [(u, v) for v in self.order for u in self.factors[v][0]])
+        ms = Quantities(self.p).mediators(leaf)
+        vals = []
+        for c in self.completions():
+            j = self.joint(c)
+            cpts = {}
+            for v in self.order:
+                ps = dag.parents(v)
+                cpts[v] = {vals_: {d: self.prob(j, {v: d}, dict(zip(ps, vals_))) for d in self.p.domains[v]}
+                           for vals_ in itertools.product(*(self.p.domains[u] for u in ps))}
+            scm = from_cpts(dag, cpts)
+            if leaf.kind == "ETT":
+                vals.append(scm.ett(x, y, False, True))
+            elif leaf.kind == "NDE":
+                vals.append(scm.nde(x, ms, y, False, True))
+            else:
+                vals.append(scm.nie(x, ms, y, False, True))
+        return vals, {"method": "markov", "mediators": list(ms)}, "  (no confounding: by the factors)"
+
+
+def jsonable_rows(rows):
+    return [[jsonable(x) for x in r] for r in rows]

@@ -1,0 +1,343 @@
+"""The kernel's check of causal answers: it reads the KB's causal statements itself (its own
+reading of the syntax, not engine/causal's), recomputes every step of the proof and accepts
+the answer only when each step's data and the final verdict (or value) are what it computed.
+
+Steps (data as JSON values; `bool`s for bool variables):
+  premise    the claim is the causal statement at `source`
+  worlds     abduction: `background` (the variables without an equation, sorted) and `worlds`,
+             the settings of the background under which the evidence holds, with `do` applied
+             (recomputed by enumerating every setting: the sets must be equal)
+  intervene  action: `do` is the query's counterfactual intervention
+  predict    prediction: `holds`, the outcome in each world of the worlds step, in the model
+             changed by the intervention (recomputed)
+  verdict    true iff every prediction holds, false iff none does
+  cause      an actual cause (engine/kernel/actual.py): the witness (`alternative`,
+             `contingency`) or the condition that fails (`fails`, `smaller`)
+  compute... probabilities and effects: engine/kernel/quantities.py
+"""
+from __future__ import annotations
+
+import itertools
+from fractions import Fraction
+
+from ..errors import Diagnostic, ProofError
+from ..language import syntax as S
+from . import actual
+from .terms import Rejected
+
+_TRUTH = {"true": True, "false": False}
+MAX_WORLDS = 1 << 16
+
+
+class Model:
+    """The causal statements, read by the kernel."""
+
+    def __init__(self, view):
+        self.domains, self.equations, self.exogenous = {}, {}, set()
+        self.directed, self.bidirected, self.facts = set(), set(), []
+        self.by_source = {}
+        statements = view.causal_statements()
+        for src, st in statements:
+            self.by_source[src] = st
+            if isinstance(st, S.VarDecl):
+                dom = _domain(st.sort, view.signature)
+                for n in st.names:
+                    self.domains[n] = dom
+                    if st.exogenous:
+                        self.exogenous.add(n)
+        for src, st in statements:
+            if isinstance(st, S.Equation):
+                parents = tuple(sorted({n for n in _names(st.rhs) if n in self.domains}))
+                self.equations[st.var] = (st.rhs, parents)
+            elif isinstance(st, S.GraphDecl):
+                for a, k, b in st.edges:
+                    (self.directed.add((a, b)) if k == "->" else self.bidirected.add(frozenset((a, b))))
+            elif isinstance(st, S.Axiom):
+                self.facts.append((src, st))
+        self.background = tuple(sorted(v for v in self.domains if v not in self.equations))
+
+    def plain(self):
+        """(domains, equations as (parents, function)) for engine/kernel/actual.py."""
+        eqs = {}
+        for v, (rhs, parents) in self.equations.items():
+            eqs[v] = (parents, _function(rhs, self.domains[v]))
+        return self.domains, eqs
+
+    def solve(self, background: dict, do: dict) -> dict:
+        domains, eqs = self.plain()
+        eqs = {v: e for v, e in eqs.items() if v not in do}
+        context = {**{v: x for v, x in background.items() if v not in do}, **do}
+        return actual.solve(domains, eqs, context)
+
+    def settings(self):
+        total = 1
+        for v in self.background:
+            total *= len(self.domains[v])
+        if total > MAX_WORLDS:
+            raise Rejected("too many background settings to check")
+        for values in itertools.product(*(self.domains[v] for v in self.background)):
+            yield dict(zip(self.background, values))
+
+    def assignment(self, f) -> tuple:
+        match f:
+            case S.Atom(name, ()) if name in self.domains:
+                return name, True
+            case S.Not(S.Atom(name, ())) if name in self.domains:
+                return name, False
+            case S.Cmp("=", S.Const(name), value) if name in self.domains:
+                return name, _normal(self.domains[name], _term(value, {}))
+        raise Rejected(f"not an assignment: {f!r}")
+
+    def do(self, items) -> dict:
+        out = {}
+        for d in items:
+            for f in d.items:
+                var, value = self.assignment(f)
+                if value is None or out.get(var, value) != value:
+                    raise Rejected(f"a bad intervention on {var!r}")
+                out[var] = value
+        return out
+
+
+def _domain(sort, signature):
+    if sort == "bool":
+        return (False, True)
+    info = signature.sorts.get(sort)
+    if info is None or info.kind not in ("enum", "range"):
+        raise Rejected(f"the sort {sort!r} of a causal variable is not finite")
+    return tuple(info.elements)
+
+
+def _names(node):
+    stack = [node]
+    while stack:
+        n = stack.pop()
+        if isinstance(n, S.Atom) and not n.args:
+            yield n.pred
+        elif isinstance(n, S.Const):
+            yield n.name
+        stack.extend(S.children(n))
+
+
+def _normal(domain, value):
+    if isinstance(value, Fraction) and value.denominator == 1:
+        value = int(value)
+    for d in domain:
+        if d == value and type(d) is type(value):
+            return d
+    return None
+
+
+def _function(rhs, domain):
+    boolean = domain == (False, True)
+
+    def f(values):
+        v = _normal(domain, _value(rhs, values) if boolean else _term(rhs, values))
+        if v is None:
+            raise Rejected("an equation's value is outside its variable's domain")
+        return v
+    return f
+
+
+def _term(t, world):
+    match t:
+        case S.Const(name):
+            return world[name] if name in world else _TRUTH.get(name, name)
+        case S.Num(value):
+            return Fraction(value)
+        case S.Atom(name, ()):
+            return world[name] if name in world else _TRUTH[name]
+        case S.Op("-", (a,)):
+            return -_num(_term(a, world))
+        case S.Op(op, (a, b)):
+            x, y = _num(_term(a, world)), _num(_term(b, world))
+            if op == "/":
+                return Fraction(0) if y == 0 else x / y
+            return x + y if op == "+" else x - y if op == "-" else x * y
+    return _value(t, world)
+
+
+def _num(x):
+    if isinstance(x, bool) or not isinstance(x, (int, Fraction)):
+        raise Rejected("arithmetic on a non-number")
+    return Fraction(x)
+
+
+def _value(f, world):
+    """A formula's truth (or a term's value) in a world: the kernel's own evaluator."""
+    match f:
+        case S.Atom(name, ()):
+            v = world[name] if name in world else _TRUTH.get(name)
+            if not isinstance(v, bool):
+                raise Rejected(f"{name!r} is not a truth value here")
+            return v
+        case S.Not(b):
+            return not _value(b, world)
+        case S.And(items):
+            return all(_value(x, world) for x in items)
+        case S.Or(items):
+            return any(_value(x, world) for x in items)
+        case S.Implies(a, b):
+            return (not _value(a, world)) or _value(b, world)
+        case S.Iff(a, b):
+            return _value(a, world) == _value(b, world)
+        case S.Cmp(op, a, b):
+            x, y = _term(a, world), _term(b, world)
+            if op in ("=", "!="):
+                same = x == y and (type(x) is type(y) or not isinstance(x, (bool, str)) and not isinstance(y, (bool, str)))
+                return same == (op == "=")
+            x, y = _num(x), _num(y)
+            return x < y if op == "<" else x <= y if op == "<=" else x > y if op == ">" else x >= y
+        case S.Const() | S.Num() | S.Op():
+            return _term(f, world)
+    raise Rejected(f"cannot evaluate {f!r}")
+
+
+def _plain(v):
+    return tuple(_plain(x) for x in v) if isinstance(v, list) else v
+
+
+def _pairs(d) -> dict:
+    if not isinstance(d, list) or not all(isinstance(p, list) and len(p) == 2 for p in d):
+        raise Rejected("malformed assignment list")
+    return {k: v for k, v in d}
+
+
+# ---------------------------------------------------------------- the driver
+def check_causal(proof, view, query, verdict: str, value=None) -> None:
+    """Accept the proof of `verdict` (and `value`) for the causal query, or raise ProofError."""
+    try:
+        model = Model(view)
+        _check(proof, model, view, query, verdict, value)
+    except Rejected as e:
+        raise ProofError([Diagnostic("E050", f"(kernel) causal proof rejected: {e}")]) from None
+    except ProofError:
+        raise
+    except (KeyboardInterrupt, SystemExit):
+        raise
+    except Exception as e:
+        raise ProofError([Diagnostic("E050", f"(kernel) causal proof cannot be checked ({type(e).__name__}: {e})")]) from None
+
+
+def _check(proof, model: Model, view, query, verdict, value):
+    steps = list(getattr(proof, "steps", ()))
+    if not steps:
+        raise Rejected("empty proof")
+    state = {"worlds": None, "holds": None, "do": None, "verdict": None, "decided": None}
+    seen = set()
+    for step in steps:
+        if step.id in seen or any(p not in seen for p in step.premises):
+            raise Rejected(f"step {step.id}: premises must be earlier steps")
+        seen.add(step.id)
+        data = step.data or {}
+        match step.by:
+            case "premise":
+                if model.by_source.get(step.source) != step.claim:
+                    raise Rejected(f"step {step.id}: no such causal statement at {step.source}")
+            case "worlds":
+                state["worlds"] = _check_worlds(model, query, data)
+            case "intervene":
+                under = getattr(query, "under", None)
+                if under is None or model.do([under]) != _pairs(data.get("do")):
+                    raise Rejected(f"step {step.id}: the intervention is not the query's")
+                state["do"] = model.do([under])
+            case "predict":
+                state["holds"] = _check_predict(model, query, state, data)
+            case "cause":
+                state["decided"] = _check_cause(model, query, state, data)
+            case "verdict":
+                state["verdict"] = _check_verdict(state, data, query)
+            case "compute" | "project" | "factorise" | "identify" | "graph":
+                from .quantities import check_step
+                check_step(step, model, view, query, state)
+            case _:
+                raise Rejected(f"step {step.id}: unknown kind {step.by!r}")
+    if state["verdict"] != verdict:
+        raise Rejected(f"the proof concludes {state['verdict']!r}, the answer says {verdict!r}")
+    if value is not None and state.get("value") != value:
+        raise Rejected(f"the proof's value {state.get('value')} is not the answer's {value}")
+
+
+def _evidence(model, query):
+    given = getattr(query, "given", ())
+    return [g for g in given if not isinstance(g, S.Do)], model.do([g for g in given if isinstance(g, S.Do)])
+
+
+def _check_worlds(model, query, data):
+    if list(data.get("background", [])) != list(model.background):
+        raise Rejected("the background variables are not those without an equation")
+    evidence, do = _evidence(model, query)
+    if _pairs(data.get("do", [])) != do:
+        raise Rejected("the worlds step's intervention is not the evidence's")
+    mine = []
+    for u in model.settings():
+        w = model.solve(u, do)
+        if all(_value(e, w) for e in evidence):
+            mine.append(tuple(u[v] for v in model.background))
+    claimed = [tuple(_plain(w)) for w in data.get("worlds", [])]
+    if sorted(map(repr, mine)) != sorted(map(repr, claimed)) or len(set(claimed)) != len(claimed):
+        raise Rejected("the consistent settings are not those listed")
+    return [dict(zip(model.background, w)) for w in claimed]
+
+
+def _check_predict(model, query, state, data):
+    worlds = state["worlds"]
+    if worlds is None:
+        raise Rejected("a prediction before the worlds")
+    formula = query.formula
+    _, do_evidence = _evidence(model, query)
+    do = state["do"] if state["do"] is not None else do_evidence
+    mine = [bool(_value(formula, model.solve(u, do))) for u in worlds]
+    if mine != list(data.get("holds", [])):
+        raise Rejected("the predictions are not the model's")
+    return mine
+
+
+def _check_verdict(state, data, query=None):
+    claimed = data.get("verdict")
+    if state.get("values") is not None:          # probabilities and effects: the kernel's own values
+        from .quantities import decide
+        mine, value = decide(query, state)
+        if claimed != mine:
+            raise Rejected(f"the values give {mine}, not {claimed}")
+        if value is not None and data.get("value") is not None and Fraction(data["value"]) != value:
+            raise Rejected(f"the value is {value}, not {data['value']}")
+        state["value"] = value
+        return mine
+    if state.get("decided") is not None:       # by an actual-cause step or a comparison of values
+        if state["decided"] != claimed:
+            raise Rejected(f"the verdict {claimed!r} is not the one the steps above decide")
+        return claimed
+    holds = state["holds"]
+    if holds is None or not holds:
+        raise Rejected("a verdict without predictions")
+    mine = "true" if all(holds) else "false" if not any(holds) else "unknown"
+    if claimed != mine:
+        raise Rejected(f"the predictions give {mine}, not {claimed}")
+    return mine
+
+
+def _check_cause(model, query, state, data):
+    worlds = state["worlds"]
+    if not worlds or len(worlds) != 1:
+        raise Rejected("an actual cause is judged in exactly one actual setting")
+    domains, eqs = model.plain()
+    domains, eqs, context = dict(domains), dict(eqs), {}
+    for v, x in worlds[0].items():        # an endogenous root: v := u_v, its own exogenous variable
+        if v in model.exogenous:
+            context[v] = x
+        else:
+            u = f"u_{v}'"
+            domains[u], eqs[v], context[u] = domains[v], ((u,), lambda values, u=u: values[u]), x
+    cause = dict(model.assignment(f) for f in (query.cause.items if isinstance(query.cause, S.And) else (query.cause,)))
+    effect = lambda w: bool(_value(query.effect, w))   # noqa: E731
+    if "fails" in data:
+        smaller = data.get("smaller")
+        actual.check_not_cause(domains, eqs, context, cause, effect, data["fails"],
+                               smaller=_pairs(smaller) if smaller else None,
+                               alternative=_pairs(data["alternative"]) if smaller else None,
+                               contingency=_pairs(data["contingency"]) if smaller else None)
+        return "false"
+    actual.check_cause(domains, eqs, context, cause, effect, _pairs(data.get("alternative")),
+                       _pairs(data.get("contingency", [])))
+    return "true"
