@@ -293,3 +293,16 @@ def test_end_to_end_by_hand(raw, expected, value):
         assert rec["exact"] == str(value) if "exact" in rec else abs(rec["value"] - float(value)) < 1e-12
     else:
         assert rec["value"] == value
+
+
+def test_decide_uses_the_value_query_and_the_negative_query():
+    assert prog(FORK_ATE).negative_query == "ATE(x, y) < 0" and prog(MARGINAL).negative_query is None
+    assert decide(FORK_ATE, "FALSE", polarity=False) == "unknown"
+    pol_false = one({**FORK_ATE, "meta": {**FORK_ATE["meta"], "polarity": False}})
+    assert P.decide(pol_false, Ans("FALSE"), F(-1, 5)) == "yes"          # the value query's number
+    assert P.decide(pol_false, Ans("FALSE"), None, Ans("TRUE")) == "yes"  # < 0
+    assert P.decide(pol_false, Ans("FALSE"), None, Ans("FALSE")) == "no"  # = 0
+    assert P.decide(pol_false, Ans("FALSE"), None, Ans("UNKNOWN")) == "unknown"
+    ett = one({**ETT, "meta": {**ETT["meta"], "polarity": True}})
+    assert P.decide(ett, Ans("FALSE"), None, Ans("TRUE")) == "yes"
+    assert P.decide(ett, Ans("FALSE"), None, Ans("FALSE")) == "no"

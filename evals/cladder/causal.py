@@ -102,11 +102,19 @@ def answer_item(item: Item, programs_dir: Path | None = None) -> dict:
         kb.tell(prog.text)
         ans = kb.ask(prog.query)
         rec["verdict"] = _verdict(ans)
-        rec["prediction"] = prog.decide(ans)
+        value = _value(kb, prog, ans)
+        number = value if isinstance(value, Fraction) else None
+        rec["prediction"] = prog.decide(ans, number)
         rec["proof_accepted"] = _proof_accepted(kb, ans)
+        if rec["prediction"] == "unknown" and rec["verdict"] == "false" and prog.negative_query:
+            neg = kb.ask(prog.negative_query)          # 0 or negative? (the comparison had no number)
+            rec["negative"] = _verdict(neg)
+            rec["prediction"] = prog.decide(ans, number, neg)
+            rec["proof_accepted"] = rec["proof_accepted"] and _proof_accepted(kb, neg)
+            if rec["prediction"] == "unknown":
+                ans = neg
         if rec["prediction"] == "unknown" or rec["verdict"] not in ("true", "false"):
             rec["reason"] = str(getattr(ans, "reason", None) or "")
-        value = _value(kb, prog, ans)
         rec["value"] = float(value) if isinstance(value, Fraction) else value
         if isinstance(value, Fraction):
             rec["exact"] = str(value)

@@ -21,7 +21,8 @@ knowledge base rather than by engine.causal directly (that is task.py, the "dire
       backadj         BACKDOOR(x, y, {method 1}) & not BACKDOOR(x, y, {method 2})
       det-cf          y under do(not x) given v2          (from meta.formal_form)
   * `.value_query`: the number CLadder's groundtruth states (`P(y)`, `ATE(x, y)`, ...), or
-    None (collider_bias, backadj, det-counterfactual);
+    None (collider_bias, backadj, det-counterfactual); `.negative_query`: `value < 0`, asked
+    only when `term > 0` is false without a number and the answer hinges on 0 vs negative;
   * `.decide(answer)`: "yes" / "no" / "unknown", exactly as task.py's `decide`: the
     answer's exact `.value` when it has one (so that a zero effect is "no" for either
     polarity), else the verdict where it alone settles the answer; an UNKNOWN verdict (or a
@@ -287,9 +288,11 @@ def _verdict_name(answer) -> str:
     return str(getattr(v, "name", v)).upper()
 
 
-def decide(item: Item, answer) -> str:
-    """CLadder's yes / no for the Answer of `program(item).query`; "unknown" when the answer
-    does not settle it."""
+def decide(item: Item, answer, value=None, negative=None) -> str:
+    """CLadder's yes / no for the Answer of `program(item).query`; "unknown" when the answers
+    do not settle it. `value`: the number of the value query, used when the answer carries
+    none; `negative`: the Answer of `negative_query` (`term < 0`), which tells a zero effect
+    from a negative one when the comparison is false without a number."""
     verdict = _verdict_name(answer)
     if verdict not in ("TRUE", "FALSE"):
         return "unknown"
@@ -301,19 +304,26 @@ def decide(item: Item, answer) -> str:
         return "yes" if (not true) == pol else "no"
     if qt == "marginal":                      # P(y) > 1/2: yes iff verdict == polarity
         return "yes" if true == pol else "no"
-    value = getattr(answer, "value", None)
-    if value is not None:
-        # the number the comparison `term > 0` was decided on; a verdict it contradicts is a bug
-        if (_sign(value) > 0) != true and _sign(value) != 0:
+    number = getattr(answer, "value", None)
+    if number is None:
+        number = value
+    if number is not None:
+        # the number the comparison `term > 0` is about; a verdict it contradicts settles nothing
+        if (_sign(number) > 0) != true and _sign(number) != 0:
             return "unknown"
-        return decide_value(item, Fraction(value))
+        return decide_value(item, Fraction(number))
     # no number: TRUE means > 0 (taken as beyond task.py's 1e-9); FALSE means <= 0, which
     # settles only the answer that is "no" for 0 and for a negative value alike
     if true:
         return ("yes" if not pol else "no") if qt == "ett" else ("yes" if pol else "no")
-    if qt == "ett":
-        return "no" if not pol else "unknown"
-    return "no" if pol else "unknown"
+    if (qt == "ett") != pol:                  # "no" whether the value is 0 or negative
+        return "no"
+    neg = None if negative is None else _verdict_name(negative)
+    if neg == "TRUE":                         # < 0
+        return decide_value(item, Fraction(-1))
+    if neg == "FALSE":                        # <= 0 and not < 0: no effect
+        return "no"
+    return "unknown"
 
 
 # ---------------------------------------------------------------------- the program
@@ -326,10 +336,11 @@ class Program:
     text: str = ""
     query: str = ""
     value_query: str | None = None
+    negative_query: str | None = None
     header: str = field(default="", repr=False)
 
-    def decide(self, answer) -> str:
-        return decide(self.item, answer)
+    def decide(self, answer, value=None, negative=None) -> str:
+        return decide(self.item, answer, value, negative)
 
     def file_text(self) -> str:
         """The program followed by its query, as written to programs/<desc_id>.kb."""
@@ -359,4 +370,6 @@ def program(item: Item) -> Program:
     text = "\n".join(header + [S.show(s) for s in statements]) + "\n"
     return Program(item=item, statements=statements, query_node=qnode, value_node=vnode, text=text,
                    query=query_text(qnode), value_query=None if vnode is None else query_text(vnode),
+                   negative_query=query_text(S.Cmp("<", vnode, S.Num(0)))
+                   if vnode is not None and item.query_type != "marginal" else None,
                    header="\n".join(header))
