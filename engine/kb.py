@@ -34,7 +34,8 @@ from .reason.theory import Entry, Theory
 from .causal.program import CausalProgram, is_causal
 from .causal.answer import is_causal_query, parse_causal_query
 
-OPEN_ROWS = "depends on probabilities the statements leave open"    # engine/kernel/quantities.py
+# the kernel's words (engine/kernel/quantities.py) for "the statements do not settle it"
+OPEN_ROWS = ("leave open", "not fixed by the statements")
 from .files import (EXPANDED, checked_provenance, library_file, perceived_marks, saved_entries, source_of,
                     write_text)
 
@@ -464,11 +465,12 @@ class KnowledgeBase:
         try:
             kernel.check_causal(proof, self._causal_view(version), st, result.verdict, result.value)
         except ProofError as e:
-            if OPEN_ROWS not in e.diagnostics[0].message:
+            if not any(m in e.diagnostics[0].message for m in OPEN_ROWS):
                 raise
             # the sweep missed it; the kernel's exact check did not: the numbers leave it open
-            return Answer(text, Verdict.UNKNOWN, reason="the given numbers do not determine it: "
-                          "the value depends on probabilities they leave open", warnings=version.warnings)
+            return Answer(text, Verdict.UNKNOWN, reason="the given numbers do not settle it: the kernel "
+                          f"found that {e.diagnostics[0].message.split(': ', 1)[-1].removesuffix(' [E050]')}",
+                          warnings=version.warnings)
         answer._proof = proof
         return answer
 

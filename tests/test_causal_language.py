@@ -114,6 +114,7 @@ def test_answers_survive_json_and_a_changed_verdict_is_refused():
     ("var x : bool. var x : bool.", "E060"),
     ("var x : bool. exo u : bool. u := x.", "E060"),
     ("var x : bool. graph x -> z.", "E060"),
+    ("var v1, x, v3 : bool. graph v1 -> v3, v1 -> x. x := v1. v3 := not x.", "E060"),
     ("var x : bool. P(x) = 1.5.", "E061"),
     ("var x : bool. P(x) = 1 / 0.", "E061"),
     ("var x : bool. P(x | x) = 0.5.", "E061"),

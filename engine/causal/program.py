@@ -202,12 +202,20 @@ class CausalProgram:
 
     def _graph(self) -> ADMG:
         directed = {(a, b) for a, k, b in self.declared if k == "->"}
+        for v, (_, ps) in self.equations.items():
+            declared = {a for a, b in directed if b == v}
+            extra = [p for p in ps if p not in declared]
+            if declared and extra:       # the graph names v's parents: the equation may not add one
+                span = next((st.span for st, _ in self.statements if isinstance(st, S.Equation) and st.var == v), None)
+                raise CausalError("E060", f"the equation of '{v}' names {', '.join(extra)}, but the graph gives "
+                                          f"'{v}' the parents {', '.join(sorted(declared))}", span,
+                                  f"add the edge {extra[0]} -> {v} to the graph, or correct the equation")
         directed |= {(p, v) for v, (_, ps) in self.equations.items() for p in ps}
         bidirected = {tuple(sorted((a, b))) for a, k, b in self.declared if k == "<->"}
-        into = {b for _, b in directed}
-        for fact in self.facts:       # a variable the graph says nothing about: its stated conditionals' parents
-            if len(fact.event) == 1 and fact.event[0][0] not in into:
-                directed |= {(g, fact.event[0][0]) for g, _ in fact.given}
+        if not directed and not bidirected:     # no graph at all: the stated conditionals' variables are parents
+            for fact in self.facts:
+                if len(fact.event) == 1:
+                    directed |= {(g, fact.event[0][0]) for g, _ in fact.given}
         try:
             g = ADMG(sorted(self.domains), sorted(directed), sorted(bidirected))
             g.topological_order()

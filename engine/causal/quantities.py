@@ -70,6 +70,20 @@ def project(g: ADMG, observed) -> ADMG:
     return ADMG(obs, sorted(directed), sorted(tuple(sorted(e, key=obs.index)) for e in bidirected))
 
 
+def through(g: ADMG, x, y, mediators) -> bool:
+    """Every directed path from x to y passes a mediator (y is not reached from x without them)."""
+    seen, stack = set(), [x]
+    while stack:
+        n = stack.pop()
+        for c in g.children(n):
+            if c == y:
+                return False
+            if c not in seen and c not in set(mediators):
+                seen.add(c)
+                stack.append(c)
+    return True
+
+
 def leaves(node) -> list:
     return [n for n in S.nodes(node) if isinstance(n, (S.Prob, S.Effect, S.Backdoor))]
 
@@ -102,8 +116,13 @@ class Quantities:
                     continue
                 vals, data, text = reader.leaf(leaf)
                 values[k] = vals
-                step = proof.add(f"{S.show_term(leaf)} = {_show(vals[0])}{text}", "compute", ids,
-                                 data={"leaf": k, "value": str(vals[0]), **data})
+                if all(v == vals[0] for v in vals):
+                    step = proof.add(f"{S.show_term(leaf)} = {_show(vals[0])}{text}", "compute", ids,
+                                     data={"leaf": k, "value": str(vals[0]), **data})
+                else:       # not determined: the comparison may still be (its sign is checked)
+                    step = proof.add(f"{S.show_term(leaf)}: not fixed by the numbers (between "
+                                     f"{_show(min(vals))} and {_show(max(vals))} in the sweep){text}",
+                                     "compute", ids, data={"leaf": k, **data})
                 last = [step.id]
         except Unknown as e:
             return Result("unknown", [], str(e))
@@ -131,9 +150,12 @@ class Quantities:
         return Result(verdict, proof.steps, value=value)
 
     def single_value(self, formula, items, values):
-        """The value a one-comparison query was decided on (`Answer.value`)."""
+        """The value a one-comparison query was decided on (`Answer.value`), when the numbers fix it."""
         if isinstance(formula, S.Cmp):
-            return self.evaluate(formula.left, items, {k: v[0] for k, v in values.items()})
+            n = max(len(v) for v in values.values()) if values else 1
+            seen = {self.evaluate(formula.left, items, {k: v[min(i, len(v) - 1)] for k, v in values.items()})
+                    for i in range(n)}
+            return seen.pop() if len(seen) == 1 else None
         return None
 
     def evaluate(self, node, items, values):
@@ -346,7 +368,10 @@ class Factors:
                 e, g, d, u = _events(p, leaf)
                 mentioned |= set(e) | set(g) | set(d) | set(u or {})
             elif isinstance(leaf, S.Effect):
-                mentioned |= set(leaf.names[:2]) | set(Quantities(p).mediators(leaf) if leaf.kind in ("NDE", "NIE") else ())
+                mentioned |= set(leaf.names[:2])
+                if leaf.kind in ("NDE", "NIE") and not through(p.graph, leaf.names[0], leaf.names[1],
+                                                               Quantities(p).mediators(leaf)):
+                    mentioned |= set(Quantities(p).mediators(leaf))
         for v, (_, ps) in p.equations.items():
             if v in mentioned:
                 mentioned |= set(ps)
@@ -407,40 +432,51 @@ class Factors:
         return rows
 
     def factorise(self):
-        g, order = self.g, self.observed
-        factors, free = {}, {}
-        for i, v in enumerate(order):
-            before = order[:i]
-            choice = None
-            for (var, given), table in sorted(self.tables.items(), key=lambda kv: -len(kv[1])):
-                if var != v or not set(given) <= set(before):
-                    continue
-                rest = set(before) - set(given)
-                if rest and not d_separated(g, {v}, rest, set(given)):
-                    continue
-                choice = (given, table)
-                break
-            if v in self.p.equations:
-                _, ps = self.p.equations[v]
-                if set(ps) <= set(before):
-                    choice = (tuple(ps), self.equation_table(v, ps))
-            if choice is None:
-                parents = tuple(u for u in before if u in set(g.parents(v)) | set(g.siblings(v)))
-                rest = set(before) - set(parents)
-                if rest and not d_separated(g, {v}, rest, set(parents)):
-                    parents = tuple(before)
-                choice = (parents, {})
-            given, table = choice
+        """An order of the observed variables and a factor for each, P(v | B_v), B_v among the
+        variables before v and v m-separated from the rest of those given B_v in the projected
+        graph. A stated conditional (or an equation) becomes a factor where it can: the order
+        is chosen for that (a chain rule holds in any order); a variable without one gets an
+        open factor."""
+        g = self.g
+        families = {}
+        for (var, given), table in self.tables.items():
+            families.setdefault(var, []).append((given, table))
+        for v, (_, ps) in self.p.equations.items():
+            if v in self.observed and set(ps) <= set(self.observed):
+                families[v] = [(tuple(ps), self.equation_table(v, ps))]
+
+        def usable(v, given, placed):
+            if not set(given) <= set(placed):
+                return False
+            rest = set(placed) - set(given)
+            return not rest or d_separated(g, {v}, rest, set(given))
+        placed, remaining, factors, free = [], list(self.observed), {}, {}
+        while remaining:
+            pick = None
+            for v in remaining:
+                for given, table in sorted(families.get(v, []), key=lambda f: (-len(f[1]), len(f[0]))):
+                    if usable(v, given, placed):
+                        pick = (v, given, table)
+                        break
+                if pick:
+                    break
+            if pick is None:
+                v = next((u for u in remaining if u not in families), remaining[0])
+                near = tuple(u for u in placed if u in set(g.parents(v)) | set(g.siblings(v)))
+                pick = (v, near if usable(v, near, placed) else tuple(placed), {})
+            v, given, table = pick
+            remaining.remove(v)
+            placed.append(v)
             full = {}
             for vals in itertools.product(*(self.p.domains[u] for u in given)):
                 row = complete_row(table.get(vals, {}), self.p.domains[v])
                 if row is None:
-                    if table.get(vals):
+                    if table.get(vals) and len(table[vals]) == len(self.p.domains[v]):
                         raise Unknown(f"the stated probabilities of {v} given {vals} do not sum to 1")
                     free[(v, vals)] = self.p.domains[v]
                 full[vals] = row
             factors[v] = (tuple(given), full)
-        return order, factors, free
+        return placed, factors, free
 
     def equation_table(self, v, ps):
         table = {}
@@ -591,6 +627,48 @@ class Factors:
             total += pm * inner
         return total
 
+    def ett(self, x, y):
+        """E[Y_1 - Y_0 | X = 1] = P(y | x) - sum_z P(y | not x, z) P(z | x), z a back-door set."""
+        z = find_backdoor_set(self.g, {x}, {y})
+        if z is None:
+            return self.ett_frontdoor(x, y)
+        doms = self.p.domains
+        vals = []
+        for c in (self.completions() if not self.network else [None]):
+            def prob(event, given):
+                return self.network_probability(event, given) if c is None else self.prob(self.joint(c), event, given)
+            total = prob({y: True}, {x: True})
+            for zv in itertools.product(*(doms[u] for u in z)):
+                zz = dict(zip(z, zv))
+                pz = prob(zz, {x: True}) if zz else Fraction(1)
+                if pz:
+                    total -= prob({y: True}, {x: False, **zz}) * pz
+            vals.append(total)
+        return vals, {"method": "backdoor", "set": list(z)}, \
+            f"  (effect on the treated by the back-door set {{{', '.join(z)}}})"
+
+    def ett_frontdoor(self, x, y):
+        """With a front-door set M: E[Y_0 | X = 1] = sum_m P(m | not x) P(y | x, m)."""
+        g, doms = self.g, self.p.domains
+        others = [v for v in g.nodes if v not in (x, y)]
+        m = next((ms for k in range(1, len(others) + 1) for ms in itertools.combinations(others, k)
+                  if is_frontdoor_set(g, {x}, {y}, ms)), None)
+        if m is None:
+            raise Unknown("ETT: neither a back-door nor a front-door set among the variables the numbers mention")
+        vals = []
+        for c in (self.completions() if not self.network else [None]):
+            def prob(event, given):
+                return self.network_probability(event, given) if c is None else self.prob(self.joint(c), event, given)
+            total = prob({y: True}, {x: True})
+            for mv in itertools.product(*(doms[u] for u in m)):
+                mm = dict(zip(m, mv))
+                pm = prob(mm, {x: False})
+                if pm:
+                    total -= pm * prob({y: True}, {x: True, **mm})
+            vals.append(total)
+        return vals, {"method": "frontdoor", "set": list(m)}, \
+            f"  (effect on the treated through the front-door set {{{', '.join(m)}}})"
+
     def effect(self, leaf):
         x, y = leaf.names[0], leaf.names[1]
         if self.p.domains[y] != BOOL:
@@ -609,6 +687,16 @@ class Factors:
             estimand = self.estimand(method, {x}, {y}, z)
             return vals, {"method": method, "set": list(z), "estimand": estimand}, \
                 f"  (P({y} | do({x})) = {estimand}, by the {method} criterion)"
+        if leaf.kind == "ETT":
+            return self.ett(x, y)
+        ms = Quantities(self.p).mediators(leaf)
+        if through(self.p.graph, x, y, ms):      # every directed path from x to y passes the mediators
+            if leaf.kind == "NDE":
+                return [Fraction(0)], {"method": "through", "mediators": list(ms)}, \
+                    "  (every directed path from the treatment passes the mediators: no direct effect)"
+            ate, data, text = self.effect(S.Effect("ATE", (x, y)))
+            return ate, {"method": "through", "mediators": list(ms), "ate": data}, \
+                "  (every directed path passes the mediators: the indirect effect is the whole effect" + text + ")"
         if self.g.bidirected:
             raise Unknown(f"{leaf.kind} needs a graph without unobserved confounding among the variables the "
                           "numbers mention")
@@ -627,9 +715,7 @@ class Factors:
                 cpts[v] = {vals_: {d: self.prob(j, {v: d}, dict(zip(ps, vals_))) for d in self.p.domains[v]}
                            for vals_ in itertools.product(*(self.p.domains[u] for u in ps))}
             scm = from_cpts(dag, cpts)
-            if leaf.kind == "ETT":
-                vals.append(scm.ett(x, y, False, True))
-            elif leaf.kind == "NDE":
+            if leaf.kind == "NDE":
                 vals.append(scm.nde(x, ms, y, False, True))
             else:
                 vals.append(scm.nie(x, ms, y, False, True))

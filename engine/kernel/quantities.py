@@ -23,6 +23,7 @@ from fractions import Fraction
 from ..language import syntax as S
 from . import discrete, elimination, mgraph
 from .poly import Poly, Ratio, symbol
+from .sign import sign
 from .terms import Rejected
 
 _QUANTITIES = (S.Prob, S.Effect, S.Backdoor)
@@ -33,15 +34,14 @@ def leaves(node) -> list:
 
 
 def full_graph(model) -> mgraph.Graph:
-    """The model's graph as the kernel reads it: declared edges, equation parents, and for a
-    variable with no other incoming edge the conditioning variables of its stated conditionals."""
+    """The model's graph as the kernel reads it: declared edges and equation parents; a model
+    with neither has its stated conditionals' variables as parents."""
     directed = set(model.directed) | {(p, v) for v, (_, ps) in model.equations.items() for p in ps}
-    into = {b for _, b in directed}
-    for _, st in model.facts:
-        prob = st.formula.left
-        if len(prob.events) == 1:
-            v, _ = model.assignment(prob.events[0])
-            if v not in into:
+    if not directed and not model.bidirected:
+        for _, st in model.facts:
+            prob = st.formula.left
+            if len(prob.events) == 1:
+                v, _ = model.assignment(prob.events[0])
                 directed |= {(model.assignment(g)[0], v) for g in prob.given}
     return mgraph.Graph(tuple(sorted(model.domains)), frozenset(directed),
                         frozenset(frozenset(e) for e in model.bidirected))
@@ -104,10 +104,13 @@ def check_step(step, model, view, query, state) -> None:
             items = leaves(query.formula)
             if not isinstance(k, int) or not 0 <= k < len(items) or isinstance(items[k], S.Backdoor):
                 raise Rejected(f"step {step.id}: no such probability or effect in the query")
-            value = _compute(items[k], model, state, data)
-            claimed = Fraction(data.get("value"))
-            if value != claimed:
-                raise Rejected(f"step {step.id}: the value is {value}, not {claimed}")
+            value = Ratio.coerce(_compute(items[k], model, state, data))
+            if data.get("value") is not None:
+                claimed = Fraction(data["value"])
+                if value.value() != claimed:
+                    raise Rejected(f"step {step.id}: the value is not {claimed} "
+                                   + ("(it depends on probabilities the statements leave open)"
+                                      if value.value() is None else f"but {value.value()}"))
             state.setdefault("values", {})[k] = value
         case "graph":
             k = data.get("leaf")
@@ -124,42 +127,52 @@ def check_step(step, model, view, query, state) -> None:
 
 
 def decide(query, state) -> tuple:
-    """(verdict, value) of the query from the leaf values the kernel computed."""
+    """(verdict, value) of the query from the leaf values the kernel computed (Ratios over the
+    open rows, or truth values). A comparison is decided only when it holds, or fails, for every
+    value of the open rows strictly between 0 and 1 (engine/kernel/sign.py); `value` is the left
+    side's when it is a constant, else None."""
     items = leaves(query.formula)
     values = state.get("values", {})
     if set(values) != set(range(len(items))):
         raise Rejected("not every probability or effect of the query was computed")
 
-    def term(t):
+    def term(t) -> Ratio:
         for k, leaf in enumerate(items):
             if leaf is t:
+                if isinstance(values[k], bool):
+                    raise Rejected("a BACKDOOR verdict used as a number")
                 return values[k]
         match t:
             case S.Num(v):
-                return Fraction(v)
+                return Ratio(Fraction(v))
             case S.Op("-", (a,)):
                 return -term(a)
             case S.Op(op, (a, b)):
                 x, y = term(a), term(b)
                 if op == "/":
-                    return Fraction(0) if y == 0 else x / y
+                    if y.num.is_zero():
+                        return Ratio(0)
+                    if not y.num.is_constant() and sign(y.num) is None:
+                        raise Rejected("a division by a quantity that may be zero")
+                    return x / y
                 return x + y if op == "+" else x - y if op == "-" else x * y
         raise Rejected("not a causal quantity")
 
-    def formula(f):
+    def formula(f) -> bool:
         for k, leaf in enumerate(items):
             if leaf is f:
+                if not isinstance(values[k], bool):
+                    raise Rejected("a number used as a formula")
                 return values[k]
         match f:
             case S.Cmp(op, a, b):
-                x, y = term(a), term(b)
-                return {"=": x == y, "!=": x != y, "<": x < y, "<=": x <= y, ">": x > y, ">=": x >= y}[op]
+                return _compare(term(a) - term(b), op)
             case S.Not(b):
                 return not formula(b)
             case S.And(xs):
-                return all(formula(x) for x in xs)
+                return all([formula(x) for x in xs])
             case S.Or(xs):
-                return any(formula(x) for x in xs)
+                return any([formula(x) for x in xs])
             case S.Implies(a, b):
                 return (not formula(a)) or formula(b)
             case S.Iff(a, b):
@@ -167,9 +180,25 @@ def decide(query, state) -> tuple:
         raise Rejected("not a causal comparison")
     f = query.formula
     if isinstance(f, S.TERMS):
-        return "true", term(f)
-    value = term(f.left) if isinstance(f, S.Cmp) else None
+        value = term(f).value()
+        if value is None:
+            raise Rejected("the value depends on probabilities the statements leave open")
+        return "true", value
+    value = term(f.left).value() if isinstance(f, S.Cmp) else None
     return ("true" if formula(f) else "false"), value
+
+
+def _compare(diff: Ratio, op: str) -> bool:
+    """Whether `diff op 0` holds for every value of the open rows (Rejected when it holds for
+    some and not others, or the test cannot tell)."""
+    d = sign(diff.den)
+    if not d:
+        raise Rejected("the sign of a denominator is not fixed by the statements")
+    n = 0 if diff.num.is_zero() else sign(diff.num)
+    if n is None:
+        raise Rejected("the comparison depends on probabilities the statements leave open")
+    s = n * d
+    return {"=": s == 0, "!=": s != 0, "<": s < 0, "<=": s <= 0, ">": s > 0, ">=": s >= 0}[op]
 
 
 # ---------------------------------------------------------------- factor tables
@@ -247,13 +276,6 @@ def _mediators(model, leaf):
     return tuple(v for v in sorted(model.domains) if v in down and v in up and v not in (x, y))
 
 
-def _constant(r) -> Fraction:
-    v = Ratio.coerce(r).value()
-    if v is None:
-        raise Rejected("the value depends on probabilities the statements leave open")
-    return v
-
-
 def _compute(leaf, model, state, data) -> Fraction:
     if data.get("mode") == "enumerate":
         return _enumerate(leaf, model, data)
@@ -286,13 +308,22 @@ def _compute(leaf, model, state, data) -> Fraction:
             z = tuple(data.get("set", ()))
             one = _do_value(joint_fn, g, domains, {y: True}, {x: True}, method, z)
             zero = _do_value(joint_fn, g, domains, {y: True}, {x: False}, method, z)
-            return _constant(Ratio.coerce(one) - Ratio.coerce(zero))
+            return Ratio.coerce(one) - Ratio.coerce(zero)
+        if leaf.kind == "ETT":
+            return _ett(joint_fn, g, domains, x, y, tuple(data.get("set", ())), method)
+        ms = _mediators(model, leaf)
+        if method == "through":
+            if list(ms) != list(data.get("mediators", [])) or not _through(full_graph(model), x, y, ms):
+                raise Rejected(f"{leaf.kind}: a directed path from {x} to {y} avoids the mediators")
+            if leaf.kind == "NDE":
+                return Ratio(0)
+            sub = data.get("ate") or {}
+            return _compute(S.Effect("ATE", (x, y)), model, state, sub)
         if method != "markov" or g.bidirected:
             raise Rejected(f"{leaf.kind} is checked only without unobserved confounding")
         for v, (b, _) in factors.items():
             if set(b) != set(g.parents(v)):
                 raise Rejected(f"{leaf.kind}: the factor of {v} is not given its parents")
-        ms = _mediators(model, leaf)
         if list(ms) != list(data.get("mediators", [])):
             raise Rejected(f"{leaf.kind}: the mediators are not the query's")
         numeric = {v: (b, {k: {(1 if d is True else 0 if d is False else d): p for d, p in row.items()}
@@ -301,9 +332,9 @@ def _compute(leaf, model, state, data) -> Fraction:
         numeric = {v: (b, {tuple(1 if d is True else 0 if d is False else d for d in k): row for k, row in t.items()})
                    for v, (b, t) in numeric.items()}
         if leaf.kind == "ETT":
-            return _constant(discrete.ett(doms, numeric, x, y, 0, 1))
+            return discrete.ett(doms, numeric, x, y, 0, 1)
         fn = discrete.nde if leaf.kind == "NDE" else discrete.nie
-        return _constant(fn(doms, numeric, x, ms, y, 0, 1))
+        return fn(doms, numeric, x, ms, y, 0, 1)
     event, given, do, under = _events(model, leaf)
     if under is not None:
         raise Rejected("a counterfactual probability from stated conditionals")
@@ -312,10 +343,54 @@ def _compute(leaf, model, state, data) -> Fraction:
             raise Rejected("an observational probability computed by another method")
         if numbers:
             return elimination.probability(domains, factors, event, given)
-        return _constant(discrete.probability(domains, factors, event, given))
+        return discrete.probability(domains, factors, event, given)
     if given:
         raise Rejected("a conditional interventional probability from factors")
-    return _constant(_do_value(joint_fn, g, domains, event, do, method, tuple(data.get("set", ()))))
+    return _do_value(joint_fn, g, domains, event, do, method, tuple(data.get("set", ())))
+
+
+def _through(g, x, y, ms) -> bool:
+    """y is not reached from x by a directed path that avoids the mediators."""
+    blocked = set(ms)
+    seen, stack = {x}, [x]
+    while stack:
+        n = stack.pop()
+        for c in g.children(n):
+            if c == y:
+                return False
+            if c not in seen and c not in blocked:
+                seen.add(c)
+                stack.append(c)
+    return True
+
+
+def _ett(joint_fn, g, domains, x, y, z, method):
+    """E[Y_1 - Y_0 | X = 1] = P(y | x) - E[Y_0 | X = 1], the counterfactual identified by a
+    back-door set z (sum_z P(y | not x, z) P(z | x)) or a front-door set (Shpitser and Pearl 2009)."""
+    def cond(event, given):
+        return Ratio.coerce(joint_fn({**event, **given})) / Ratio.coerce(joint_fn(given))
+    total = cond({y: True}, {x: True})
+    if method == "frontdoor":       # E[Y_0 | X = 1] = sum_m P(m | not x) P(y | x, m) (Shpitser and Pearl 2009)
+        if not mgraph.is_frontdoor(g, x, y, set(z)):
+            raise Rejected(f"{set(z)} does not satisfy the front-door criterion")
+        for vals in itertools.product(*(domains[u] for u in z)):
+            mm = dict(zip(z, vals))
+            pm = cond(mm, {x: False})
+            if not pm.num.is_zero():
+                total = total - pm * cond({y: True}, {x: True, **mm})
+        return total
+    if method != "backdoor" or not mgraph.is_backdoor(g, {x}, {y}, set(z)):
+        raise Rejected(f"{set(z)} is not a back-door set for the effect on the treated")
+    for vals in itertools.product(*(domains[u] for u in z)):
+        zz = dict(zip(z, vals))
+        if not zz:
+            total = total - cond({y: True}, {x: False})
+            continue
+        pz = cond(zz, {x: True})
+        if pz.num.is_zero():
+            continue
+        total = total - cond({y: True}, {x: False, **zz}) * pz
+    return total
 
 
 def _do_value(joint_fn, g, domains, event, do, method, z):
