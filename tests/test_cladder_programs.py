@@ -306,3 +306,16 @@ def test_decide_uses_the_value_query_and_the_negative_query():
     ett = one({**ETT, "meta": {**ETT["meta"], "polarity": True}})
     assert P.decide(ett, Ans("FALSE"), None, Ans("TRUE")) == "yes"
     assert P.decide(ett, Ans("FALSE"), None, Ans("FALSE")) == "no"
+
+
+def test_mechanism_parents_the_structure_lacks_are_added():
+    # CLadder's diamondcut: structure V1 -> V3, mechanism V3 = not X (its answers follow the mechanism)
+    models = [{"model_id": 7, "structure": "V1->V3,V1->X,X->Y,V3->Y"}]
+    raw = det("Y_{X=0} = 1 | V1=0", {"V1": 0}, "V1 = 0\nX = V1\nV3 = not X\nY = X or V3", model=7)
+    p = P.program(items_from([raw], models)[0])
+    graph = next(s for s in p.statements if isinstance(s, S.GraphDecl))
+    assert ("x", "->", "v3") in graph.edges and ("v1", "->", "v3") in graph.edges
+    assert "x -> v3 (added to the graph)" in p.text
+    cyclic = det("Y_{X=0} = 1 | ", {}, "V2 = Y\nY = X or V2")
+    with pytest.raises(P.ProgramError, match="cyclic"):
+        prog(cyclic)

@@ -10,7 +10,8 @@ knowledge base rather than by engine.causal directly (that is task.py, the "dire
     the numbers printed exactly: each is data.py's Fraction, a terminating decimal), and,
     for a deterministic counterfactual, the mechanisms of reasoning step4 as structural
     equations (`Y = X or not V2` -> `y := x | not v2.`; 0 / 1 folded away; a mechanism
-    `V = 0` / `V = 1` restating the evidence is left out, as task.py does);
+    `V = 0` / `V = 1` restating the evidence is left out, as task.py does; a parent a
+    mechanism reads that the structure lacks is added to the graph, with a comment line);
   * `.query`: the yes/no question as a query (without `?-` and `.`), one per query type:
       marginal        P(y) > 1/2
       correlation     P(y | x) - P(y | not x) > 0
@@ -178,6 +179,35 @@ def equations(item: Item) -> list:
             f = S.Atom("true" if f else "false")
         out.append(S.Equation(name(v), f))
     return out
+
+
+def mechanism_edges(edges: list, eqs: list) -> list:
+    """The edges (parent, v) that an equation `v := f` reads but the structure lacks: CLadder's
+    mechanisms are sometimes at odds with its structure (diamondcut: `V3 = not X` with
+    V1 -> V3), and its answers follow the mechanisms, as task.py does. Raises ProgramError
+    when the added edges would make a cycle."""
+    present, added = set(edges), []
+    for eq in eqs:
+        for n in S.nodes(eq.rhs):
+            if isinstance(n, S.Atom) and n.pred not in ("true", "false") and (n.pred, eq.var) not in present:
+                present.add((n.pred, eq.var))
+                added.append((n.pred, eq.var))
+    if added:
+        children = {}
+        for a, b in present:
+            children.setdefault(a, set()).add(b)
+        state = {}
+
+        def visit(v):
+            state[v] = 1
+            for c in children.get(v, ()):
+                if state.get(c) == 1 or (c not in state and visit(c)):
+                    return True
+            state[v] = 2
+            return False
+        if any(v not in state and visit(v) for v in list(children)):
+            raise ProgramError(f"the mechanisms' parents {added} make the graph cyclic")
+    return added
 
 
 # ---------------------------------------------------------------------- queries
@@ -361,12 +391,17 @@ def program(item: Item) -> Program:
     low = [name(n) for n in nodes]
     if len(set(low)) != len(low):
         raise ProgramError(f"variables {nodes} clash once lowercased")
-    statements = [S.VarDecl(tuple(low), "bool"), S.GraphDecl(tuple((name(a), "->", name(b)) for a, b in item.edges))]
+    edges = [(name(a), name(b)) for a, b in item.edges]
+    eqs = equations(item) if item.query_type == "det-counterfactual" else []
+    added = mechanism_edges(edges, eqs)
+    statements = [S.VarDecl(tuple(low), "bool"), S.GraphDecl(tuple((a, "->", b) for a, b in edges + added))]
     statements += given_statements(item)
-    if item.query_type == "det-counterfactual":
-        statements += equations(item)
+    statements += eqs
     qnode, vnode = queries(item)
     header = [_comment(f"CLadder {item.desc_id} ({item.query_type}, rung {item.rung}): {item.question}".rstrip(": "))]
+    if added:
+        header.append(_comment("the mechanisms (reasoning step4) read parents the structure lacks: "
+                               + ", ".join(f"{a} -> {b}" for a, b in added) + " (added to the graph)"))
     text = "\n".join(header + [S.show(s) for s in statements]) + "\n"
     return Program(item=item, statements=statements, query_node=qnode, value_node=vnode, text=text,
                    query=query_text(qnode), value_query=None if vnode is None else query_text(vnode),
