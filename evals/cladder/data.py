@@ -64,6 +64,7 @@ class Item:
     mechanisms: str = ""                           # det-counterfactual: reasoning step4
     answer: str = ""                               # for scoring only
     groundtruth: object = None                     # for scoring only
+    question: str = ""                             # the question's text (for reading only)
 
     @property
     def name(self) -> str:
@@ -138,7 +139,8 @@ def _item(index: int, q: dict, models: dict) -> Item:
                 query_type=qt, rung=int(meta["rung"]), graph_id=str(meta.get("graph_id", "")),
                 edges=parse_edges(structure), treatment=meta["treatment"], outcome=meta["outcome"],
                 polarity=bool(meta["polarity"]), formal_form=str(meta.get("formal_form", "")),
-                answer=q["answer"], groundtruth=meta.get("groundtruth"))
+                answer=q["answer"], groundtruth=meta.get("groundtruth"),
+                question=str(q.get("question") or ""))
     if q["answer"] not in ("yes", "no"):
         raise ValueError(f"answer {q['answer']!r} is not yes/no")
     given = meta.get("given_info")
