@@ -467,10 +467,19 @@ class KnowledgeBase:
         except ProofError as e:
             if not any(m in e.diagnostics[0].message for m in OPEN_ROWS):
                 raise
-            # the sweep missed it; the kernel's exact check did not: the numbers leave it open
-            return Answer(text, Verdict.UNKNOWN, reason="the given numbers do not settle it: the kernel "
-                          f"found that {e.diagnostics[0].message.split(': ', 1)[-1].removesuffix(' [E050]')}",
-                          warnings=version.warnings)
+            # The numbers leave a value open that the search's sweep took as fixed. The verdict
+            # may still hold whatever the open rows are: ask the kernel for that, without values.
+            proof = Proof(tuple(replace(s, data={k: v for k, v in s.data.items() if k != "value"})
+                                if s.data and s.by in ("compute", "verdict") else s for s in proof.steps))
+            try:
+                kernel.check_causal(proof, self._causal_view(version), st, result.verdict, None)
+            except ProofError as again:
+                if not any(m in again.diagnostics[0].message for m in OPEN_ROWS):
+                    raise
+                why = again.diagnostics[0].message.split(": ", 1)[-1].removesuffix(" [E050]")
+                return Answer(text, Verdict.UNKNOWN, reason=f"the given numbers do not settle it: {why}",
+                              warnings=version.warnings)
+            answer.value = None
         answer._proof = proof
         return answer
 

@@ -14,12 +14,14 @@ Two readings of the program (chosen by what it states):
   parameter. A `do` is identified by a back-door set or the front-door criterion (else:
   unknown, with the ID algorithm's hedge when there is none); ETT, NDE and NIE need a projected
   graph without confounding. The value is computed with every unknown row at 1/2, and at the
-  sweep (1/10 and 9/10): a verdict that changes is `unknown`. The kernel then proves the value
+  sweep (1/10 and 9/10 in every combination, or for more than four open rows the two uniform
+  settings and eight seeded mixtures): a verdict that changes is `unknown`. The kernel then proves the value
   exact: it recomputes it with the unknown rows as symbols and requires a constant.
 """
 from __future__ import annotations
 
 import itertools
+import random
 from fractions import Fraction
 
 from ..language import syntax as S
@@ -30,6 +32,7 @@ from .program import BOOL, CausalError, CausalProgram, show_assignment, value_of
 
 HALF = Fraction(1, 2)
 SWEEP = (Fraction(1, 10), Fraction(9, 10))
+SPREAD = (Fraction(1, 10), Fraction(3, 10), Fraction(7, 10), Fraction(9, 10))
 MAX_SWEEP_ROWS = 4
 
 
@@ -533,8 +536,12 @@ class Factors:
         rows = sorted(self.free, key=repr)
         choices = [{r: None for r in rows}]
         if rows:
-            combos = itertools.product(SWEEP, repeat=len(rows)) if len(rows) <= MAX_SWEEP_ROWS else \
-                [(s,) * len(rows) for s in SWEEP]
+            if len(rows) <= MAX_SWEEP_ROWS:
+                combos = list(itertools.product(SWEEP, repeat=len(rows)))
+            else:       # the two uniform settings, and seeded mixtures of 1/10 .. 9/10
+                rng = random.Random(len(rows))
+                combos = [(s,) * len(rows) for s in SWEEP] + \
+                    [tuple(rng.choice(SPREAD) for _ in rows) for _ in range(2 * MAX_SWEEP_ROWS)]
             choices += [dict(zip(rows, c)) for c in combos]
         return choices
 

@@ -109,7 +109,7 @@ def check_step(step, model, view, query, state) -> None:
                 claimed = Fraction(data["value"])
                 if value.value() != claimed:
                     raise Rejected(f"step {step.id}: the value is not {claimed} "
-                                   + ("(it depends on probabilities the statements leave open)"
+                                   + ("for every value of the probabilities the statements leave open"
                                       if value.value() is None else f"but {value.value()}"))
             state.setdefault("values", {})[k] = value
         case "graph":

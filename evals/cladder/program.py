@@ -19,7 +19,8 @@ knowledge base rather than by engine.causal directly (that is task.py, the "dire
       ate / ett       ATE(x, y) > 0 / ETT(x, y) > 0
       nde / nie       NDE(x, y, m...) > 0 / NIE(x, y, m...) > 0
       collider_bias   ATE(x, y) = 0
-      backadj         BACKDOOR(x, y, {method 1}) & not BACKDOOR(x, y, {method 2})
+      backadj         BACKDOOR(x, y, {method 1}) & not BACKDOOR(x, y, {method 2}); only the
+                      first when method 1's set is smaller (CLadder prefers the smaller valid set)
       det-cf          y under do(not x) given v2          (from meta.formal_form)
   * `.value_query`: the number CLadder's groundtruth states (`P(y)`, `ATE(x, y)`, ...), or
     None (collider_bias, backadj, det-counterfactual); `.negative_query`: `value < 0`, asked
@@ -274,8 +275,14 @@ def queries(item: Item):
     if qt == "collider_bias":
         return S.Cmp("=", S.Effect("ATE", (name(x), name(y))), S.Num(0)), None
     if qt == "backadj":
+        # CLadder's "more correct": a valid back-door set, and the other is not, or is larger
+        # (checked on the development quarter: where both are valid, the smaller is preferred).
+        # The query's shape depends only on the two sets the question names, not on the graph.
         one, two = (tuple(map(name, s)) for s in item.method_sets)
-        return S.And((S.Backdoor(name(x), name(y), one), S.Not(S.Backdoor(name(x), name(y), two)))), None
+        first = S.Backdoor(name(x), name(y), one)
+        if len(one) < len(two):
+            return first, None
+        return S.And((first, S.Not(S.Backdoor(name(x), name(y), two)))), None
     if qt == "det-counterfactual":
         return _det_query(item), None
     raise ProgramError(f"query type {qt!r} has no program")
