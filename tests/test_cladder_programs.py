@@ -44,6 +44,7 @@ NIE = q("nie", 3, 5, {"p(Y | X)": [0.3, 0.7]}, mediators=["V2", "V3"])
 COLLIDER = q("collider_bias", 2, 4, {"P(Y = 1 | X = 1, V3 = 1) - P(Y = 1 | X = 0, V3 = 1)": -0.2},
              collider="V3", answer="no")
 BACKADJ = q("backadj", 2, 1, [[], ["V1"]], answer="no")
+BACKADJ_LARGER = q("backadj", 2, 1, [["V1"], []], answer="yes")
 DETCF = det("Y_{X=0} = 1 | ", {}, "V2 = X\nY = X or V2")
 DETCF_EV = det("Y_{X=1} = 0 | V1=1", {"V1": 1}, "V1 = 1\nX = V1\nY = X and not V1", model=1)
 ALL = [FORK_ATE, BACKDOOR_ATE, MARGINAL, CORRELATION, EXP_AWAY, ETT, NDE, NIE, COLLIDER, BACKADJ, DETCF, DETCF_EV]
@@ -107,7 +108,9 @@ def test_given_numbers_appear_exactly():
     (NDE, "NDE(x, y, v2) > 0", "NDE(x, y, v2)"),
     (NIE, "NIE(x, y, v2, v3) > 0", "NIE(x, y, v2, v3)"),
     (COLLIDER, "ATE(x, y) = 0", None),
-    (BACKADJ, "BACKDOOR(x, y, {}) & not BACKDOOR(x, y, {v1})", None),
+    # method 1's set smaller: it is the more correct one exactly when it is valid
+    (BACKADJ, "BACKDOOR(x, y, {})", None),
+    (BACKADJ_LARGER, "BACKDOOR(x, y, {v1}) & not BACKDOOR(x, y, {})", None),
     (DETCF, "y under do(not x)", None),
     (DETCF_EV, "not y under do(x) given v1", None),
 ])

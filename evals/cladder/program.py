@@ -39,9 +39,8 @@ from fractions import Fraction
 from engine.language import syntax as S
 
 from .data import Item
-
-HALF = Fraction(1, 2)
-ZERO = Fraction(1, 10**9)          # task.py's tolerance: |value| <= 1e-9 counts as 0
+from .task import _sign
+from .task import decide as task_decide
 
 
 class ProgramError(ValueError):
@@ -301,23 +300,11 @@ def query_text(node) -> str:
 
 
 # ---------------------------------------------------------------------- deciding
-def _sign(v) -> int:
-    return 0 if abs(v) <= ZERO else (1 if v > 0 else -1)
-
-
 def decide_value(item: Item, value) -> str:
-    """task.py's `decide` on a number: marginal against 1/2, the others by sign and polarity."""
-    qt, pol = item.query_type, item.polarity
-    if qt == "marginal":
-        return "yes" if (value > HALF) == pol else "no"
-    s = _sign(value)
-    if qt == "collider_bias":
-        return "yes" if (s != 0) == pol else "no"
-    if s == 0:
-        return "no"
-    if qt == "ett":
-        return "yes" if (s > 0) != pol else "no"
-    return "yes" if (s > 0) == pol else "no"
+    """task.py's `decide` on a number (collider_bias: yes iff (effect != 0) == polarity)."""
+    if item.query_type == "collider_bias":
+        return "yes" if (_sign(value) != 0) == item.polarity else "no"
+    return task_decide(item, value)
 
 
 def _verdict_name(answer) -> str:

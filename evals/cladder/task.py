@@ -57,6 +57,7 @@ from pathlib import Path
 from engine.causal import (ADMG, Equation, Hedge, Joint, SCM, Verdict, d_separated, from_cpts,
                            identify, is_backdoor_set)
 from engine.causal.estimand import PositivityError
+from engine.causal.quantities import project
 
 from .data import Cond, Item, load
 
@@ -73,34 +74,6 @@ class Unsupported(Exception):
 # ---------------------------------------------------------------------- graphs
 def full_graph(item: Item) -> ADMG:
     return ADMG([], item.edges)
-
-
-def project(g: ADMG, observed) -> ADMG:
-    """The latent projection of the DAG g onto `observed` (in g's order)."""
-    obs = [n for n in g.nodes if n in set(observed)]
-    latent = set(g.nodes) - set(obs)
-
-    def reach(start):   # observed nodes reached from start through latent nodes only
-        out, stack, seen = set(), list(g.children(start)), set()
-        while stack:
-            n = stack.pop()
-            if n in seen:
-                continue
-            seen.add(n)
-            if n in latent:
-                stack.extend(g.children(n))
-            else:
-                out.add(n)
-        return out
-
-    directed = [(a, b) for a in obs for b in sorted(reach(a), key=obs.index)]
-    bidirected = set()
-    for l in latent:
-        r = sorted(reach(l), key=obs.index)
-        bidirected.update(frozenset(p) for p in itertools.combinations(r, 2))
-    bidirected = [tuple(sorted(e, key=obs.index)) for e in bidirected
-                  if not any((a, b) in directed or (b, a) in directed for a, b in [tuple(e)]) or True]
-    return ADMG(obs, directed, bidirected)
 
 
 # ---------------------------------------------------------------------- the joint

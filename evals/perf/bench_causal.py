@@ -2,6 +2,14 @@
 
     .venv/bin/python evals/perf/bench_causal.py              # 20, 30 and 40 variables
     .venv/bin/python evals/perf/bench_causal.py --sizes 20 --repeats 9
+    .venv/bin/python evals/perf/bench_causal.py --sizes 20 --cladder ../shared/data/cladder
+
+Two routes: the causal core alone (BayesNet.ate), and the language as a user calls it (a
+fresh KnowledgeBase told the network as a Scientia program, then `ask("ATE(x, y)")`: parse,
+check, answer, proof, kernel re-check by its own variable elimination). With --cladder DIR,
+every CLadder development question is also answered through the language (evals/cladder/
+causal.py: program, tell, ask, proof, kernel), and, when pgmpy / DoWhy are installed, their
+baselines run on the same models in the same process (evals/cladder/baselines.py).
 
 Issue 15's target: an exact ATE on a 20-variable binary model in under 1 s. Each network is
 seeded: node i has up to 3 parents drawn among nodes 0..i-1, every CPT entry a Fraction with
@@ -58,6 +66,29 @@ def random_network(n: int, seed: int, max_parents: int = 3, kind: str = "random"
             rows[key] = {0: Fraction(den - num, den), 1: Fraction(num, den)}
         cpts[v] = rows
     return graph, cpts
+
+
+def program(graph: ADMG, cpts) -> str:
+    """The network as a Scientia program: variables, graph, one `P(v | parents) = p.` per row."""
+    lines = [f"var {', '.join(v.lower() for v in graph.nodes)} : bool."]
+    if graph.directed:
+        lines.append("graph " + ", ".join(f"{a.lower()} -> {b.lower()}" for a, b in graph.directed) + ".")
+    for v in graph.nodes:
+        ps = graph.parents(v)
+        for key, row in cpts[v].items():
+            cond = ", ".join(p.lower() if k else f"not {p.lower()}" for p, k in zip(ps, key))
+            p1 = row[1]
+            lines.append(f"P({v.lower()}{' | ' + cond if cond else ''}) = {p1.numerator} / {p1.denominator}.")
+    return "\n".join(lines)
+
+
+def language_ate(text: str, x: str, y: str):
+    from engine.kb import KnowledgeBase
+    kb = KnowledgeBase()
+    kb.tell(text)
+    a = kb.ask(f"ATE({x.lower()}, {y.lower()})")
+    assert a.proof is not None
+    return a.value
 
 
 def pick_pair(graph: ADMG):
@@ -121,6 +152,7 @@ def main(argv=None):
                     choices=["random", "dense", "chain"])
     ap.add_argument("--repeats", type=int, default=5)
     ap.add_argument("--seed", type=int, default=15)
+    ap.add_argument("--cladder", help="CLadder's folder: also time every question through the language")
     args = ap.parse_args(argv)
 
     try:
@@ -141,11 +173,15 @@ def main(argv=None):
     print("kind: see random_network; An(Y): the outcome's ancestors (the elimination keeps at\n"
           "most these: the ancestors of Y once the edges into X are cut)")
     print(f"{'vars':>4} {'kind':>6} {'edges':>5} {'An(Y)':>5} {'X -> Y':>11} {'exact ATE (s)':>13} "
-          f"{'digits num/den':>14} {'pgmpy (s)':>9}  value")
+          f"{'language (s)':>12} {'digits num/den':>14} {'pgmpy (s)':>9}  value")
     for kind, n in [(k, n) for k in args.kinds for n in args.sizes]:
         graph, cpts = random_network(n, args.seed + n, kind=kind)
         x, y = pick_pair(graph)
         t, ate = timed(lambda: BayesNet(graph, cpts).ate(x, y), args.repeats)
+        text = program(graph, cpts)
+        tl, via = timed(lambda: language_ate(text, x, y), args.repeats)
+        if via != ate:
+            raise SystemExit(f"the language route gives {via}, the core {ate}")
         digits = f"{len(str(abs(ate.numerator)))}/{len(str(ate.denominator))}"
         pg = "-"
         if have_pgmpy:
@@ -154,9 +190,36 @@ def main(argv=None):
             if abs(fl - float(ate)) > 1e-9:
                 pg += f" (!= {fl})"
         print(f"{n:>4} {kind:>6} {len(graph.directed):>5} "
-              f"{len(graph.ancestors({y})):>5} {x + '->' + y:>11} {t:>13.4f} {digits:>14} "
+              f"{len(graph.ancestors({y})):>5} {x + '->' + y:>11} {t:>13.4f} {tl:>12.4f} {digits:>14} "
               f"{pg:>9}  {float(ate):+.6f}")
+    if args.cladder:
+        cladder(args.cladder, have_pgmpy, have_dowhy)
     print(f"load after {tuple(round(x, 2) for x in os.getloadavg())}")
+
+
+def cladder(folder: str, have_pgmpy, have_dowhy) -> None:
+    """Every development question through the language, then the baselines on the same models."""
+    import json
+    import tempfile
+    from evals.cladder.causal import run
+    from evals.cladder.data import load
+    items = load(folder)
+    with tempfile.TemporaryDirectory() as out:
+        t0 = time.perf_counter()
+        records, report = run(items, Path(out))
+        t = time.perf_counter() - t0
+    sc = report["causal"]["scientia"]["all"]
+    print(f"CLadder, {len(items)} questions through the language (program, tell, ask, proof, kernel): "
+          f"{t:.2f} s; accuracy {sc['accuracy']:.3f} (n={sc['n']})")
+    models = json.loads((Path(folder) / "models.json").read_text())
+    from evals.cladder.baselines import run_baselines
+    systems = ["scientia"] + (["pgmpy"] if have_pgmpy else []) + (["dowhy"] if have_dowhy else [])
+    result = run_baselines(models, systems=tuple(systems))
+    for system in systems:
+        r = result[system]
+        cells = ", ".join(f"{q} {v['accuracy']:.3f} (n={v['n']})" for q, v in r.items() if isinstance(v, dict))
+        print(f"  {system}: {r['time_s']:.2f} s for the quantities of {len(models)} models "
+              f"(arrowhead skipped: {result['skipped']}); within 1e-6: {cells}")
 
 
 if __name__ == "__main__":
