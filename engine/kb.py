@@ -466,7 +466,9 @@ class KnowledgeBase:
             kernel.check_causal(proof, self._causal_view(version), st, result.verdict, result.value)
         except ProofError as e:
             if not any(m in e.diagnostics[0].message for m in OPEN_ROWS):
-                raise
+                # The search's probes are not proofs: an answer the kernel does not accept is not given.
+                return Answer(text, Verdict.UNKNOWN, reason="the kernel did not accept the search's proof: "
+                              + e.diagnostics[0].message.removeprefix("(kernel) "), warnings=version.warnings)
             # The numbers leave a value open that the search's sweep took as fixed. The verdict
             # may still hold whatever the open rows are: ask the kernel for that, without values.
             proof = Proof(tuple(replace(s, data={k: v for k, v in s.data.items() if k != "value"})
@@ -474,8 +476,6 @@ class KnowledgeBase:
             try:
                 kernel.check_causal(proof, self._causal_view(version), st, result.verdict, None)
             except ProofError as again:
-                if not any(m in again.diagnostics[0].message for m in OPEN_ROWS):
-                    raise
                 why = again.diagnostics[0].message.split(": ", 1)[-1].removesuffix(" [E050]")
                 return Answer(text, Verdict.UNKNOWN, reason=f"the given numbers do not settle it: {why}",
                               warnings=version.warnings)

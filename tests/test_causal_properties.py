@@ -397,8 +397,7 @@ def test_full_cpts_do_and_ate_by_truncated_factorisation(seed):
         assert a.verdict is Verdict.TRUE and a.value == bn.prob(bn.joint(), {y: True}, {x: True})
 
 
-@pytest.mark.xfail(strict=True, reason="BUG (incomplete): P(y | do(x)) with y -> x is P(y) (the ID algorithm "
-                   "finds it), but the engine answers unknown: neither a back-door nor a front-door estimand")
+# (was a strict xfail: the bug it pinned is fixed)
 def test_do_on_a_child_of_the_outcome():
     kb = KnowledgeBase()
     kb.tell("var x, y : bool.\ngraph y -> x.\nP(y) = 1/3. P(x | y) = 1/2. P(x | not y) = 1/5.\n")
@@ -562,10 +561,7 @@ def step_index(a, by):
 
 
 # ---------------------------------------------------------------------- bugs found by the fuzzing above
-@pytest.mark.xfail(strict=True, reason="BUG (engine and kernel): with `graph x -> y` and only marginals P(x), P(y) "
-                   "stated, the mechanisms reading (independent priors on every background variable) is taken "
-                   "although y has a declared cause: ATE(x, y) = 0, P(y, x) = 1/4, P(y | x) = 1/2 are answered "
-                   "true; the numbers leave them open (unknown)")
+# (was a strict xfail: the bug it pinned is fixed)
 @pytest.mark.parametrize("query", ["ATE(x, y)", "P(y, x)", "P(y | x)", "P(y | do(x))"])
 def test_marginals_over_a_declared_edge_are_not_mechanisms(query):
     kb = KnowledgeBase()
@@ -574,9 +570,7 @@ def test_marginals_over_a_declared_edge_are_not_mechanisms(query):
     assert a.verdict is Verdict.UNKNOWN, (query, a.verdict, a.value)
 
 
-@pytest.mark.xfail(strict=True, reason="BUG (engine): stated numbers that contradict each other (P(y | x) = 1/2 "
-                   "but P(y, x) / P(x) = 1/5; or P(y | x) = 1/2 with y := x) make kb.ask raise the kernel's "
-                   "ProofError (E050, a search bug) instead of a diagnostic naming the conflict or unknown")
+# (was a strict xfail: the bug it pinned is fixed)
 @pytest.mark.parametrize("program, query", [
     ("var x, y : bool.\nP(x) = 1/2. P(y | x) = 1/2. P(y, x) = 1/10.\n", "P(y | x)"),
     ("var x, y : bool.\ny := x.\nP(x) = 7/10. P(y | x) = 1/2.\n", "P(y)"),
@@ -618,8 +612,6 @@ def test_partial_true_numbers_never_give_a_wrong_value(seed):
             g, val = dict(zip(given_vars, vals)), rng.random() < 0.8
             cond = ", ".join(lit(u, x) for u, x in g.items())
             lines.append(f"P({lit(v, val)}{' | ' + cond if cond else ''}) = {bn.prob(j, {v: val}, g)}.")
-    if not conditional and bn.edges():
-        return      # marginals only over a graph with edges: test_marginals_over_a_declared_edge_are_not_mechanisms
     kb = KnowledgeBase()
     kb.tell(header(bn.order) + bn.graph_text() + "\n".join(lines) + "\n")
     for _ in range(6):
@@ -629,8 +621,6 @@ def test_partial_true_numbers_never_give_a_wrong_value(seed):
                                (f"P({y} | {x})", bn.prob(j, {y: True}, {x: True})), (f"P({y})", bn.prob(j, {y: True})),
                                (f"ATE({x}, {y}) > 0", one > zero), (f"P({y}, not {x})", bn.prob(j, {y: True, x: False})),
                                (f"P({y} | do({x})) <= P({y} | {x})", one <= bn.prob(j, {y: True}, {x: True}))])
-        if ("do(" in q or "ATE" in q) and y in bn_ancestors(bn, x):
-            continue        # the effect on a cause: test_ate_on_an_ancestor_is_checked_quickly (a kernel hang)
         a = kb.ask(q)
         if a.verdict is Verdict.UNKNOWN:
             assert a.reason
@@ -640,20 +630,7 @@ def test_partial_true_numbers_never_give_a_wrong_value(seed):
         assert got == truth, (bn.edges(), hide, lines, q, a.verdict, a.value, truth)
 
 
-def bn_ancestors(bn, v) -> set:
-    out, stack = set(), [v]
-    while stack:
-        for p in bn.pa[stack.pop()]:
-            if p not in out:
-                out.add(p)
-                stack.append(p)
-    return out
-
-
-@pytest.mark.xfail(strict=True, reason="BUG (engine): with the true marginals P(x), P(y) and the joint P(x, y) stated "
-                   "over `graph x -> y`, the joint is read as P(x | y) (through P(y)), not P(y | x): P(y | x) is "
-                   "unknown, and `P(y | x) > 0` / `P(y | x) = 2/5` raise the kernel's ProofError (the kernel "
-                   "reads P(y | x) = 2/5, the search claims 1/2); right: true, 2/5")
+# (was a strict xfail: the bug it pinned is fixed)
 @pytest.mark.parametrize("query", ["P(y | x)", "P(y | x) > 0", "P(y | x) = 2/5", "P(y | do(x))"])
 def test_joint_with_both_marginals(query):
     kb = KnowledgeBase()
@@ -666,9 +643,7 @@ class _Slow(BaseException):
     pass
 
 
-@pytest.mark.xfail(strict=True, reason="BUG (kernel, performance): ATE(v4, v1) with v1 -> v4 (the effect on a cause, "
-                   "0) is found at once by the front-door formula through an unrelated v2, but the kernel's symbolic "
-                   "re-check runs for minutes (over 3 min seen): kb.ask hangs")
+# (was a strict xfail: the bug it pinned is fixed)
 def test_ate_on_an_ancestor_is_checked_quickly():
     import signal
 

@@ -269,7 +269,8 @@ def test_value_changed_by_a_hundredth(program, query):
 
 def test_compute_method_or_set_changed():
     kb, a = answered(CONFOUNDED, "P(y | do(x))")
-    rejected(kb, a, mutated(a, "compute", lambda d: d.update(set=[])))
+    assert next(s for s in a.proof.steps if s.by == "compute").data["method"] == "truncated"
+    rejected(kb, a, mutated(a, "compute", lambda d: d.update(method="backdoor", set=[])))
     rejected(kb, a, mutated(a, "compute", lambda d: d.update(method="observe")))
     rejected(kb, a, mutated(a, "compute", lambda d: d.update(leaf=1)))
 
@@ -317,9 +318,7 @@ def _without_intervene(a, predict_first=False):
     return steps
 
 
-@pytest.mark.xfail(strict=True, reason="BUG (kernel): a proof of `F under do(...) given E` without an intervene step "
-                   "(or with it after the predict step) is checked with the predictions in the actual world, and "
-                   "accepted: the kernel does not require the query's intervention to be applied")
+# (was a bug: the kernel took the predictions in the actual world when the intervene step was missing)
 @pytest.mark.parametrize("predict_first", [False, True])
 def test_under_query_without_its_intervention(predict_first):
     kb, a = answered(FUSE, "engine_runs under do(fuse_ok) given not fuse_ok, battery, ignition, fuel")

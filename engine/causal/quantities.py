@@ -34,6 +34,7 @@ HALF = Fraction(1, 2)
 SWEEP = (Fraction(1, 10), Fraction(9, 10))
 SPREAD = (Fraction(1, 10), Fraction(3, 10), Fraction(7, 10), Fraction(9, 10))
 MAX_SWEEP_ROWS = 4
+MAX_OPEN_ROWS = 12       # open rows (unstated conditionals) the kernel's polynomials are asked to carry
 
 
 class Unknown(Exception):
@@ -211,6 +212,8 @@ class Quantities:
         if not p.facts or p.graph.bidirected:
             return "factors"
         if set(priors) != set(p.background):
+            return "factors"
+        if any(p.graph.parents(v) for v in p.background):     # a prior of a variable with causes: a marginal
             return "factors"
         for v, row in priors.items():
             if complete_row(row, p.domains[v]) is None:
@@ -428,9 +431,8 @@ class Factors:
                         m = (1 - other[0], other[1]) if other else None
                     if m is not None and m[0] != 0:
                         key = (a, (b,))
-                        rows.setdefault(key, {}).setdefault((vb,), {})[va] = f.value / m[0]
+                        rows.setdefault(key, {}).setdefault((vb,), {}).setdefault(va, f.value / m[0])
                         sources.setdefault(key, []).extend([f.source, m[1]])
-                        break
         self.sources = sources
         return rows
 
@@ -479,6 +481,9 @@ class Factors:
                     free[(v, vals)] = self.p.domains[v]
                 full[vals] = row
             factors[v] = (tuple(given), full)
+        if len(free) > MAX_OPEN_ROWS:
+            raise Unknown(f"the numbers leave {len(free)} rows open: more than the {MAX_OPEN_ROWS} this reading "
+                          "handles; state more of the conditionals")
         return placed, factors, free
 
     def equation_table(self, v, ps):
@@ -607,18 +612,23 @@ class Factors:
         vals = [self.do_value(self.joint(c), event, do, method, z) for c in self.completions()]
         estimand = self.estimand(method, set(do), set(event), z)
         label = {"backdoor": f"  (back-door adjustment for {{{', '.join(z)}}}: {estimand})",
-                 "frontdoor": f"  (front-door formula through {{{', '.join(z)}}}: {estimand})"}[method]
+                 "frontdoor": f"  (front-door formula through {{{', '.join(z)}}}: {estimand})",
+                 "nondescendant": f"  (not an effect of the intervention: {estimand})"}[method]
         return vals, {"method": method, "set": list(z), "estimand": estimand}, label
 
     def estimand(self, method, x, y, z) -> str:
         """The estimand of P(y | do(x)) as sympy prints it (engine/causal/estimand.py to_sympy)."""
         from .estimand import to_sympy
         from .identify import backdoor_estimand, frontdoor_estimand
+        if method == "nondescendant":
+            return f"P({', '.join(sorted(y))})"
         est = backdoor_estimand(self.g, x, y, z) if method == "backdoor" else frontdoor_estimand(self.g, x, y, z)
         return str(to_sympy(est.expr, self.p.domains))
 
     def identify(self, x: set, y: set):
         g = self.g
+        if not set(y) & g.descendants(x):       # x does not cause y: P(y | do(x)) = P(y) (do-calculus rule 3)
+            return "nondescendant", ()
         z = find_backdoor_set(g, x, y)
         if z is not None:
             return "backdoor", tuple(z)
@@ -635,6 +645,8 @@ class Factors:
 
     def do_value(self, joint, event, do, method, z):
         doms = self.p.domains
+        if method == "nondescendant":
+            return self.prob(joint, event)
         if method == "backdoor":
             total = Fraction(0)
             for vals in itertools.product(*(doms[v] for v in z)):
@@ -660,6 +672,8 @@ class Factors:
 
     def ett(self, x, y):
         """E[Y_1 - Y_0 | X = 1] = P(y | x) - sum_z P(y | not x, z) P(z | x), z a back-door set."""
+        if y not in self.g.descendants({x}):
+            return [Fraction(0)], {"method": "nondescendant", "set": []}, f"  ({x} does not cause {y})"
         z = find_backdoor_set(self.g, {x}, {y})
         if z is None:
             return self.ett_frontdoor(x, y)

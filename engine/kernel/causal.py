@@ -108,7 +108,10 @@ def _check_predict(model, query, state, data):
         raise Rejected("a prediction before the worlds")
     formula = query.formula
     _, do_evidence = _evidence(model, query)
-    do = state["do"] if state["do"] is not None else do_evidence
+    under = getattr(query, "under", None)
+    if under is not None and state["do"] is None:
+        raise Rejected("a counterfactual's prediction before its intervention")
+    do = model.do([under]) if under is not None else do_evidence     # the query's, whatever the steps say
     mine = [bool(_value(formula, model.solve(u, do))) for u in worlds]
     if mine != list(data.get("holds", [])):
         raise Rejected("the predictions are not the model's")

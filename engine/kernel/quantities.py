@@ -27,6 +27,7 @@ from .sign import sign
 from .terms import Rejected
 
 _QUANTITIES = (S.Prob, S.Effect, S.Backdoor)
+MAX_OPEN = 16        # symbols the kernel's polynomials carry
 
 
 def leaves(node) -> list:
@@ -234,6 +235,10 @@ def _tables(model, pairs) -> dict:
                             row.setdefault(_key(event[v]), p / m)
             table[vals] = _row(v, vals, dom, row)
         factors[v] = (tuple(b), table)
+    opened = {sym for _, t in factors.values() for row in t.values() for p in row.values()
+              if isinstance(p, Poly) for sym in p.symbols()}
+    if len(opened) > MAX_OPEN:
+        raise Rejected(f"{len(opened)} probabilities the statements leave open: more than the {MAX_OPEN} checked")
     return factors
 
 
@@ -369,6 +374,10 @@ def _ett(joint_fn, g, domains, x, y, z, method):
     back-door set z (sum_z P(y | not x, z) P(z | x)) or a front-door set (Shpitser and Pearl 2009)."""
     def cond(event, given):
         return Ratio.coerce(joint_fn({**event, **given})) / Ratio.coerce(joint_fn(given))
+    if method == "nondescendant":
+        if y in mgraph.descendants(g, {x}):
+            raise Rejected(f"{y} is an effect of {x}")
+        return Ratio(0)
     total = cond({y: True}, {x: True})
     if method == "frontdoor":       # E[Y_0 | X = 1] = sum_m P(m | not x) P(y | x, m) (Shpitser and Pearl 2009)
         if not mgraph.is_frontdoor(g, x, y, set(z)):
@@ -394,6 +403,10 @@ def _ett(joint_fn, g, domains, x, y, z, method):
 
 
 def _do_value(joint_fn, g, domains, event, do, method, z):
+    if method == "nondescendant":       # do-calculus rule 3: no directed path from the intervention
+        if set(event) & mgraph.descendants(g, set(do)):
+            raise Rejected("the outcome is an effect of the intervention")
+        return joint_fn(event)
     if method == "backdoor":
         if not mgraph.is_backdoor(g, set(do), set(event), set(z)):
             raise Rejected(f"{set(z)} is not a back-door set")
@@ -416,6 +429,9 @@ def _enumerate(leaf, model, data) -> Fraction:
         priors.setdefault(v, {})[_key(x)] = p
     if set(priors) != set(model.background) or model.bidirected:
         raise Rejected("the enumeration reading needs a prior for every background variable and no confounding")
+    g = full_graph(model)
+    if any(g.parents(v) for v in model.background):
+        raise Rejected("the enumeration reading needs background variables without causes in the graph")
     rows = {v: _row(v, (), model.domains[v], r) for v, r in priors.items()}
     if any(isinstance(p, Poly) for r in rows.values() for p in r.values()):
         raise Rejected("a prior leaves a value open")
