@@ -208,3 +208,17 @@ def test_contradictory_probabilities_are_reported_not_used():
     assert a.verdict is Verdict.UNKNOWN and "contradict" in a.reason and "P(y) = 0.9" in a.reason
     kb.retract("P(y) = 0.9.")
     assert kb.ask("P(y | do(x)) > 0.5").verdict is Verdict.TRUE
+
+
+def test_a_graph_alone_gives_the_estimand_or_the_hedge():
+    kb = KnowledgeBase()
+    kb.tell("var x, y, m : bool. graph x -> m, m -> y, x <-> y.")
+    a = kb.ask("P(y | do(x))")
+    assert a.verdict is Verdict.UNKNOWN
+    assert "identified: P(y | do(x)) = Sum(P((m,), (x,))*Sum(P((y,), (x_1, m))*P((x_1,), ())" in a.reason
+    kb = KnowledgeBase()
+    kb.tell("var x, y, z : bool. graph z -> x, z -> y, x -> y.")
+    assert "identified: P(y | do(x)) = Sum(P((y,), (z, x))*P((z,), ()), (z, 0, 1))" in kb.ask("ATE(x, y)").reason
+    kb = KnowledgeBase()
+    kb.tell("var x, y : bool. graph x -> y, x <-> y.")
+    assert "hedge" in kb.ask("P(y | do(x))").reason

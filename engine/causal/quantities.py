@@ -139,14 +139,15 @@ class Quantities:
             value = first
             if any(o != first for o in outcomes[1:]):
                 return Result("unknown", [], "the given numbers do not determine the value: it changes with the "
-                                             "rows they leave open", {"values": [_show(o) for o in outcomes[:3]]})
+                                             "rows they leave open" + identified(proof),
+                              {"values": [_show(o) for o in outcomes[:3]]})
             proof.add(f"{S.show_term(formula)} = {_show(value)}", "verdict", last, data={"verdict": "true",
                                                                                      "value": str(value)})
             return Result("true", proof.steps, value=value)
         verdicts = {bool(o) for o in outcomes}
         if len(verdicts) > 1:
             return Result("unknown", [], "the given numbers do not settle it: the answer changes with the "
-                                         "probabilities they leave open (rows set to 1/10 or 9/10)")
+                                         "probabilities they leave open (rows set to 1/10 or 9/10)" + identified(proof))
         verdict = "true" if first else "false"
         value = self.single_value(formula, items, values)
         proof.add(f"{S.show_formula(formula)}: {verdict}", "verdict", last,
@@ -256,6 +257,14 @@ class Quantities:
         if leaf.x == leaf.y or {leaf.x, leaf.y} & set(leaf.z):
             return False
         return is_backdoor_set(g, leaf.x, leaf.y, leaf.z)
+
+
+def identified(proof) -> str:
+    """The estimands of the query's interventional quantities, for an answer the numbers leave
+    open: what is identified, in observational terms, even when its value is not."""
+    found = [f"{step.data.get('of', 'it')} = {step.data['estimand']}" for step in proof.steps
+             if step.by == "compute" and (step.data or {}).get("estimand")]
+    return "; identified: " + "; ".join(found) if found else ""
 
 
 def complete_row(row: dict, domain) -> dict | None:
@@ -381,6 +390,8 @@ class Factors:
         for v, (_, ps) in p.equations.items():
             if v in mentioned:
                 mentioned |= set(ps)
+        if not p.facts and not p.equations:      # a graph alone: every declared variable is observed
+            mentioned = set(p.domains)
         self.observed = [v for v in p.graph.topological_order() if v in mentioned]
         self.g = project(p.graph, self.observed)
         self.tables = self.read_tables()
@@ -610,11 +621,13 @@ class Factors:
             raise Unknown("P(... | do(...), evidence) over a graph with stated numbers is not supported yet")
         method, z = self.identify(set(do), set(event))
         vals = [self.do_value(self.joint(c), event, do, method, z) for c in self.completions()]
+        of = f"P({', '.join(show_assignment(v, x) for v, x in event.items())} | do(" \
+            f"{', '.join(show_assignment(v, x) for v, x in do.items())}))"
         estimand = self.estimand(method, set(do), set(event), z)
         label = {"backdoor": f"  (back-door adjustment for {{{', '.join(z)}}}: {estimand})",
                  "frontdoor": f"  (front-door formula through {{{', '.join(z)}}}: {estimand})",
                  "nondescendant": f"  (not an effect of the intervention: {estimand})"}[method]
-        return vals, {"method": method, "set": list(z), "estimand": estimand}, label
+        return vals, {"method": method, "set": list(z), "estimand": estimand, "of": of}, label
 
     def estimand(self, method, x, y, z) -> str:
         """The estimand of P(y | do(x)) as sympy prints it (engine/causal/estimand.py to_sympy)."""
@@ -730,7 +743,7 @@ class Factors:
                 vals.append(self.do_value(j, {y: True}, {x: True}, method, z)
                             - self.do_value(j, {y: True}, {x: False}, method, z))
             estimand = self.estimand(method, {x}, {y}, z)
-            return vals, {"method": method, "set": list(z), "estimand": estimand}, \
+            return vals, {"method": method, "set": list(z), "estimand": estimand, "of": f"P({y} | do({x}))"}, \
                 f"  (P({y} | do({x})) = {estimand}, by the {method} criterion)"
         if leaf.kind == "ETT":
             return self.ett(x, y)

@@ -185,9 +185,22 @@ def _direct(item: Item) -> dict:
                 "reason": f"{type(exc).__name__}: {exc}"}
 
 
-def run(items: list[Item], out_dir=None, direct: bool = True) -> tuple[list[dict], dict]:
+def baselines(models_file) -> dict:
+    """pgmpy and DoWhy (those installed) and Scientia's exact core on the models' full
+    parameters: the quantities each model's groundtruth lists (evals/cladder/baselines.py)."""
+    import importlib.util
+    from .baselines import run_baselines
+    models = json.loads(Path(models_file).read_text())
+    systems = ["scientia"] + [s for s in ("pgmpy", "dowhy") if importlib.util.find_spec(s) is not None]
+    result = run_baselines(models, systems=tuple(systems))
+    result["not installed"] = [s for s in ("pgmpy", "dowhy") if s not in systems]
+    return result
+
+
+def run(items: list[Item], out_dir=None, direct: bool = True, baselines_from=None) -> tuple[list[dict], dict]:
     """Every item through its program; (records, report). With `out_dir`, the programs,
-    details.jsonl and report.json are written there."""
+    details.jsonl and report.json are written there; with `baselines_from` (models.json), the
+    baselines run on the same models and join the report as "causal-baselines"."""
     out = Path(out_dir) if out_dir is not None else None
     programs_dir = None
     if out is not None:
@@ -203,6 +216,8 @@ def run(items: list[Item], out_dir=None, direct: bool = True) -> tuple[list[dict
         d["unknown"] = sum(r["prediction"] == "unknown" for r in direct_records)
         d["seconds"] = round(time.perf_counter() - start, 2)
         report["causal"][DIRECT] = d
+    if baselines_from is not None:
+        report["causal-baselines"] = baselines(baselines_from)
     if out is not None:
         (out / "report.json").write_text(json.dumps(report, indent=1) + "\n")
         with open(out / "details.jsonl", "w") as fh:
@@ -265,12 +280,24 @@ def main(argv=None) -> dict:
     ap.add_argument("--out", default="evals/report/cladder-causal", help="folder for programs/, report.json, details.jsonl")
     ap.add_argument("--limit", type=int, help="only the first N questions")
     ap.add_argument("--no-direct", action="store_true", help="skip the direct runner's column")
+    ap.add_argument("--baselines", action="store_true",
+                    help="also run pgmpy and DoWhy (if installed: pip install -e '.[causal-baselines]') on the "
+                         "models' full parameters, into the same report")
     args = ap.parse_args(argv)
     items = load(args.cladder)
     if args.limit is not None:
         items = items[:args.limit]
-    records, report = run(items, args.out, direct=not args.no_direct)
+    records, report = run(items, args.out, direct=not args.no_direct,
+                          baselines_from=Path(args.cladder) / "models.json" if args.baselines else None)
     print(table(report))
+    if "causal-baselines" in report:
+        b = report["causal-baselines"]
+        for system, r in b.items():
+            if isinstance(r, dict) and "time_s" in r:
+                cells = ", ".join(f"{q} {v['accuracy']:.3f} (n={v['n']})" for q, v in r.items() if isinstance(v, dict))
+                print(f"baseline {system}: {r['time_s']:.2f} s; within 1e-6: {cells}")
+        if b.get("not installed"):
+            print(f"not installed: {', '.join(b['not installed'])}")
     print(f"{len(records)} questions; report in {args.out}")
     return report
 
