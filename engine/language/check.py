@@ -711,8 +711,9 @@ def tell_warnings(told: list, before: Signature, after: Signature) -> list[Diagn
     not know before (`before`), occurs once in them and is one edit away from a name of the same
     kind that was known before it (in `after`, and not first met later in `told`)."""
     found: list = []
+    causal = (S.Query, S.CausalQuery, S.CauseQuery, S.VarDecl, S.GraphDecl, S.Equation)
     for st in told:
-        if not isinstance(st, S.Query):
+        if not isinstance(st, causal) and not any(isinstance(n, S.Prob) for n in S.nodes(st)):
             here: list = []
             _occurrences(st, here)
             found += [(*x, isinstance(st, _DECLARATIONS)) for x in here]

@@ -141,7 +141,7 @@ def cmd_ask(args) -> int:
     kb = _loaded(args)
     text = f"?- {args.query.strip().rstrip('.')}."
     statements = parse_program(text, "<query>")
-    if len(statements) != 1 or not isinstance(statements[0], S.Query):
+    if len(statements) != 1 or not isinstance(statements[0], (S.Query, S.CausalQuery, S.CauseQuery)):
         raise UsageError([Diagnostic("E002", "--query takes one query, such as 'ancestor(alice, X)'", None,
                                      "tell statements in a file and load it")])
     for query, answers in kb.tell_statements(statements, {"<query>": text}):

@@ -139,7 +139,7 @@ class Repl:
             statements = parse_program(text, f"<repl#{self.inputs}>")
         except ScientiaError as e:
             return self.error(e)
-        queries = [st for st in statements if isinstance(st, S.Query)]
+        queries = [st for st in statements if isinstance(st, (S.Query, S.CausalQuery, S.CauseQuery))]
         changes = len(statements) - len(queries)
         self.source = {f"<repl#{self.inputs}>": text}
         start = time.perf_counter()
