@@ -222,3 +222,16 @@ def test_a_graph_alone_gives_the_estimand_or_the_hedge():
     kb = KnowledgeBase()
     kb.tell("var x, y : bool. graph x -> y, x <-> y.")
     assert "hedge" in kb.ask("P(y | do(x))").reason
+
+
+def test_the_command_line_asks_causal_queries(capsys):
+    from engine.shell import cli
+    from pathlib import Path
+    fuse = str(Path(__file__).resolve().parent.parent / "kb" / "fuse.kb")
+    assert cli.main(["ask", fuse, "--query", "not fuse_ok causes not engine_runs given not fuse_ok, battery, "
+                                             "ignition, fuel"]) == 0
+    out = capsys.readouterr().out
+    assert "   true" in out and "actual cause" in out
+    assert cli.main(["ask", fuse, "--query", "P(engine_runs | do(fuse_ok))", "--json"]) == 0
+    record = json.loads(capsys.readouterr().out)
+    assert record["answers"][0]["verdict"] == "true" and record["answers"][0]["value"] == "0.79135"
