@@ -296,75 +296,26 @@ def decide(item: Item, value) -> str:
 
 
 # ---------------------------------------------------------------------- deterministic counterfactuals
-_TOKEN = re.compile(r"\s*(\(|\)|\w+)")
 
 
 def parse_formula(text: str):
     """A boolean formula (names, 0, 1, not, and, or, parentheses) as a function of a mapping,
-    and the set of names it reads. Raises ValueError on anything else."""
-    pos, tokens = 0, []
-    text = text.strip()
-    while pos < len(text):
-        m = _TOKEN.match(text, pos)
-        if not m:
-            raise ValueError(f"bad formula {text!r} at {pos}")
-        tokens.append(m.group(1))
-        pos = m.end()
-    names, i = set(), 0
-
-    def peek():
-        return tokens[i] if i < len(tokens) else None
-
-    def take(expected=None):
-        nonlocal i
-        t = peek()
-        if t is None or (expected and t != expected):
-            raise ValueError(f"bad formula {text!r}: expected {expected or 'a term'}, got {t!r}")
-        i += 1
-        return t
-
-    def disj():
-        parts = [conj()]
-        while peek() == "or":
-            take()
-            parts.append(conj())
-        return parts[0] if len(parts) == 1 else (lambda a, ps=tuple(parts): int(any(p(a) for p in ps)))
-
-    def conj():
-        parts = [neg()]
-        while peek() == "and":
-            take()
-            parts.append(neg())
-        return parts[0] if len(parts) == 1 else (lambda a, ps=tuple(parts): int(all(p(a) for p in ps)))
-
-    def neg():
-        if peek() == "not":
-            take()
-            inner = neg()
-            return lambda a: 1 - inner(a)
-        return atom()
-
-    def atom():
-        t = take()
-        if t == "(":
-            inner = disj()
-            take(")")
-            return inner
-        if t in ("0", "1"):
-            return lambda a, k=int(t): k
-        if t in ("and", "or", "not", ")") or not re.fullmatch(r"[A-Za-z_]\w*", t):
-            raise ValueError(f"bad formula {text!r}: unexpected {t!r}")
-        names.add(t)
-        return lambda a, n=t: int(a[n])
-
-    f = disj()
-    if i != len(tokens):
-        raise ValueError(f"bad formula {text!r}: trailing {tokens[i:]}")
-    return f, names
+    and the set of names it reads. Raises ValueError on anything else. The translator is
+    program.py's (`mechanism`, to Scientia syntax), evaluated by the causal core's evaluator."""
+    from engine.causal.program import value_of
+    from .program import ProgramError, mechanism
+    try:
+        f = mechanism(text)
+    except ProgramError as e:
+        raise ValueError(str(e)) from None
+    names = {n for n in re.findall(r"[A-Za-z_]\w*", text) if n not in ("and", "or", "not")}
+    lower = {n.lower(): n for n in names}
+    if isinstance(f, bool):
+        return (lambda a, k=int(f): k), names
+    return (lambda a: int(bool(value_of(f, {low: bool(a[n]) for low, n in lower.items()})))), names
 
 
 _DET_QUERY = re.compile(r"^\s*(\w+)_\{\s*(\w+)\s*=\s*([01])\s*\}\s*=\s*([01])\s*\|(.*)$")
-
 
 def det_counterfactual(item: Item):
     """(verdict for the formal form's event, verdict for outcome = 1)."""
