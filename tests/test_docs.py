@@ -25,14 +25,7 @@ from engine.errors import ScientiaError
 from engine.kb import KnowledgeBase
 from test_golden import query_key
 
-try:                                    # the layout by subpackage
-    from engine.language.parse import parse_formula
-    from engine.language.syntax import show_formula
-    from engine.shell import cli
-except ImportError:                     # the flat layout
-    from engine.shell import cli
-    from engine.language.parse import parse_formula
-    from engine.language.syntax import show_formula
+from engine.shell import cli
 
 ROOT = Path(__file__).resolve().parent.parent
 DOC = ROOT / "docs" / "language.md"

@@ -13,7 +13,6 @@ import pytest
 
 from engine.errors import ScientiaError
 from engine.kb import KnowledgeBase
-from engine.language.parse import parse_formula
 from engine.language.syntax import show_formula
 
 ROOT = Path(__file__).resolve().parent.parent

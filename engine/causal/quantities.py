@@ -398,6 +398,7 @@ class Factors:
         self.order, self.factors, self.free = self.factorise()
         # every row stated, no confounding, each factor given its parents: a causal Bayesian network,
         # where a `do` is the truncated factorisation, computed by variable elimination
+        self._id_estimands = {}
         self.network = not self.free and not self.g.bidirected and \
             all(set(self.factors[v][0]) == set(self.g.parents(v)) for v in self.order)
         self._bn = None
@@ -626,7 +627,8 @@ class Factors:
         estimand = self.estimand(method, set(do), set(event), z)
         label = {"backdoor": f"  (back-door adjustment for {{{', '.join(z)}}}: {estimand})",
                  "frontdoor": f"  (front-door formula through {{{', '.join(z)}}}: {estimand})",
-                 "nondescendant": f"  (not an effect of the intervention: {estimand})"}[method]
+                 "nondescendant": f"  (not an effect of the intervention: {estimand})",
+                 "id": f"  (the ID algorithm: {estimand})"}[method]
         return vals, {"method": method, "set": list(z), "estimand": estimand, "of": of}, label
 
     def estimand(self, method, x, y, z) -> str:
@@ -635,6 +637,8 @@ class Factors:
         from .identify import backdoor_estimand, frontdoor_estimand
         if method == "nondescendant":
             return f"P({', '.join(sorted(y))})"
+        if method == "id":
+            return str(to_sympy(self._id_estimands[(frozenset(x), frozenset(y))].expr, self.p.domains))
         est = backdoor_estimand(self.g, x, y, z) if method == "backdoor" else frontdoor_estimand(self.g, x, y, z)
         return str(to_sympy(est.expr, self.p.domains))
 
@@ -653,13 +657,20 @@ class Factors:
         result = identify(g, tuple(y), tuple(x))
         if isinstance(result, Hedge):
             raise Unknown(str(result))
-        raise Unknown(f"identifiable by the ID algorithm ({result.text()}), but neither a back-door nor a "
-                      "front-door estimand, which are what the kernel checks")
+        self._id_estimands[(frozenset(x), frozenset(y))] = result
+        return "id", ()
 
     def do_value(self, joint, event, do, method, z):
         doms = self.p.domains
         if method == "nondescendant":
             return self.prob(joint, event)
+        if method == "id":
+            from .estimand import Joint, PositivityError
+            est = self._id_estimands[(frozenset(do), frozenset(event))]
+            try:
+                return est.evaluate(Joint(self.order, joint, {v: doms[v] for v in self.order}), {**event, **do})
+            except PositivityError:
+                raise Unknown("the ID estimand conditions on an event of probability zero") from None
         if method == "backdoor":
             total = Fraction(0)
             for vals in itertools.product(*(doms[v] for v in z)):

@@ -7,6 +7,7 @@
     elimination.py  exact probabilities in a causal Bayesian network by variable elimination
     cmodel.py    the causal model read from the KB's statements, and its evaluator
     quantities.py  probabilities and effects: projection, factorisation, identification, values
+    identify.py  its own ID algorithm, evaluated on the observed joint (P(y | do(x)) or a hedge)
     sign.py      signs of polynomials over the open rows (Bernstein coefficients)
     causal.py    causal answers: the driver; worlds, interventions, predictions, verdicts, actual causes
     actual.py    actual causes (modified Halpern-Pearl) in a deterministic model, and their refutations

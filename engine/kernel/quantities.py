@@ -403,6 +403,9 @@ def _ett(joint_fn, g, domains, x, y, z, method):
 
 
 def _do_value(joint_fn, g, domains, event, do, method, z):
+    if method == "id":          # the kernel's own ID algorithm, on the observed joint
+        from .identify import interventional
+        return interventional(g, domains, joint_fn, event, do)
     if method == "nondescendant":       # do-calculus rule 3: no directed path from the intervention
         if set(event) & mgraph.descendants(g, set(do)):
             raise Rejected("the outcome is an effect of the intervention")

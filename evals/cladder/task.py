@@ -303,7 +303,7 @@ def parse_formula(text: str):
     and the set of names it reads. Raises ValueError on anything else. The translator is
     program.py's (`mechanism`, to Scientia syntax), evaluated by the causal core's evaluator."""
     from engine.causal.program import value_of
-    from .program import ProgramError, mechanism
+    from .mechanism import ProgramError, mechanism
     try:
         f = mechanism(text)
     except ProgramError as e:
