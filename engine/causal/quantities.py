@@ -11,12 +11,15 @@ Two readings of the program (chosen by what it states):
   distribution of the variables they mention (plus the query's); the graph is projected onto
   those (latent projection); the stated conditionals factorise their joint (each factor's
   independence claim holds in the projected graph); a row no statement gives is an unknown
-  parameter. A `do` is identified by a back-door set or the front-door criterion (else:
-  unknown, with the ID algorithm's hedge when there is none); ETT, NDE and NIE need a projected
-  graph without confounding. The value is computed with every unknown row at 1/2, and at the
-  sweep (1/10 and 9/10 in every combination, or for more than four open rows the two uniform
-  settings and eight seeded mixtures): a verdict that changes is `unknown`. The kernel then proves the value
-  exact: it recomputes it with the unknown rows as symbols and requires a constant.
+  parameter (an open row, strictly between 0 and 1). A `do` is the truncated factorisation in
+  a complete network (every row stated, no confounding, each factor given its parents), else
+  it is identified by a back-door set, the front-door criterion or the ID algorithm (else:
+  unknown, with the hedge); ETT by a back-door or front-door set; NDE and NIE need a projected
+  graph without confounding (or every path through the mediators). The value is computed with
+  every open row at 1/2, and at the sweep (1/10 and 9/10 in every combination, or for more
+  than four open rows the two uniform settings and eight seeded mixtures): a verdict that
+  changes is `unknown`. The kernel then proves the value exact (a constant rational function
+  of the open rows) or, without a value, the comparison's sign over the open rows.
 """
 from __future__ import annotations
 
