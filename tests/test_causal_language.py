@@ -178,6 +178,11 @@ def test_open_rows_make_a_value_unknown_never_a_guess():
     kb.tell("var x, y : bool. graph x -> y. P(y | x) = 0.7.")
     a = kb.ask("P(y) > 1/2")
     assert a.verdict is Verdict.UNKNOWN and a.proof is None and a.reason
+    # a witness for each side: open rows under which P(y) = P(x) 0.7 + P(not x) P(y | not x) is above and below 1/2
+    for side, above in (("holds", True), ("fails", False)):
+        rows = {k.split(" = ")[0]: F(k.split(" = ")[1]) for k in a.witnesses[side]}
+        px, py_nx = rows["P(x)"], rows["P(y | not x)"]
+        assert (px * F(7, 10) + (1 - px) * py_nx > F(1, 2)) is above
     assert kb.ask("P(y | x) > 1/2").verdict is Verdict.TRUE
 
 

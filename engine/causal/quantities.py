@@ -150,7 +150,8 @@ class Quantities:
         verdicts = {bool(o) for o in outcomes}
         if len(verdicts) > 1:
             return Result("unknown", [], "the given numbers do not settle it: the answer changes with the "
-                                         "probabilities they leave open (rows set to 1/10 or 9/10)" + identified(proof))
+                                         "probabilities they leave open (rows set to 1/10 or 9/10)" + identified(proof),
+                          witnesses(reader, [bool(o) for o in outcomes]))
         verdict = "true" if first else "false"
         value = self.single_value(formula, items, values)
         proof.add(f"{S.show_formula(formula)}: {verdict}", "verdict", last,
@@ -260,6 +261,24 @@ class Quantities:
         if leaf.x == leaf.y or {leaf.x, leaf.y} & set(leaf.z):
             return False
         return is_backdoor_set(g, leaf.x, leaf.y, leaf.z)
+
+
+def witnesses(reader, outcomes) -> dict | None:
+    """For an answer the open rows decide: a setting of them where the query holds and one where
+    it fails (the completions of the sweep), each row shown as `P(v | parents) = p`."""
+    if not isinstance(reader, Factors) or True not in outcomes or False not in outcomes:
+        return None
+    choices = reader.completions()
+
+    def shown(choice):
+        out = {}
+        for (v, vals), _ in sorted(reader.free.items(), key=repr):
+            given = reader.factors[v][0]
+            cond = ", ".join(show_assignment(u, x) for u, x in zip(given, vals))
+            value = choice.get((v, vals)) or HALF
+            out[f"P({v}{' | ' + cond if cond else ''}) = {value}"] = True
+        return out
+    return {"holds": shown(choices[outcomes.index(True)]), "fails": shown(choices[outcomes.index(False)])}
 
 
 def identified(proof) -> str:
