@@ -119,6 +119,7 @@ def test_answers_survive_json_and_a_changed_verdict_is_refused():
     ("var x : bool. P(x) = 1 / 0.", "E061"),
     ("var x : bool. P(x | x) = 0.5.", "E061"),
     ("var x : bool. P(x = 3) = 0.5.", "E061"),
+    ("var x : bool. P(x = 1/2) = 0.5.", "E061"),
     ("var x : bool. P(x | do(x)) = 0.5.", "E061"),
     ("type lvl = {lo, hi}. var x : lvl. P(x = mid) = 0.5.", "E061"),
     ("var x : bool. ?- y given x.", "E062"),
@@ -288,3 +289,12 @@ def test_the_napkin_graph_is_identified_by_the_id_algorithm_and_checked():
     assert step.data["method"] == "id"
     kb.verify_answer(a)
     assert kb.ask("P(y | do(x)) = P(y | x)").verdict is Verdict.FALSE      # confounded: not the conditional
+
+
+def test_zero_and_one_are_the_truth_values_of_a_bool_variable():
+    kb = KnowledgeBase()
+    kb.tell("var x, y : bool. graph x -> y. P(x = 1) = 0.2. P(y = 1 | x = 0) = 0.5. P(y = 1 | x = 1) = 0.9.")
+    assert kb.ask("P(y = 1 | do(x = 1))").value == F(9, 10)
+    assert kb.ask("P(y | do(x)) = P(y = 1 | do(x = 1))").verdict is Verdict.TRUE
+    assert kb.ask("P(y = 0)").value == 1 - (F(2, 10) * F(9, 10) + F(8, 10) * F(5, 10))
+    kb.verify_answer(kb.ask("P(y = 0)"))

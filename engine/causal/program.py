@@ -193,8 +193,8 @@ class CausalProgram:
         domain = self.domains[var]
         if isinstance(value, Fraction) and value.denominator == 1:
             value = int(value)
-        if domain == BOOL and value in (0, 1) and not isinstance(value, bool):
-            raise CausalError("E061", f"'{var}' is bool: write {var} or not {var}, or {var} = true", span)
+        if domain == BOOL and isinstance(value, int) and not isinstance(value, bool) and value in (0, 1):
+            value = bool(value)         # x = 1 is x, x = 0 is not x (Pearl's and CLadder's notation)
         if not any(value == d and type(value) is type(d) for d in domain):
             raise CausalError("E061", f"{value!r} is not a value of '{var}' (its values: "
                                       f"{', '.join(map(show_value, domain))})", span)

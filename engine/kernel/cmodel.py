@@ -69,7 +69,10 @@ class Model:
             case S.Not(S.Atom(name, ())) if name in self.domains:
                 return name, False
             case S.Cmp("=", S.Const(name), value) if name in self.domains:
-                return name, _normal(self.domains[name], _term(value, {}))
+                v = _term(value, {})
+                if self.domains[name] == (False, True) and not isinstance(v, bool) and v in (0, 1):
+                    v = bool(v)         # x = 1 is x
+                return name, _normal(self.domains[name], v)
         raise Rejected(f"not an assignment: {f!r}")
 
     def do(self, items) -> dict:
