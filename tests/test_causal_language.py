@@ -298,3 +298,46 @@ def test_zero_and_one_are_the_truth_values_of_a_bool_variable():
     assert kb.ask("P(y | do(x)) = P(y = 1 | do(x = 1))").verdict is Verdict.TRUE
     assert kb.ask("P(y = 0)").value == 1 - (F(2, 10) * F(9, 10) + F(8, 10) * F(5, 10))
     kb.verify_answer(kb.ask("P(y = 0)"))
+
+
+def test_conditional_intervention_by_a_back_door_set_containing_the_evidence():
+    """z -> x, z -> y, x -> y, w -> y and a latent u -> x, u -> w (declared w <-> x): the numbers
+    are the observed conditionals of that model; P(y | do(x), z) must be its truth."""
+    import itertools
+
+    def b(p, v):
+        return p if v else 1 - p
+
+    def full(u, z, w, x, y, do=None):
+        px = (1 if x == do else 0) if do is not None else b(F(1, 10) + F(3, 5) * z + F(1, 5) * u, x)
+        return b(F(2, 5), u) * b(F(3, 10), z) * b(F(1, 5) + F(3, 5) * u, w) * px * \
+            b(F(1, 10) + F(2, 5) * x + F(1, 5) * z + F(1, 5) * w, y)
+    names = ["u", "z", "w", "x", "y"]
+
+    def joint(do=None, **fixed):
+        return sum(full(*vals, do=do) for vals in itertools.product((0, 1), repeat=5)
+                   if all(vals[names.index(n)] == v for n, v in fixed.items()))
+
+    def p(event, given):
+        return joint(**event, **given) / joint(**given)
+
+    def lit(n, v):
+        return n if v else f"not {n}"
+    lines = ["var z, w, x, y : bool.", "graph z -> x, z -> y, x -> y, w -> y, w <-> x.",
+             f"P(z) = {p({'z': 1}, {})}.", f"P(w | z) = {p({'w': 1}, {'z': 1})}.",
+             f"P(w | not z) = {p({'w': 1}, {'z': 0})}."]
+    for z, w in itertools.product((0, 1), repeat=2):
+        lines.append(f"P(x | {lit('z', z)}, {lit('w', w)}) = {p({'x': 1}, {'z': z, 'w': w})}.")
+        for x in (0, 1):
+            lines.append(f"P(y | {lit('z', z)}, {lit('w', w)}, {lit('x', x)}) = "
+                         f"{p({'y': 1}, {'z': z, 'w': w, 'x': x})}.")
+    kb = KnowledgeBase()
+    kb.tell("\n".join(lines))
+    truth = joint(do=1, x=1, y=1, z=1) / joint(do=1, x=1, z=1)
+    a = kb.ask("P(y | do(x), z)")
+    assert a.verdict is Verdict.TRUE and a.value == truth
+    kb.verify_answer(a)
+    # evidence on an effect of the intervention: not this way
+    kb2 = KnowledgeBase()
+    kb2.tell("var x, y, m : bool. graph x -> m, m -> y, x <-> y. P(x) = 0.5.")
+    assert kb2.ask("P(y | do(x), m)").verdict is Verdict.UNKNOWN

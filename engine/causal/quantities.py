@@ -641,7 +641,7 @@ class Factors:
             return [self.network_probability(event, given, do)], {"method": "truncated"}, \
                 "  (truncated factorisation: no confounding, every factor given its parents)"
         if given:
-            raise Unknown("P(... | do(...), evidence) over a graph with stated numbers is not supported yet")
+            return self.conditional_do(event, given, do)
         method, z = self.identify(set(do), set(event))
         vals = [self.do_value(self.joint(c), event, do, method, z) for c in self.completions()]
         of = f"P({', '.join(show_assignment(v, x) for v, x in event.items())} | do(" \
@@ -652,6 +652,35 @@ class Factors:
                  "nondescendant": f"  (not an effect of the intervention: {estimand})",
                  "id": f"  (the ID algorithm: {estimand})"}[method]
         return vals, {"method": method, "set": list(z), "estimand": estimand, "of": of}, label
+
+    def conditional_do(self, event, given, do):
+        """P(y | do(x), z) = sum_w P(y | x, z, w) P(w | z), for W with Z | W a back-door set
+        (Pearl, Causality, theorem 3.3.2 with the condition Z; no member of Z or W an effect
+        of x)."""
+        g, doms = self.g, self.p.domains
+        z = set(given)
+        if z & g.descendants(set(do)):
+            raise Unknown("P(... | do(...), evidence) with evidence on an effect of the intervention: "
+                          "not supported over stated numbers")
+        others = [v for v in g.nodes if v not in set(do) | set(event) | z and v not in g.descendants(set(do))]
+        from .identify import is_backdoor_set
+        w = next((ws for k in range(len(others) + 1) for ws in itertools.combinations(others, k)
+                  if is_backdoor_set(g, set(do), set(event), z | set(ws))), None)
+        if w is None:
+            raise Unknown("no back-door set contains the evidence: P(... | do(...), evidence) is not "
+                          "identified this way")
+        vals = []
+        for c in self.completions():
+            joint = self.joint(c)
+            total = Fraction(0)
+            for wv in itertools.product(*(doms[u] for u in w)):
+                ww = dict(zip(w, wv))
+                pw = self.prob(joint, ww, given) if ww else Fraction(1)
+                if pw:
+                    total += self.prob(joint, event, {**do, **given, **ww}) * pw
+            vals.append(total)
+        return vals, {"method": "backdoor", "set": list(w)}, \
+            f"  (back-door adjustment for {{{', '.join(w)}}} within the evidence)"
 
     def estimand(self, method, x, y, z) -> str:
         """The estimand of P(y | do(x)) as sympy prints it (engine/causal/estimand.py to_sympy)."""

@@ -349,8 +349,20 @@ def _compute(leaf, model, state, data) -> Fraction:
         if numbers:
             return elimination.probability(domains, factors, event, given)
         return discrete.probability(domains, factors, event, given)
-    if given:
-        raise Rejected("a conditional interventional probability from factors")
+    if given:       # sum_w P(y | x, z, w) P(w | z), Z | W a back-door set (Pearl 2009, theorem 3.3.2)
+        w = tuple(data.get("set", ()))
+        if method != "backdoor" or not mgraph.is_backdoor(g, set(do), set(event), set(given) | set(w)):
+            raise Rejected("the evidence and the adjustment set are not a back-door set")
+
+        def cond(ev, gv):
+            return Ratio.coerce(joint_fn({**ev, **gv})) / Ratio.coerce(joint_fn(gv))
+        total = Ratio(0)
+        for vals in itertools.product(*(domains[u] for u in w)):
+            ww = dict(zip(w, vals))
+            pw = cond(ww, given) if ww else Ratio(1)
+            if not pw.num.is_zero():
+                total = total + cond(event, {**do, **given, **ww}) * pw
+        return total
     return _do_value(joint_fn, g, domains, event, do, method, tuple(data.get("set", ())))
 
 
