@@ -63,6 +63,44 @@ class _Version:
     causal: object = None       # the causal program (engine/causal/program.py) of the causal statements
 
 
+class Revision(list):
+    """What `revise` returns: the (query, answers) pairs of the text's queries (as `tell`), and
+    `given_up`, the statements the revision removed as (statement text, source file:line:col)."""
+
+    def __init__(self, results=(), given_up=()):
+        super().__init__(results)
+        self.warnings = tuple(getattr(results, "warnings", ()))
+        self.given_up = tuple(given_up)
+
+
+def _revisable(st) -> bool:
+    """A statement revision may give up: facts, rules, formulas, `closed` declarations."""
+    return isinstance(st, (S.Axiom, S.Rule, S.ClosedDecl))
+
+
+def _entrenchment(spec, base: list, perceived: dict):
+    """The key that orders statements from the first given up to the last (see `revise`)."""
+    index = {id(st): i for i, st in enumerate(base)}
+    if callable(spec):
+        return lambda st: spec(st, source_of(st), index[id(st)])
+    if isinstance(spec, dict):
+        prio = {}
+        for text, p in spec.items():
+            for st in parse_program(text if text.strip().endswith(".") else text + ".", "<entrenchment>"):
+                prio[_key(st)] = p
+        return lambda st: (prio.get(_key(st), 0), index[id(st)])
+    if spec is not None:
+        raise UsageError([Diagnostic("E020", "entrenchment is None, a dict {statement: priority} or a function",
+                                     None)])
+
+    def default(st):
+        src = source_of(st)
+        if src in perceived:
+            return (0, perceived[src][2], index[id(st)])
+        return (1, 0, index[id(st)])
+    return default
+
+
 class Told(list):
     """What `tell` and `load` return: the (query text, [Answer, ...]) pairs of the text's
     queries, in order, and in `warnings` the warnings of the tell: likely typos (W002) and
@@ -232,6 +270,63 @@ class KnowledgeBase:
         self._v, self._theory = version, theory
         return results
 
+    @_locked
+    def revise(self, text: str, file: str | None = None, entrenchment=None) -> "Revision":
+        """Tell `text`; where it contradicts the KB, give up a minimal set of the least entrenched
+        statements instead of refusing, and say which (`Revision.given_up`: (statement, source)).
+
+        Entrenchment (what is given up first): `None` (the default) ranks a perceived fact by its
+        confidence below every told statement, and told statements by recency (the older, the
+        less entrenched); a dict {statement text: priority} ranks by priority (the statements it
+        does not name have priority 0; lower is given up first), then by recency; a callable (statement, source,
+        index) -> comparable key ranks by its key. The new statements are never given up (AGM
+        success); if they contradict each other, this raises InconsistencyError and changes
+        nothing. The result is consistent (or its consistency is not established: W031), and
+        minimal: every statement given up is needed, none can be told back alone. Declarations
+        are never given up, except a `closed` declaration whose closed world is in the conflict."""
+        if file is None:
+            self._tells += 1
+            file = f"<revise#{self._tells}>"
+        statements = parse_program(text, file)
+        told = [st for st in statements if not isinstance(st, (S.Query, S.CausalQuery, S.CauseQuery))]
+        try:
+            return Revision(self.tell(text, file), ())
+        except InconsistencyError:
+            pass
+        version, sources = self._v, {**self._v.sources, file: text}
+        new, libraries, sources = self._expand_uses(told, version.libraries, sources)
+        base = [e.statement for e in version.entries] + \
+            ([st for st, _ in version.causal.statements] if version.causal else [])
+        rank = _entrenchment(entrenchment, base, self._perceived)
+        new_sources = {source_of(st) for st in new}
+        removed: list = []
+        while True:
+            kept = [st for st in base if st not in removed]
+            try:
+                self._build(kept + new, sources, libraries)
+                break
+            except InconsistencyError as e:
+                candidates = [st for st in kept if source_of(st) in set(getattr(e, "core_sources", ()))
+                              and source_of(st) not in new_sources and _revisable(st)]
+                if not candidates:
+                    raise InconsistencyError(e.diagnostics, e.sources) from None
+                removed.append(min(candidates, key=rank))
+        for st in sorted(removed, key=rank, reverse=True):      # minimality: tell back what is not needed
+            trial = [x for x in base if x not in removed or x is st]
+            try:
+                self._build(trial + new, sources, libraries)
+                removed.remove(st)
+            except InconsistencyError:
+                pass
+        kept = [st for st in base if st not in removed]
+        self._v, self._theory = self._build(kept, version.sources, version.libraries)
+        try:
+            results = self.tell(text, file)
+        except ScientiaError:
+            self._v, self._theory = version, self._theory_for(version.entries, version.signature)
+            raise
+        return Revision(results, tuple((S.show(st), source_of(st)) for st in removed))
+
     def _extend(self, version: _Version, statements: list, sources: dict):
         statements, libraries, sources = self._expand_uses(statements, version.libraries, sources)
         base = [e.statement for e in version.entries]
@@ -390,13 +485,13 @@ class KnowledgeBase:
         if plan.core == FORWARD:     # definite rules and denials: forward chaining decides
             core = violation(theory, indices)
             if core is not None:
-                raise InconsistencyError(_conflict(theory, core, self._perceived), sources)
+                raise _inconsistent(theory, core, self._perceived, sources)
             return []
         for extensions in ({}, None):      # first without, then with the closed-world literals
             problem = theory.problem(indices, extensions=extensions)
             outcome = problem.check()
             if outcome.status == "unsat":
-                raise InconsistencyError(_conflict(theory, outcome.core, self._perceived), sources)
+                raise _inconsistent(theory, outcome.core, self._perceived, sources)
             if outcome.status == "unknown":
                 return [_consistency_unknown(outcome.reason or "resource limit",
                                              "raise the time budget (timeout_ms; `:timeout` in the REPL, "
@@ -836,6 +931,21 @@ def _key(st):
 def _close(f):
     names = sorted(free_vars(f))
     return S.Quant("forall", tuple((n, None) for n in names), f) if names else f
+
+
+def _inconsistent(theory: Theory, core, perceived: dict, sources: dict) -> InconsistencyError:
+    """The error for a conflicting core, carrying the sources of the statements in it
+    (`core_sources`; a closed-world assumption counts as its `closed` declaration) for revise."""
+    error = InconsistencyError(_conflict(theory, core, perceived), sources)
+    found = []
+    for key in core:
+        if key[0] == "closed":
+            found += [e.source for e in theory.entries
+                      if isinstance(e.statement, S.ClosedDecl) and key[1] in e.statement.preds]
+        else:
+            found.append(theory.entries[key[0]].source)
+    error.core_sources = tuple(dict.fromkeys(found))
+    return error
 
 
 def _conflict(theory: Theory, core, perceived: dict) -> list:

@@ -40,7 +40,10 @@ COMMANDS = {
                                "would have to change"),
     "list": (":list [PRED]", "the statements with their sources; only those that mention PRED"),
     "retract": (":retract STATEMENT", "remove a statement (equal up to the names of bound variables)"),
-    "undo": (":undo", "undo the last tell, retract, load or reset"),
+    "revise": (":revise STATEMENTS", "tell them; where they contradict the knowledge base, give up the least "
+                                     "entrenched statements (the oldest; perceived facts by confidence) and "
+                                     "say which"),
+    "undo": (":undo", "undo the last tell, retract, revise, load or reset"),
     "reset": (":reset", "start again from an empty knowledge base"),
     "json": (":json", "toggle JSON output (one object per query, as `scientia run --json`)"),
     "time": (":time", "toggle timings (of tells, queries and loads)"),
@@ -311,6 +314,21 @@ class Repl:
         count = self.guarded(lambda: self.kb.retract(arg), f":retract {arg}")
         if count not in (None, _INTERRUPTED):
             self.say(f"retracted {count} statement{'s' if count != 1 else ''}")
+
+    def do_revise(self, arg: str) -> None:
+        if not self.needs(arg, "statements"):
+            return
+        text = arg if arg.strip().endswith(".") else arg + "."
+        self.inputs += 1
+        start = time.perf_counter()
+        result = self.guarded(lambda: self.kb.revise(text, f"<repl#{self.inputs}>"), f":revise {arg}")
+        if result in (None, _INTERRUPTED):
+            return
+        for statement, source in result.given_up:
+            self.say(f"gave up: {statement}    % {source}")
+        if not result.given_up:
+            self.say("nothing given up: no contradiction")
+        self.told(0, result, time.perf_counter() - start)
 
     def do_undo(self, arg: str) -> None:
         if not self.undo_stack:
