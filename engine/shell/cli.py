@@ -17,7 +17,7 @@ from ..proof import Proof
 from .render import describe, render_proof
 from ..language import syntax as S
 
-DEMO_FILES = ("family.kb", "birds.kb", "knights.kb", "fuse_demo.kb")
+DEMO_FILES = ("family.kb", "birds.kb", "knights.kb", "fuse_demo.kb", "false_belief.kb")
 
 
 def main(argv=None) -> int:
