@@ -73,6 +73,12 @@ class Revision(list):
         self.given_up = tuple(given_up)
 
 
+@functools.lru_cache(maxsize=16)
+def _parse_library(text: str, name: str) -> tuple:
+    """A library's statements, parsed once per text (a pure function of it: the syntax is frozen)."""
+    return tuple(parse_program(text, name))
+
+
 def _revisable(st) -> bool:
     """A statement revision may give up: facts, rules, formulas, `closed` declarations."""
     return isinstance(st, (S.Axiom, S.Rule, S.ClosedDecl))
@@ -459,7 +465,7 @@ class KnowledgeBase:
                     raise UsageError([replace(d, span=st.span) for d in e.diagnostics], sources) from None
                 sources = {**sources, name: text}
                 libraries = libraries | {st.name}
-                inner = [x for x in parse_program(text, name)
+                inner = [x for x in _parse_library(text, name)
                          if not isinstance(x, (S.Query, S.CausalQuery, S.CauseQuery))]
                 more, libraries, sources = self._expand_uses(inner, libraries, sources)
                 out.extend(more)

@@ -18,7 +18,7 @@ import time
 from pathlib import Path
 
 TASKS = ("clutrr", "proofdepth", "digits", "scenes")
-OPTIONAL_TASKS = ("causal",)     # run only when named; causal needs --cladder DIR
+OPTIONAL_TASKS = ("causal", "beliefs")     # run only when named; causal needs --cladder DIR, beliefs --tomi DIR
 LOGICAL_FLOOR = 0.99
 
 
@@ -77,6 +77,7 @@ def main(argv=None) -> int:
     ap.add_argument("--clutrr", metavar="DIR", help="real CLUTRR CSVs (*_train.csv, 1.k_test.csv)")
     ap.add_argument("--mnist", metavar="DIR", help="MNIST IDX files for the digit-sum task")
     ap.add_argument("--cladder", metavar="DIR", help="CLadder's questions.json and models.json (the causal task)")
+    ap.add_argument("--tomi", metavar="DIR", help="ToMi's fb_all_val.txt and .trace (the beliefs task)")
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--no-progress", action="store_true")
     ap.add_argument("--threads", type=int, default=1, help="torch threads (default 1)")
@@ -89,6 +90,9 @@ def main(argv=None) -> int:
     if "causal" in args.tasks and not args.cladder:
         print("error: the causal task needs --cladder DIR (CLadder's questions.json and models.json)", file=sys.stderr)
         return 1
+    if "beliefs" in args.tasks and not args.tomi:
+        print("error: the beliefs task needs --tomi DIR (ToMi's fb_all_val.txt and .trace)", file=sys.stderr)
+        return 1
     if any(t not in OPTIONAL_TASKS for t in args.tasks or TASKS):
         try:
             import torch
@@ -96,7 +100,7 @@ def main(argv=None) -> int:
             print("error: the evaluation suite needs torch: pip install -e '.[perception]'", file=sys.stderr)
             return 1
         torch.set_num_threads(args.threads)      # small models, small batches: one thread is as fast, and robust
-    data = {"clutrr": args.clutrr, "digits": args.mnist, "causal": args.cladder}
+    data = {"clutrr": args.clutrr, "digits": args.mnist, "causal": args.cladder, "beliefs": args.tomi}
     results, start = {}, time.perf_counter()
     for task in args.tasks or TASKS:
         print(f"== {task}", file=sys.stderr)

@@ -1,0 +1,1 @@
+"""The suite's `beliefs` task (ToMi): see evals/tomi/."""
