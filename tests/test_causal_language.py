@@ -123,6 +123,8 @@ def test_answers_survive_json_and_a_changed_verdict_is_refused():
     ("var x : bool. P(x | do(x)) = 0.5.", "E061"),
     ("type lvl = {lo, hi}. var x : lvl. P(x = mid) = 0.5.", "E061"),
     ("var x : bool. ?- y given x.", "E062"),
+    ("var x, y : bool. ?- P(y | do(x), do(not x)).", "E062"),
+    ("type lvl = {lo, hi}. var l : lvl. ?- P(l).", "E061"),
     ("?- P(y) > 0.", "E062"),
 ])
 def test_bad_causal_statements_are_refused_and_the_kb_is_unchanged(text, code):

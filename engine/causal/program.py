@@ -195,6 +195,9 @@ class CausalProgram:
             value = int(value)
         if domain == BOOL and isinstance(value, int) and not isinstance(value, bool) and value in (0, 1):
             value = bool(value)         # x = 1 is x, x = 0 is not x (Pearl's and CLadder's notation)
+        if isinstance(value, bool) and domain != BOOL:
+            raise CausalError("E061", f"'{var}' is not bool: write {var} = v (its values: "
+                                      f"{', '.join(map(show_value, domain))})", span)
         if not any(value == d and type(value) is type(d) for d in domain):
             raise CausalError("E061", f"{value!r} is not a value of '{var}' (its values: "
                                       f"{', '.join(map(show_value, domain))})", span)

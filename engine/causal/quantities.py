@@ -310,7 +310,10 @@ def _show(v) -> str:
 def _interventions(p, items) -> dict:
     out = {}
     for d in items:
-        out.update(p.assignments(d.items, d.span))
+        for var, value in p.assignments(d.items, d.span):
+            if out.get(var, value) != value:
+                raise CausalError("E062", f"two interventions on '{var}'", d.span, "intervene once: do(x = v)")
+            out[var] = value
     return out
 
 
