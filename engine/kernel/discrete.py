@@ -69,30 +69,18 @@ Estimand formulas, evaluated from an observed joint
 """
 from __future__ import annotations
 
-import functools
 import itertools
 from fractions import Fraction
 from typing import Mapping
 
 from .poly import Poly, Ratio
-from .terms import Rejected
+from .terms import Rejected, rejecting as _rejecting
 
 __all__ = ["probability", "joint", "ate", "ett", "nde", "nie", "solve", "verdict", "adjustment",
            "frontdoor_formula"]
 
 
 # ---------------------------------------------------------------------- reading the model
-def _rejecting(function):
-    """Malformed plain data (wrong shapes, unhashable values) raises Rejected, never another error."""
-    @functools.wraps(function)
-    def wrapper(*args, **kwargs):
-        try:
-            return function(*args, **kwargs)
-        except Rejected:
-            raise
-        except (TypeError, ValueError, KeyError, IndexError, AttributeError) as exc:
-            raise Rejected(f"malformed input to {function.__name__}: {exc!r}") from None
-    return wrapper
 
 
 def _entry(p):

@@ -39,10 +39,9 @@ Node sets may be given as any iterable of nodes, or one str node.
 """
 from __future__ import annotations
 
-import functools
 from dataclasses import dataclass, field
 
-from .terms import Rejected
+from .terms import Rejected, rejecting as _rejecting
 
 __all__ = ["Graph", "ancestors", "descendants", "topological_order", "m_separated", "project",
            "is_backdoor", "is_frontdoor", "factorisation_holds"]
@@ -101,17 +100,6 @@ class Graph:
         return frozenset(self._siblings[v])
 
 
-def _rejecting(function):
-    """Malformed plain data raises Rejected, never another error."""
-    @functools.wraps(function)
-    def wrapper(*args, **kwargs):
-        try:
-            return function(*args, **kwargs)
-        except Rejected:
-            raise
-        except (TypeError, ValueError, KeyError, IndexError, AttributeError) as exc:
-            raise Rejected(f"malformed input to {function.__name__}: {exc!r}") from None
-    return wrapper
 
 
 def _nodes(g: Graph, xs) -> frozenset:

@@ -147,3 +147,19 @@ def predicates(node, out: set | None = None) -> set:
             for x in body:
                 predicates(x, out)
     return out
+
+
+def rejecting(function):
+    """A decorator: malformed plain data given to a kernel function (wrong shapes, unhashable
+    values) raises Rejected, never another error."""
+    import functools
+
+    @functools.wraps(function)
+    def wrapper(*args, **kwargs):
+        try:
+            return function(*args, **kwargs)
+        except Rejected:
+            raise
+        except (TypeError, ValueError, KeyError, IndexError, AttributeError) as exc:
+            raise Rejected(f"malformed input to {function.__name__}: {exc!r}") from None
+    return wrapper
