@@ -159,13 +159,38 @@ def suite_result(data_dir, quick: bool = False) -> dict:
     records, report = run(items)
     s = report["beliefs"]["scientia"]
     cats = sorted(c for c, v in s.items() if isinstance(v, dict) and "accuracy" in v and c != "all")
+    stats = {"answers": len(records), "proofs": s["proofs_accepted"]["n"],
+             "proofs_accepted": sum(r["proof_accepted"] for r in records), "unknown": s["unknown"],
+             "wall_s": time.perf_counter() - start}
+    # scientia-renamed, and the networks of evals/tomi/baselines.py (trained on the train split) where torch imports
+    from .baselines import QUICK_TRAIN, compare, shifts
+    train_files = folder / "fb_all_train.txt", folder / "fb_all_train.trace"
+    train = read(*train_files) if all(f.exists() for f in train_files) else []
+    more = compare(train, items, run, quick=quick, scientia=(records, report))
+    systems = {"scientia": {c: s[c] for c in cats + ["all"]},
+               **{name: {c: row[c] for c in cats + ["all"] if c in row}
+                  for name, row in more["systems"].items() if name != "scientia"}}
     return {"task": "beliefs", "axis": "question type", "categories": cats, "logical": False,
-            "systems": {"scientia": {c: s[c] for c in cats + ["all"]}},
-            "scientia": {"answers": len(records), "proofs": s["proofs_accepted"]["n"],
-                         "proofs_accepted": sum(r["proof_accepted"] for r in records), "unknown": s["unknown"],
-                         "wall_s": time.perf_counter() - start},
+            "systems": systems, "training": more["training"],
+            "renamed": {name[:-len("-renamed")]: row for name, row in systems.items() if name.endswith("-renamed")},
+            "scientia": {**stats, "renamed": _stats(*more["scientia_renamed"])},
             "notes": "ToMi validation split; second_order_no_tom_label counts the control questions whose "
-                     "gold is the true location where nested-belief reasoning gives another answer"}
+                     "gold is the true location where nested-belief reasoning gives another answer; *-renamed: "
+                     "the same questions with fresh names for agents, places, objects and containers; the "
+                     "networks (evals/tomi/baselines.py) are trained on the train split"
+                     + (f" (quick: {QUICK_TRAIN} items, a short budget)" if quick else "")
+                     + (" and not retrained for the renamed variant, whose answers are outside their "
+                        "answer vocabulary" if more["training"] else
+                        "; no networks (torch not installed or no fb_all_train files)")
+                     + "; renamed minus original (all): " + ", ".join(f"{k} {100 * v:+.1f} pts"
+                                                                        for k, v in shifts(systems).items())}
+
+
+def _stats(records, report) -> dict:
+    s = report["beliefs"]["scientia"]
+    return {"answers": len(records), "proofs": s["proofs_accepted"]["n"],
+            "proofs_accepted": sum(r["proof_accepted"] for r in records), "unknown": s["unknown"],
+            "wall_s": s["seconds"]}
 
 
 def main(argv=None) -> dict:
