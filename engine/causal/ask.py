@@ -161,7 +161,6 @@ class Asker:
         bad = [v for v in cause if v not in self.p.equations and v in self.p.exogenous]
         if bad:
             raise CausalError("E062", f"a cause is a setting of endogenous variables; {bad[0]} is exogenous", q.span)
-        context_q = S.CausalQuery(S.Atom("true"), None, q.given)
         evidence = [g for g in q.given if not isinstance(g, S.Do)]
         if any(isinstance(g, S.Do) for g in q.given):
             raise CausalError("E062", "an actual-cause query takes observations, not interventions", q.span)
@@ -187,7 +186,6 @@ class Asker:
                       data={"background": list(self.p.background), "do": [],
                             "worlds": [[jsonable(context[v]) for v in self.p.background]]})
         text = S.show(q).removeprefix("?- ").removesuffix(".")
-        del context_q
         if isinstance(found, Unknown):
             return Result("unknown", [], f"{found.reason} while checking {found.condition}")
         if isinstance(found, Witness):

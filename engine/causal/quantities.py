@@ -28,7 +28,7 @@ import random
 from fractions import Fraction
 
 from ..language import syntax as S
-from .ask import Proofs, Result, jsonable
+from .ask import Proofs, Result
 from .graph import ADMG, d_separated
 from .identify import Hedge, find_backdoor_set, identify, is_frontdoor_set
 from .program import BOOL, CausalError, CausalProgram, show_assignment, value_of
@@ -843,7 +843,3 @@ class Factors:
             else:
                 vals.append(scm.nie(x, ms, y, False, True))
         return vals, {"method": "markov", "mediators": list(ms)}, "  (no confounding: by the factors)"
-
-
-def jsonable_rows(rows):
-    return [[jsonable(x) for x in r] for r in rows]
