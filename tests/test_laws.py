@@ -68,8 +68,15 @@ def test_known_laws_are_recovered_exactly(name, law, truth):
     assert found.evaluated > 0 and found.pareto[-1][2] == found.expression
 
 
+def test_a_sparse_sum_of_monomials_under_a_square_root_is_recovered():
+    rows = table(lambda x, y, z: math.sqrt(x ** 2 + 2 * y * z / x))
+    found = discover(rows, "out", budget_s=10)
+    assert found.status == "exact" and same_law(found.expression, sympy.sqrt(x ** 2 + 2 * y * z / x))
+    assert recompute(found, rows) < EXACT_TOL
+
+
 def test_a_dict_of_columns_works_and_progress_is_reported():
-    rows = table(lambda x, y, z: x * y / z ** 2 / 2)
+    rows = table(lambda x, y, z: y * math.cos(x))
     columns = {k: [r[k] for r in rows] for k in rows[0]}
     calls = []
     found = discover(columns, "out", budget_s=20, progress=lambda n, best: calls.append((n, best)))

@@ -13,6 +13,7 @@ import sympy
 
 from .expr import Invalid, evaluate, to_sympy
 from .fit import errors, fit, rel_denominators, simple_constants
+from . import monomials
 from .search import Search
 
 EXACT_TOL = 1e-9
@@ -114,29 +115,61 @@ class _Finisher:
         m0, r0 = err(k, b)
         if not math.isfinite(m0):
             return None
-        # a rounded constant is kept when it keeps the law within tolerance (exact case) or
-        # costs at most 0.1% of its error (approximate case)
-        good = lambda m, r: self.ok(m, r) or (m <= m0 * 1.001 and r <= r0 * 1.001)
-        ksym = sympy.Float(k, 15)
-        for sym, val in simple_constants(k)[1:]:
-            if good(*err(val, b)):
-                ksym, k = sym, val
-                break
-        bsym = sympy.Float(b, 15)
-        if not affine:
-            bsym = sympy.Integer(0)
-        else:
-            for sym, val in simple_constants(b):
-                if good(*err(k, val)):
-                    bsym, b = sym, val
-                    break
+        # a simple constant (small rational, times pi, sqrt 2, e...) replaces a fitted one only
+        # when the law stays within the exactness tolerance; otherwise a fitted constant is shown
+        # with the fewest significant digits (3 or more) that cost at most 1% of its error
+        def pick(c, errs, zero_first):
+            for sym, val in simple_constants(c)[0 if zero_first else 1:]:
+                if self.ok(*errs(val)):
+                    return sym, val
+            for digits in range(3, 15):
+                short = float(f"{c:.{digits}g}")
+                m, r = errs(short)
+                if self.ok(m, r) or (m <= m0 * 1.01 + 1e-15 and r <= r0 * 1.01 + 1e-15):
+                    return sympy.Float(short, digits), short
+            return sympy.Float(c, 15), c
+
+        ksym, k = pick(k, lambda v: err(v, b), False)
+        bsym = sympy.Integer(0)
+        if affine:
+            bsym, b = pick(b, lambda v: err(k, v), True)
         expr = ksym * to_sympy(tree, self.symbols) + bsym
         m, r = measure(expr, self.names, self.cols, self.y, self.w)
         return expr, m, r
 
+    def finish_sum(self, coef, terms, values, back_sym, back_num):
+        """(expr, max, rms) for back(sum coef_i term_i) if it passes the exactness test, else None."""
+        def errs(cs):
+            try:
+                pred = [back_num(sum(c * v for c, v in zip(cs, row))) for row in values]
+            except (ValueError, ZeroDivisionError, OverflowError):
+                return math.inf, math.inf
+            return errors(pred, self.y, self.w)
+        if not self.ok(*errs(coef)):
+            return None
+        coef, syms = list(coef), []
+        for i, c in enumerate(coef):
+            chosen = sympy.Float(c, 15)
+            for sym, val in simple_constants(c)[1:]:
+                if self.ok(*errs(coef[:i] + [val] + coef[i + 1:])):
+                    chosen, coef[i] = sym, val
+                    break
+            syms.append(chosen)
+        expr = back_sym(sum(s * t for s, t in zip(syms, terms)))
+        m, r = measure(expr, self.names, self.cols, self.y, self.w)
+        return (expr, m, r) if self.ok(m, r) else None
+
 
 def discover(table, target, budget_s=10.0, noise=None, seed=0, progress=None):
-    """The simplest formula found for column `target` of `table` within `budget_s` seconds."""
+    """The simplest formula found for column `target` of `table` within `budget_s` seconds.
+
+    `table` is a list of dicts or a dict of columns; every other column is an input. Without
+    `noise`, a sparse sum of monomials (of y, y**2, 1/y or 1/y**2) is tried first. Then trees are
+    enumerated by size and screened on SAMPLE_ROWS rows drawn with `seed`; the first whose
+    refitted, rounded law passes the exactness test on every row ends the search. Otherwise the
+    law is the simplest Pareto entry within 10% of the best RMS error, status "approximate".
+    `progress(evaluated, best)` is called every few hundred candidates, `best` being
+    (sample RMS relative error, text) of the best tree so far, or None."""
     start = time.monotonic()
     cols = columns_of(table)
     if target not in cols:
@@ -168,7 +201,15 @@ def discover(table, target, budget_s=10.0, noise=None, seed=0, progress=None):
             return True
         return False
 
-    search = Search(sample, ys, ws, screen, verify, start + budget_s, progress).run()
+    tried = [0]
+    if noise is None:
+        # the sparse-monomial structure test, on at most a third of the budget
+        hit = monomials.search(cols, names, y, rows, fin.finish_sum, start + budget_s / 3, tried)
+        if hit is not None:
+            found.append(hit)
+    search = Search(sample, ys, ws, screen, verify, start + budget_s, progress)
+    if not found:
+        search.run()
     pareto = _pareto(search, fin)
     if found:
         expr, m, r = found[0]
@@ -184,7 +225,7 @@ def discover(table, target, budget_s=10.0, noise=None, seed=0, progress=None):
     if found:
         pareto = [e for e in pareto if e[0] < complexity(expr) and e[1] < math.inf] + \
                  [(complexity(expr), r, expr)]
-    return Law(expr, m, r, complexity(expr), status, pareto, search.evaluated,
+    return Law(expr, m, r, complexity(expr), status, pareto, search.evaluated + tried[0],
                time.monotonic() - start)
 
 

@@ -41,7 +41,8 @@ def errors(pred, y, w):
 
 
 _BASES = ((sympy.Integer(1), 1.0), (sympy.pi, math.pi), (1 / sympy.pi, 1 / math.pi),
-          (sympy.sqrt(2), math.sqrt(2)), (sympy.E, math.e), (sympy.pi ** 2, math.pi ** 2))
+          (sympy.sqrt(2), math.sqrt(2)), (sympy.E, math.e), (sympy.pi ** 2, math.pi ** 2),
+          (1 / sympy.pi ** 2, 1 / math.pi ** 2))
 _DENOMINATORS = (1, 2, 3, 4, 5, 6, 8, 10, 12, 16, 20, 32, 64, 100)
 
 

@@ -9,6 +9,7 @@ from .expr import BINARY, COMMUTATIVE, CONSTANTS, UNARY, Invalid, apply_binary, 
 
 STORE_CAP = 60_000        # trees kept (with their sample values) as building blocks
 CHECK_EVERY = 512         # candidates between clock checks
+SEEN_CAP = 400_000        # value signatures remembered for deduplication (memory bound)
 
 
 class Stop(Exception):
@@ -75,7 +76,8 @@ class Search:
         key = tuple(round(v, 9) for v in values[:5])
         if key in self.seen:
             return
-        self.seen.add(key)
+        if len(self.seen) < SEEN_CAP:
+            self.seen.add(key)
         if tree[0] != "const":
             self._score(tree, values)
         if self.stored < STORE_CAP:
