@@ -3,7 +3,8 @@
 For each equation: 1,000 rows (seed 0, each variable uniform in its range), the variables
 renamed x1..xn, rows where the formula is undefined or not real dropped, `discover` with a
 20 s budget; "recovered" when, after rounding the law's float constants to 3 digits, the
-difference from the truth is a constant or the ratio is a nonzero constant (sympy).
+difference from the truth is a constant or the ratio is a nonzero constant (sympy, with the
+variables declared positive: every range in the file is nonnegative).
 
     .venv/bin/python evals/laws_bonus_probe.py [--data ../shared/data/feynman/BonusEquations.csv]
 """
@@ -67,6 +68,9 @@ def sample(truth, xs, variables, rows=1000, seed=0):
 
 def recovered(found, truth):
     rounded = found.xreplace({f: sympy.Float(round(float(f), 3)) for f in found.atoms(sympy.Float)})
+    # every variable range in the file is nonnegative: positive symbols let sqrt(a**3) = a**(3/2)
+    positive = {s: sympy.Symbol(s.name, positive=True) for s in rounded.free_symbols | truth.free_symbols}
+    rounded, truth = rounded.xreplace(positive), truth.xreplace(positive)
     try:
         diff = sympy.simplify(rounded - truth)
         if not diff.free_symbols:
