@@ -137,7 +137,7 @@ def test_the_engine_is_laid_out_by_job():
     """Subpackages, one job each; at the top only the API, its files, and the data every part shares."""
     engine = ROOT / "engine"
     packages = {p.name for p in engine.iterdir() if (p / "__init__.py").exists()}
-    assert packages == {"language", "horn", "smt", "kernel", "reason", "perception", "shell", "causal"}
+    assert packages == {"language", "horn", "smt", "kernel", "reason", "perception", "shell", "causal", "laws"}
     top = {p.stem for p in engine.glob("*.py")}
     assert top == {"__init__", "__main__", "kb", "files", "answer", "proof", "errors"}
 
