@@ -147,3 +147,16 @@ def test_python_dash_m_runs(tmp_path):
     done = subprocess.run([sys.executable, "-m", "engine.laws", str(path), "--target", "b", "--budget", "2"],
                           capture_output=True, text=True, timeout=60)
     assert done.returncode == 0 and "law: b = 2*a" in done.stdout
+
+
+def test_the_scientia_command_discovers(tmp_path, capsys):
+    import random
+    from engine.shell import cli
+    rng = random.Random(1)
+    path = tmp_path / "energy.csv"
+    rows = ["m,v,E"] + [f"{m},{v},{0.5 * m * v * v}" for m, v in
+                        ((rng.uniform(1, 5), rng.uniform(1, 5)) for _ in range(100))]
+    path.write_text("\n".join(rows) + "\n")
+    assert cli.main(["discover", str(path), "--target", "E", "--budget", "5"]) == 0
+    out = capsys.readouterr().out
+    assert "m*v**2/2" in out and "exact" in out

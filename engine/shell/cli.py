@@ -22,6 +22,9 @@ DEMO_FILES = ("family.kb", "birds.kb", "knights.kb", "fuse_demo.kb", "false_beli
 
 def main(argv=None) -> int:
     argv = sys.argv[1:] if argv is None else list(argv)
+    if argv[:1] == ["discover"]:     # laws from data: engine/laws parses its own options
+        from ..laws.cli import main as discover
+        return discover(argv[1:])
     if argv[:1] == ["eval"]:         # a plugin: the suite lives in evals/, parses its own options
         suite = _command("eval")
         if suite is None:
@@ -97,6 +100,7 @@ def _parser() -> argparse.ArgumentParser:
     repl = sub.add_parser("repl", parents=[common], help="an interactive session (reads a script when stdin is not a terminal)")
     repl.add_argument("files", nargs="*")
     repl.set_defaults(func=cmd_repl)
+    sub.add_parser("discover", add_help=False, help="a law from a numeric CSV table (scientia discover --help)")
     ev = sub.add_parser("eval", add_help=False, help="the compositional-generalisation suite (scientia eval --help)")
     ev.add_argument("rest", nargs=argparse.REMAINDER)
     return p
