@@ -21,6 +21,7 @@ from .answer import Answer, AnswerList, Answers, Verdict
 from .language.check import check, check_query, nullary_terms, query_warnings, tell_warnings
 from .errors import (Diagnostic, InconsistencyError, ScientiaError, TypeCheckError, UsageError, read_source,
                      warning)
+from .language.modal import is_modal, kd45_statements
 from .language.parse import parse_formula, parse_program
 from .reason.perceived import perception
 from .reason.probability import Perception, QueryProbability, mentions, outcomes, query_probability
@@ -146,6 +147,26 @@ class _KernelView:
     def perceived(self):
         """(sentence, model, input, confidence) for every perceived fact of the KB."""
         return [(e.sentence, *self._perceived[e.source]) for e in self._entries if e.source in self._perceived]
+
+
+@functools.lru_cache(maxsize=64)
+def _kd45_for(modal_preds: tuple, sorts: tuple) -> tuple:
+    preds = dict(modal_preds)
+    statements = kd45_statements({p: len(s) for p, s in preds.items()})
+    if not statements:
+        return ()
+    _, checked = check(statements, Signature(sorts=dict(sorts), preds=preds), {})
+    return tuple(Entry(c.statement, c.sentence, source_of(c.statement)) for c in checked)
+
+
+def _kd45_entries(signature: Signature) -> tuple:
+    """The KD45 statements that relate the KB's belief predicates (engine/language/modal.py):
+    part of the theory the search and the kernel use, never of the KB's own statements."""
+    found = tuple(sorted((p, sorts) for p, sorts in signature.preds.items() if is_modal(p)))
+    if not found:
+        return ()
+    used = sorted({s for _, sorts in found for s in sorts if s in signature.sorts})
+    return _kd45_for(found, tuple((s, signature.sorts[s]) for s in used))
 
 
 def read_claims(proof):
@@ -359,7 +380,8 @@ class KnowledgeBase:
         return _Version(entries, signature, sources, libraries, tuple(warnings), program), theory
 
     def _theory_for(self, entries, signature) -> Theory:
-        return Theory(entries, signature, self.timeout_ms, self._perceived, self.max_instances)
+        return Theory(tuple(entries) + _kd45_entries(signature), signature, self.timeout_ms, self._perceived,
+                      self.max_instances)
 
     @property
     def perceptions(self) -> dict:

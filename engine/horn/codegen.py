@@ -15,6 +15,8 @@ a whole join fits in one comprehension.
 """
 from __future__ import annotations
 
+import functools
+
 from .compile import Clause, Lit, anonymous, assignment
 from ..language.values import add, compare, divide, multiply, subtract
 from ..language.syntax import Op, Var
@@ -133,6 +135,13 @@ def compile_derivation(c: Clause, order: list, relation):
     return _build(src, body, "H, S"), names
 
 
+@functools.lru_cache(maxsize=4096)
+def _compiled(text: str):
+    """The code object of a join's source (a pure function of the text: the relations are
+    bound as closure variables, so KBs with rules of the same shapes share the code)."""
+    return compile(text, "<horn join>", "exec")
+
+
 def _build(src: _Source, body: list, args: str = "D"):
     """The function _run(args) whose body is the lines `body` (indented 8); the objects in
     src.slots are bound as closure variables."""
@@ -142,7 +151,7 @@ def _build(src: _Source, body: list, args: str = "D"):
                       *body,
                       "    return _run"])
     namespace = dict(_HELPERS)
-    exec(compile(text, "<horn join>", "exec"), namespace)
+    exec(_compiled(text), namespace)
     run = namespace["_make"](*(obj for _, obj in src.slots.values()))
     run.source = text
     return run

@@ -11,6 +11,8 @@ body of a clause into a join: which literal first, which are filters, which bind
 """
 from __future__ import annotations
 
+import functools
+
 from dataclasses import dataclass, field
 from fractions import Fraction
 
@@ -63,8 +65,10 @@ class Clause:
 
 
 # ---------------------------------------------------------------- normalization
+@functools.lru_cache(maxsize=8192)
 def normalize(rule: HornRule) -> Clause:
-    """The clause of a HornRule; each anonymous `_` becomes a fresh variable."""
+    """The clause of a HornRule; each anonymous `_` becomes a fresh variable. (A pure function
+    of the frozen rule: the rules of a library are normalized once for all the KBs using it.)"""
     fresh = iter(range(1 << 30))
     pred, args = rule.head
     head = tuple(_atom_arg(a, fresh, rule) for a in args)

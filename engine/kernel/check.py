@@ -15,6 +15,7 @@ from ..errors import Diagnostic, KernelBudget, ProofError
 from ..proof import KINDS, Proof, Step
 from . import smt
 from .closure import Closure
+from .modal import check_kd45
 from .evaluate import evaluate, evaluate_cmp
 from .sorts import check_sorts, fits, well_sorted
 from .terms import Rejected, Unconfirmed, alpha_equal, as_term, free_vars, substitute
@@ -30,6 +31,7 @@ def check(proof: Proof, ctx, claim=None, timeout_ms: int = 10_000) -> None:
     memo: dict = {"timeout": timeout_ms}
     if not isinstance(getattr(proof, "steps", None), (tuple, list)):
         raise ProofError([Diagnostic("E050", "(kernel) not a proof")])
+    kd45(ctx)
     for step in proof.steps:
         try:
             _check_step(step, ctx, proved, memo)
@@ -55,6 +57,15 @@ def check(proof: Proof, ctx, claim=None, timeout_ms: int = 10_000) -> None:
     if not same:
         raise ProofError([Diagnostic("E050", f"(kernel) the proof concludes {proof.conclusion.text}, "
                                              "which is not the claim it must prove")])
+
+
+def kd45(ctx) -> None:
+    """The KD45 statements of the KB are schema instances (engine/kernel/modal.py), or nothing
+    checked against it is accepted."""
+    try:
+        check_kd45(ctx)
+    except Rejected as e:
+        raise ProofError([Diagnostic("E050", f"(kernel) {e}")]) from None
 
 
 def _check_step(step: Step, ctx, proved: dict, memo: dict) -> None:

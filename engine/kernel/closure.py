@@ -67,7 +67,7 @@ class Closure:
             for q in predicates(r):
                 self.links.setdefault(r.head.pred, set()).add(q)
                 self.links.setdefault(q, set()).add(r.head.pred)
-        self.models: dict = {}       # frozenset C -> least model, or None when not settled
+        self.models: dict = {}       # component -> (LM on the predicates built so far, those predicates)
         self.extensions: dict = {}   # unsettled closed predicate -> set of entailed tuples
 
     # ------------------------------------------------------------ the verdict
@@ -106,28 +106,59 @@ class Closure:
 
     # ------------------------------------------------------------ settled: the least model
     def component(self, pred: str) -> frozenset:
-        seen, stack = {pred}, [pred]
-        while stack:
-            for q in self.links.get(stack.pop(), ()):
-                if q not in seen:
-                    seen.add(q)
-                    stack.append(q)
-        return frozenset(seen)
+        key = ("component", pred)
+        if key not in self.extensions:
+            seen, stack = {pred}, [pred]
+            while stack:
+                for q in self.links.get(stack.pop(), ()):
+                    if q not in seen:
+                        seen.add(q)
+                        stack.append(q)
+            found = frozenset(seen)
+            for q in found:                 # one component for all its predicates
+                self.extensions[("component", q)] = found
+        return self.extensions[key]
 
     def least_model(self, pred: str):
-        """LM of the component of pred when it is settled (see the module's docstring), else None."""
+        """LM of the component of pred when it is settled (see the module's docstring), else None.
+        LM is built as far as it is asked: the predicates pred depends on (`upstream`), stratum
+        by stratum, on top of what earlier questions on the component built (each predicate
+        once: LM agrees there with the least model of the rules for those predicates)."""
         cone = self.component(pred)
-        if cone not in self.models:
-            program = self.program(cone)
-            if program is None:
-                self.models[cone] = None
-            else:
-                strata, facts = program
-                model = {q: set(facts.get(q, ())) for q in cone}
-                for layer in strata:
-                    _saturate(layer, model)
-                self.models[cone] = model
-        return self.models[cone]
+        program = self.program(cone)
+        if program is None:
+            return None
+        model, done = self.models.setdefault(cone, ({}, set()))
+        need = self.upstream(pred) - done
+        if need:
+            strata, facts = program
+            for q in need:
+                model.setdefault(q, set(facts.get(q, ())))
+            for layer in strata:
+                wanted = [r for r in layer if r.head.pred in need]
+                if wanted:
+                    _saturate(wanted, model)
+            done |= need
+        return model
+
+    def upstream(self, pred: str) -> frozenset:
+        """pred and every predicate a rule for one of them mentions in its body, transitively."""
+        key = ("upstream", pred)
+        if key not in self.extensions:
+            if "bodies" not in self.extensions:
+                bodies: dict = {}
+                for r in self.rules:
+                    bodies.setdefault(r.head.pred, set()).update(q for b in r.body for q in predicates(b))
+                self.extensions["bodies"] = bodies
+            body = self.extensions["bodies"]
+            seen, stack = {pred}, [pred]
+            while stack:
+                for q in body.get(stack.pop(), ()):
+                    if q not in seen:
+                        seen.add(q)
+                        stack.append(q)
+            self.extensions[key] = frozenset(seen)
+        return self.extensions[key]
 
     def goal_or_least_model(self, pred: str, values: tuple):
         """A model that holds pred(values) iff LM does, for a settled cone (else None): LM
@@ -138,8 +169,8 @@ class Closure:
         program = self.program(cone)
         if program is None:
             return None
-        if self.models.get(cone) is not None:
-            return self.models[cone]
+        if pred in self.models.get(cone, ({}, ()))[1]:
+            return self.models[cone][0]
         asked = self.extensions[("asked", cone)] = self.extensions.get(("asked", cone), 0) + 1
         if asked > GOAL_QUERIES and ("too big", cone) not in self.extensions:
             try:

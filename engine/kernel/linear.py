@@ -29,6 +29,7 @@ from ..language import syntax as S
 from .closure import _add_fact, _Index
 from .evaluate import evaluate, evaluate_cmp
 from .sorts import fits
+from .modal import check_kd45
 from .terms import Rejected, as_term, predicates, substitute, var_names
 
 
@@ -37,6 +38,10 @@ def check_linear(ctx, query, rows):
     not accept; None when it does not apply (see the module docstring)."""
     if not isinstance(query, S.Atom) or len(query.args) != 2:
         return None
+    try:
+        check_kd45(ctx)
+    except Rejected:
+        return list(range(len(rows)))
     given = [k for k, a in enumerate(query.args) if isinstance(a, (S.Const, S.Num))]
     if len(given) != 1 or not isinstance(query.args[1 - given[0]], S.Var):
         return None

@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from . import modal
 from . import syntax as S
 from ..errors import Diagnostic, Span, TypeCheckError, warning
 from .graph import path as graph_path
@@ -256,6 +257,8 @@ class _Checker:
                     self.unify(self.infer_term(i, a, scope), ("p", pred, k), a.span or f.span)
                     if isinstance(a, S.Num):
                         self.literals.append((("p", pred, k), a))
+                if modal.is_modal(pred):        # a belief literal: its content's arguments are
+                    self.infer_belief(pred, args, f.span)    # those of the inner predicate
             case S.Cmp(_, left, right):
                 l, r = self.infer_term(i, left, scope), self.infer_term(i, right, scope)
                 self.unify(l, r, f.span)
@@ -275,6 +278,12 @@ class _Checker:
                     if sort is not None and self.known_sort(sort, f.span):
                         self.fix_slot(slot, sort, f.span)
                 self.infer_formula(i, body, inner)
+
+    def infer_belief(self, pred, args, span):
+        negs, inner = modal.decode(pred)
+        self.use_arity(self.arity, inner, len(args) - len(negs), span, "predicate")
+        for k in range(len(negs), len(args)):
+            self.unify(("p", pred, k), ("p", inner, k - len(negs)), args[k].span or span)
 
     def infer_term(self, i, t, scope):
         match t:
@@ -428,7 +437,11 @@ class _Checker:
         for name, sort in sorts.items():
             if sort.kind == "closed":
                 sorts[name] = Sort(name, "closed", tuple(sorted(c for c, s in consts.items() if s == name)))
-        return Signature(sorts, preds, funs, consts, frozenset(self.closed))
+        preds = modal.related(preds, closed="believes" in self.closed)
+        closed = set(self.closed)
+        if "believes" in closed:        # `closed believes.`: every belief predicate (engine/language/modal.py),
+            closed.update(p for p in preds if modal.is_modal(p))
+        return Signature(sorts, preds, funs, consts, frozenset(closed))
 
     def check_strata(self, statements, signature):
         rules = [st for st in statements if isinstance(st, S.Rule)]
@@ -662,7 +675,8 @@ def _occurrences(node, out: list) -> None:
     """(kind, name, span) of every predicate, function and constant a statement names."""
     match node:
         case S.Atom(name, args):
-            out.append(("predicate", name, node.span))
+            if not modal.is_modal(name):      # a belief literal: no name of its own to lint
+                out.append(("predicate", name, node.span))
             for a in args:
                 _occurrences(a, out)
         case S.Fn(name, args):

@@ -18,6 +18,7 @@ from lark.exceptions import UnexpectedCharacters, UnexpectedInput, UnexpectedTok
 from lark.lexer import LexerThread
 
 from ..errors import Diagnostic, ParseError, Span, UsageError
+from . import modal
 from . import syntax as S
 
 GRAMMAR = Path(__file__).resolve().parents[2] / "grammar" / "scientia.lark"
@@ -98,7 +99,7 @@ def parse_ground_literal(text: str):
     if m is None:
         return None
     pred, args = m.group(2), _ARG_SPLIT.split(m.group(3))
-    if pred in S.KEYWORDS or any(a in S.KEYWORDS for a in args):
+    if pred in S.KEYWORDS or pred == "believes" or any(a in S.KEYWORDS for a in args):
         return None
     atom = S.Atom(pred, tuple(S.Num(int(a)) if a[0].isdigit() else S.Const(a) for a in args))
     return S.Not(atom) if m.group(1) else atom
@@ -224,7 +225,7 @@ def _token_span(tok: Token, file: str) -> Span:
 def _ground_fact(chunk: list[Token], file: str):
     """`p(a, 3).` read straight off its tokens (most of a large KB is such facts), with the
     spans the parser gives; None for any other statement."""
-    if len(chunk) < 5 or chunk[0].type != "LNAME" or chunk[1].type != "LPAR" \
+    if len(chunk) < 5 or chunk[0].type != "LNAME" or chunk[0].value == "believes" or chunk[1].type != "LPAR" \
             or chunk[-2].type != "RPAR" or chunk[-1].type != "DOT" or len(chunk) % 2 == 0:
         return None
     args = []
@@ -340,8 +341,8 @@ class _Convert:
             return None
         return Span(self.file, meta.line, meta.column, meta.end_line, meta.end_column)
 
-    def fail(self, node, message: str, hint: str | None = None):
-        raise _ConvertError(Diagnostic("E010", message, self.span(node), hint))
+    def fail(self, node, message: str, hint: str | None = None, code: str = "E010"):
+        raise _ConvertError(Diagnostic(code, message, self.span(node), hint))
 
     # ---- statements
     def statement(self, t: Tree):
@@ -433,7 +434,11 @@ class _Convert:
     def name(self, t) -> str:
         tok = t.children[0] if isinstance(t, Tree) else t
         if tok.type == "QNAME":
-            return _unquote(tok.value)
+            text = _unquote(tok.value)
+            if modal.is_modal(text):
+                self.fail(t, f"names starting with {modal.PREFIX!r} are reserved for belief contexts",
+                          "write believes(Agent, Formula) instead", "E076")
+            return text
         return str(tok.value)
 
     def names(self, t: Tree) -> tuple:
@@ -472,6 +477,8 @@ class _Convert:
             case "symbol":
                 return S.Atom(self.name(t.children[0]), (), sp)
             case "apply":
+                if _is_believes(t):
+                    return self.believes(t, sp)
                 args = self.args(t.children[1]) if t.children[1] is not None else ()
                 return S.Atom(self.name(t.children[0]), args, sp)
             case "backdoor":
@@ -484,6 +491,16 @@ class _Convert:
                 self.fail(t, "expected a formula, found an arithmetic term",
                           "compare it with something, e.g. X + 1 > 3")
         raise AssertionError(f"unhandled formula {t.data}")
+
+    def believes(self, t: Tree, sp):
+        args = t.children[1].children if t.children[1] is not None else ()
+        if len(args) != 2:
+            self.fail(t, f"believes takes 2 arguments (an agent and a formula), not {len(args)}",
+                      "write believes(sally, at(ball, basket))", "E075")
+        try:
+            return modal.believes(self.term(args[0]), self.formula(args[1]), sp)
+        except modal.ModalError as e:
+            self.fail(args[1], str(e), e.hint, "E075")
 
     def flat(self, t: Tree, cls) -> tuple:
         items = []
@@ -505,6 +522,9 @@ class _Convert:
             case "symbol":
                 return S.Const(self.name(t.children[0]), sp)
             case "apply":
+                if _is_believes(t):
+                    self.fail(t, "believes(...) is a formula, not a term",
+                              "formulas cannot be arguments; write believes(A, F) where a formula belongs", "E075")
                 args = t.children[1].children if t.children[1] is not None else ()
                 return S.Fn(self.name(t.children[0]), tuple(self.term(a) for a in args), sp)
             case "binop":
@@ -524,6 +544,11 @@ class _Convert:
 
     def args(self, t: Tree) -> tuple:
         return tuple(self.term(a) for a in t.children)
+
+
+def _is_believes(t) -> bool:
+    name = t.children[0].children[0]
+    return name.type == "LNAME" and name.value == "believes"
 
 
 def _is_do(t) -> bool:

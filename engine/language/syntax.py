@@ -389,7 +389,36 @@ def show_given(g) -> str:
     return show_do(g) if isinstance(g, Do) else show_formula(g, 5)
 
 
+def decode_belief(pred: str) -> tuple[tuple, str]:
+    """(negations per level, inner predicate) of a belief predicate's name (engine/language/modal.py:
+    `@` + one `b` per level, `~` after a negated content, `/`, the inner predicate); ValueError if
+    `pred` is not one."""
+    if not pred.startswith("@") or "/" not in pred:
+        raise ValueError(pred)
+    code, inner = pred[1:].split("/", 1)
+    parts = code.split("b")
+    if parts[0] or len(parts) < 2 or any(x not in ("", "~") for x in parts[1:]) or not inner:
+        raise ValueError(pred)
+    return tuple(x == "~" for x in parts[1:]), inner
+
+
+def show_belief(a: Atom) -> str:
+    """A belief literal as the nested `believes(...)` it stands for."""
+    negs, inner = decode_belief(a.pred)
+    n = len(negs)
+    rest = a.args[n:]
+    text = show_name(inner) + (f"({', '.join(show_term(x) for x in rest)})" if rest else "")
+    for agent, neg in reversed(list(zip(a.args[:n], negs))):
+        text = f"believes({show_term(agent)}, {'not ' if neg else ''}{text})"
+    return text
+
+
 def show_atom(a: Atom) -> str:
+    if a.pred.startswith("@"):          # a belief literal (engine/language/modal.py)
+        try:
+            return show_belief(a)
+        except ValueError:
+            pass
     if not a.args:
         return show_name(a.pred)
     return f"{show_name(a.pred)}({', '.join(show_term(x) for x in a.args)})"

@@ -9,8 +9,9 @@ first place is in the room where it is later moved (a container does not change 
 never moved, the room with the most agents in it. Distractors
 (`X likes the O`) say nothing about where anything is, and are not told.
 
-Questions: memory `first(o, C)`, reality `really(o, C)`, first order `looks(x, o, C)`, second
-order `thinks_looks(x, y, o, C)`; the answer is the binding of C (no binding, or two: the
+Questions: memory `first(o, C)`, reality `really(o, C)`, first order
+`believes(x, at(o, C, T))`, second order `believes(x, believes(y, at(o, C, T)))`, T the
+question's time point; the answer is the binding of C (no binding, or two: the
 question is answered `unknown`, scored wrong). ToMi's known label issue: for some second-order
 controls (`second_order_*_no_tom`) the gold answer is the object's true location by
 construction, which strict nested-belief reasoning does not give; those are scored as a
@@ -21,6 +22,8 @@ from __future__ import annotations
 
 import argparse
 import json
+import multiprocessing
+import os
 import time
 from collections import Counter, defaultdict
 from pathlib import Path
@@ -91,8 +94,9 @@ def answer_story(story, questions) -> list[dict]:
     kb.tell("use events.\n" + "\n".join(facts(story)))
     asked: dict = {}
     out = []
+    end = max((e.line for e in story), default=0) + 1      # the question's time point
     for q in questions:
-        open_query = general(q)
+        open_query = general(q, end)
         if open_query not in asked:
             asked[open_query] = list(kb.ask_all(open_query))
         wanted = {"A": q.agents[0]} if q.kind in ("first", "second") else {}
@@ -108,27 +112,41 @@ def answer_story(story, questions) -> list[dict]:
     return out
 
 
-def general(question) -> str:
-    """The question's query with its agents left open."""
+def general(question, end: int) -> str:
+    """The question's query at time point `end`, with its agents left open."""
     o = _n(question.obj)
-    return {"memory": f"first({o}, C)", "reality": f"really({o}, C)", "first": f"looks(A, {o}, C)",
-            "second": f"thinks_looks(A, B, {o}, C)"}[question.kind]
+    return {"memory": f"first({o}, C)", "reality": f"really({o}, C)",
+            "first": f"believes(A, at({o}, C, {end}))",
+            "second": f"believes(A, believes(B, at({o}, C, {end})))"}[question.kind]
 
 
-def run(items) -> tuple[list[dict], dict]:
+def run(items, workers: int | None = None) -> tuple[list[dict], dict]:
+    """Every question answered, one KB per story; the stories shared among `workers` processes
+    (default: up to 2, the cores of the reference machine; each story is independent)."""
     start = time.perf_counter()
     by_story = defaultdict(list)
     for it in items:
-        by_story[(it.story, )].append(it)
-    records = []
-    for (story,), group in by_story.items():
-        for it, r in zip(group, answer_story(story, [it.question for it in group])):
-            records.append({"index": it.index, "qtype": it.qtype, "story_type": it.story_type,
-                            "question": it.question.text, "answer": it.answer, **r,
-                            "correct": r["prediction"] == it.answer})
+        by_story[it.story].append(it)
+    groups = list(by_story.items())
+    workers = workers or min(2, os.cpu_count() or 1)
+    if workers > 1 and len(groups) >= 100:
+        methods = multiprocessing.get_all_start_methods()
+        context = multiprocessing.get_context("fork" if "fork" in methods else None)
+        with context.Pool(workers) as pool:
+            parts = pool.map(_answer_group, groups, chunksize=max(1, len(groups) // (8 * workers)))
+    else:
+        parts = [_answer_group(g) for g in groups]
+    records = [r for part in parts for r in part]
     records.sort(key=lambda r: r["index"])
     seconds = time.perf_counter() - start
     return records, summarize(records, seconds)
+
+
+def _answer_group(group) -> list[dict]:
+    story, items = group
+    return [{"index": it.index, "qtype": it.qtype, "story_type": it.story_type,
+             "question": it.question.text, "answer": it.answer, **r, "correct": r["prediction"] == it.answer}
+            for it, r in zip(items, answer_story(story, [it.question for it in items]))]
 
 
 def summarize(records, seconds) -> dict:
