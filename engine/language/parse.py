@@ -33,6 +33,7 @@ _READABLE = {
     "LBRACE": "'{'", "RBRACE": "'}'", "$END": "the end of the statement",
     "CVAR": "'var'", "EXO": "'exo'", "GRAPH": "'graph'", "GIVEN": "'given'", "UNDER": "'under'",
     "CAUSES": "'causes'", "PROB": "'P('", "BACKDOOR": "'BACKDOOR('", "EFFECT": "ATE, ETT, NDE or NIE", "ASSIGN": "':='",
+    "LAW": "'law'", "STRING": "a string", "CARET": "'^'",
 }
 _KEYWORD_TYPES = {"TYPE", "OPEN", "PRED", "FUN", "CONST", "CLOSED", "USE",
                   "CVAR", "EXO", "GRAPH", "GIVEN", "UNDER", "CAUSES"}
@@ -316,6 +317,8 @@ def _unexpected(tok: Token, previous: Token | None, expected, file: str) -> Diag
         hint = "is a '.' missing at the end of the previous line?"
     elif tok.type == "VAR" and "LNAME" in expected:
         hint = "names of constants, predicates and sorts start with a lower-case letter; variables with upper-case"
+    elif tok.type == "STRING":
+        hint = _char_hint('"')
     elif tok.type == "DOT" and "RPAR" in expected:
         hint = "a ')' is missing"
     return Diagnostic("E002", message, _token_span(tok, file), hint)
@@ -397,6 +400,9 @@ class _Convert:
             case "under_query":
                 given = self.givens(t.children[4]) if t.children[4] is not None else ()
                 return S.CausalQuery(self.formula(t.children[0]), self.do(t.children[2]), given, sp)
+            case "law_decl":
+                from .lawdecl import law_decl
+                return law_decl(self, t)
             case "cause_query":
                 given = self.givens(t.children[4]) if t.children[4] is not None else ()
                 return S.CauseQuery(self.formula(t.children[0]), self.formula(t.children[2]), given, sp)
@@ -506,7 +512,7 @@ class _Convert:
                 return S.Const(self.name(t.children[0]), sp)
             case "apply":
                 args = t.children[1].children if t.children[1] is not None else ()
-                return S.Fn(self.name(t.children[0]), tuple(self.term(a) for a in args), sp)
+                return S.Fn(self.name(t.children[0]), tuple(self.named(a) or self.term(a) for a in args), sp)
             case "binop":
                 left, op, right = t.children
                 return S.Op(str(op.value), (self.term(left), self.term(right)), sp)
@@ -521,6 +527,13 @@ class _Convert:
                 return S.Effect(str(t.children[0].value), self.names(t.children[1]), sp)
         self.fail(t, "expected a term (a constant, variable, number or function value), found a formula",
                   "formulas cannot be arguments; use a predicate for the inner statement")
+
+    def named(self, t):
+        """`name = value` as a function's argument: a law's named argument (S.NamedArg)."""
+        if isinstance(t, Tree) and t.data == "compare" and t.children[1].type == "EQ" \
+                and isinstance(t.children[0], Tree) and t.children[0].data == "symbol":
+            return S.NamedArg(self.name(t.children[0].children[0]), self.term(t.children[2]), self.span(t))
+        return None
 
     def args(self, t: Tree) -> tuple:
         return tuple(self.term(a) for a in t.children)
@@ -537,7 +550,7 @@ def _is_term_tree(t) -> bool:
 
 
 def _number(text: str):
-    if "." in text:
+    if "." in text or "e" in text or "E" in text:
         return Fraction(text)
     return int(text)
 
