@@ -303,6 +303,9 @@ _PROLOG_HINTS = {    # (previous token, this token) -> hint, for Prolog habits t
 
 
 def _unexpected(tok: Token, previous: Token | None, expected, file: str) -> Diagnostic:
+    if tok.type == "STRING":        # strings belong to a law's provenance only: the character is the error
+        return Diagnostic("E001", "unexpected character '\"'", Span(file, tok.line, tok.column, tok.line,
+                                                                     tok.column + 1), _char_hint('"'))
     quiet = {"PROB", "EFFECT", "BACKDOOR"} if set(expected) - {"PROB", "EFFECT", "BACKDOOR"} else set()   # causal terms: not listed
     names = sorted({_READABLE.get(x, repr(x.lower()) if x.isupper() else x) for x in expected
                     if not x.startswith("__") and x not in quiet})
@@ -317,8 +320,6 @@ def _unexpected(tok: Token, previous: Token | None, expected, file: str) -> Diag
         hint = "is a '.' missing at the end of the previous line?"
     elif tok.type == "VAR" and "LNAME" in expected:
         hint = "names of constants, predicates and sorts start with a lower-case letter; variables with upper-case"
-    elif tok.type == "STRING":
-        hint = _char_hint('"')
     elif tok.type == "DOT" and "RPAR" in expected:
         hint = "a ')' is missing"
     return Diagnostic("E002", message, _token_span(tok, file), hint)
