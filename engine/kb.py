@@ -830,8 +830,9 @@ class KnowledgeBase:
             for st, src in self._v.causal.statements:
                 if not any(src.startswith(f"kb/{name}.kb:") for name in kept):
                     lines.append(S.show(st))
-        from .laws.provenance import moved
-        lines += [S.show(moved(st, path)) for st in _laws_of(self._v)]
+        if self._v.laws:
+            from .laws.provenance import moved
+            lines += [S.show(moved(st, path)) for st in _laws_of(self._v)]
         write_text(path, "\n".join(lines) + "\n")
 
     # ------------------------------------------------------------ proofs
@@ -1000,8 +1001,10 @@ def _laws_of(version) -> list:
 
 
 def _is_law_query(formula, version) -> bool:
-    from .reason.laws import is_law_query
-    return is_law_query(formula, version.laws)
+    """Does the query apply a law (or use a named argument, which only laws take)? Checked
+    here, so that a KB without laws never imports engine/reason/laws.py (and sympy)."""
+    names = version.laws.by_name if version.laws else {}
+    return any(isinstance(n, S.NamedArg) or isinstance(n, S.Fn) and n.name in names for n in S.nodes(formula))
 
 
 def _law_book(laws: list, signature: Signature, sources: dict):

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import re
 
-from lark import Token, Tree
+from lark import Tree
 
 from . import syntax as S
 
@@ -14,8 +14,17 @@ _KEYS = ("from", "target", "sha256", "rows", "max_rel_error")
 _HEX = re.compile(r"[0-9a-f]{64}\Z")
 
 
-def law_decl(conv, t: Tree) -> S.LawDecl:
-    """A LawDecl from the tree of `law_decl`; `conv` is the parser's converter (spans, errors)."""
+class LawError(Exception):
+    """A problem of a law statement at a tree node; the parser reports it as E070."""
+
+    def __init__(self, node, message: str, hint: str | None = None):
+        super().__init__(message)
+        self.node, self.message, self.hint = node, message, hint
+
+
+def law_decl(conv, t: Tree, number) -> S.LawDecl:
+    """A LawDecl from the tree of `law_decl`; `conv` is the parser's converter (names, spans),
+    `number` reads a number token's text."""
     name = conv.name(t.children[1])
     params = conv.names(t.children[2]) if t.children[2] is not None else ()
     for i, p in enumerate(params):
@@ -24,22 +33,20 @@ def law_decl(conv, t: Tree) -> S.LawDecl:
         if p in S.LAW_CONSTANTS or p in S.LAW_FUNCTIONS:
             _fail(conv, t.children[2], f"parameter {p} is the name of a constant or function of law bodies",
                   "rename the parameter")
-    body = _body(conv, t.children[4], set(params))
+    body = _body(conv, t.children[4], set(params), number)
     source = _source(conv, t.children[5], name) if t.children[5] is not None else None
     return S.LawDecl(name, params, body, source, conv.span(t))
 
 
 def _fail(conv, node, message, hint=None):
-    from .parse import _ConvertError
-    from ..errors import Diagnostic
-    raise _ConvertError(Diagnostic("E070", message, conv.span(node), hint))
+    raise LawError(node, message, hint)
 
 
-def _body(conv, t, params: set):
+def _body(conv, t, params: set, number):
     sp = conv.span(t)
     match t.data:
         case "lnum":
-            return S.Num(_value(t.children[0].value), sp)
+            return S.Num(number(t.children[0].value), sp)
         case "lname":
             name = conv.name(t.children[0])
             if name not in params and name not in S.LAW_CONSTANTS:
@@ -51,21 +58,16 @@ def _body(conv, t, params: set):
             if name not in S.LAW_FUNCTIONS:
                 _fail(conv, t.children[0], f"unknown function {name} in a law body",
                       "the functions are " + ", ".join(sorted(S.LAW_FUNCTIONS)))
-            return S.Fn(name, (_body(conv, t.children[1], params),), sp)
+            return S.Fn(name, (_body(conv, t.children[1], params, number),), sp)
         case "lneg":
-            inner = _body(conv, t.children[1], params)
+            inner = _body(conv, t.children[1], params, number)
             if isinstance(inner, S.Num):
                 return S.Num(-inner.value, sp)
             return S.Op("-", (inner,), sp)
         case "lbinop":
             left, op, right = t.children
-            return S.Op(str(op.value), (_body(conv, left, params), _body(conv, right, params)), sp)
+            return S.Op(str(op.value), (_body(conv, left, params, number), _body(conv, right, params, number)), sp)
     _fail(conv, t, "expected an arithmetic expression")
-
-
-def _value(text: str):
-    from .parse import _number
-    return _number(text)
 
 
 def _source(conv, t: Tree, name: str) -> S.LawSource:

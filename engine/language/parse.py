@@ -402,8 +402,11 @@ class _Convert:
                 given = self.givens(t.children[4]) if t.children[4] is not None else ()
                 return S.CausalQuery(self.formula(t.children[0]), self.do(t.children[2]), given, sp)
             case "law_decl":
-                from .lawdecl import law_decl
-                return law_decl(self, t)
+                from .lawdecl import LawError, law_decl
+                try:
+                    return law_decl(self, t, _number)
+                except LawError as e:
+                    raise _ConvertError(Diagnostic("E070", e.message, self.span(e.node), e.hint)) from None
             case "cause_query":
                 given = self.givens(t.children[4]) if t.children[4] is not None else ()
                 return S.CauseQuery(self.formula(t.children[0]), self.formula(t.children[2]), given, sp)
