@@ -348,6 +348,7 @@ class KnowledgeBase:
         causal = [st for st in statements if is_causal(st)]
         laws = [st for st in statements if isinstance(st, S.LawDecl)]
         statements = [st for st in statements if not is_causal(st) and not isinstance(st, S.LawDecl)]
+        _no_named_arguments(statements, sources)
         signature, checked = check(statements, Signature(), sources)
         program = None
         if causal:
@@ -1005,6 +1006,16 @@ def _is_law_query(formula, version) -> bool:
     here, so that a KB without laws never imports engine/reason/laws.py (and sympy)."""
     names = version.laws.by_name if version.laws else {}
     return any(isinstance(n, S.NamedArg) or isinstance(n, S.Fn) and n.name in names for n in S.nodes(formula))
+
+
+def _no_named_arguments(statements: list, sources: dict) -> None:
+    """E072 for `name = value` as an argument in a statement: only law queries take them."""
+    for st in statements:
+        for n in S.nodes(st):
+            if isinstance(n, S.NamedArg):
+                raise TypeCheckError([Diagnostic("E072", f"a named argument {n.name} = ... outside a law query",
+                                                 n.span or st.span, "arguments are positional; named ones are "
+                                                 "for applying a law in a query: ?- f(x = 1) > 2.")], sources)
 
 
 def _law_book(laws: list, signature: Signature, sources: dict):

@@ -76,6 +76,15 @@ def test_a_string_outside_a_law_keeps_its_hint():
     assert "single quotes" in info.value.render()
 
 
+def test_named_arguments_outside_law_queries_are_refused():
+    kb = KnowledgeBase()
+    for text in ["p(f(x = 1)).", "q(X) :- r(f(y = X))."]:
+        with pytest.raises(TypeCheckError) as info:
+            kb.tell(text)
+        assert info.value.codes == ["E072"]
+    assert kb.statements == []
+
+
 def test_a_law_named_like_a_predicate_is_refused():
     kb = kb_with("p(a).")
     with pytest.raises(TypeCheckError) as info:

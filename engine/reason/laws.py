@@ -215,7 +215,8 @@ def _solve(diff, sym, name, formula, cited) -> list:
         steps = cited + [Step(len(cited) + 1, claim, "solve", premises=tuple(x.id for x in cited),
                               data={"var": name, "lo": _rat(lo), "hi": _rat(hi), "value": str(s),
                                     "lo_text": f"{float(lo):.12g}", "hi_text": f"{float(hi):.12g}"})]
-        out.append(Result("true", steps=steps, bindings={name: shown}, enclosure={name: (lo, hi)}))
+        approx = "" if isinstance(shown, Fraction) and shown.denominator < 10 ** 6 else f"{name} ≈ {float(s):.12g}"
+        out.append(Result("true", approx or None, steps, {name: shown}, {name: (lo, hi)}))
     return out
 
 
