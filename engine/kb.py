@@ -62,6 +62,7 @@ class _Version:
     libraries: frozenset = frozenset()
     warnings: tuple = ()        # standing warnings of this version (W031), carried by every answer
     causal: object = None       # the causal program (engine/causal/program.py) of the causal statements
+    laws: object = None         # the laws (engine/reason/laws.py LawBook) of the `law` statements
 
 
 class Revision(list):
@@ -177,9 +178,9 @@ def read_claims(proof):
     from .proof import Proof, Step
     if not isinstance(proof, Proof) or not any(isinstance(getattr(s, "claim", None), str) for s in proof.steps):
         return proof
-    from .proof import CAUSAL_KINDS
-    if any(getattr(s, "by", None) in CAUSAL_KINDS for s in proof.steps):
-        return _read_causal_claims(proof)
+    from .proof import CAUSAL_KINDS, LAW_KINDS
+    if any(getattr(s, "by", None) in CAUSAL_KINDS + LAW_KINDS for s in proof.steps):
+        return _read_causal_claims(proof, premises=("premise", "law"))
     steps = []
     for s in proof.steps:
         if isinstance(s, Step) and isinstance(s.claim, str):
@@ -198,7 +199,7 @@ def read_claims(proof):
     return Proof(tuple(steps))
 
 
-def _read_causal_claims(proof):
+def _read_causal_claims(proof, premises=("premise",)):
     """A causal proof from JSON: its premises' claims read back into statements (the other
     steps' claims are text for people; the kernel checks their data)."""
     from .errors import ProofError
@@ -206,7 +207,7 @@ def _read_causal_claims(proof):
     from .proof import Proof
     steps = []
     for s in proof.steps:
-        if s.by == "premise" and isinstance(s.claim, str):
+        if s.by in premises and isinstance(s.claim, str):
             try:
                 s = replace(s, claim=parse_statement(s.claim, "<claim>"))
             except ScientiaError as e:
@@ -237,7 +238,7 @@ class KnowledgeBase:
     @property
     def statements(self) -> list:
         causal = [st for st, _ in self._v.causal.statements] if self._v.causal else []
-        return [e.statement for e in self._v.entries] + causal
+        return [e.statement for e in self._v.entries] + causal + _laws_of(self._v)
 
     @property
     def entries(self) -> tuple:
@@ -323,7 +324,7 @@ class KnowledgeBase:
         version, sources = self._v, {**self._v.sources, file: text}
         new, libraries, sources = self._expand_uses(told, version.libraries, sources)
         base = [e.statement for e in version.entries] + \
-            ([st for st, _ in version.causal.statements] if version.causal else [])
+            ([st for st, _ in version.causal.statements] if version.causal else []) + _laws_of(version)
         rank = _entrenchment(entrenchment, base, self._perceived)
         new_sources = {source_of(st) for st in new}
         removed: list = []
@@ -359,14 +360,16 @@ class KnowledgeBase:
         base = [e.statement for e in version.entries]
         if version.causal is not None:
             base += [st for st, _ in version.causal.statements]
-        return self._build(base + statements, sources, libraries)
+        return self._build(base + _laws_of(version) + statements, sources, libraries)
 
     def _build(self, statements: list, sources: dict, libraries: frozenset):
         """Check, compile and prove consistent a whole list of statements: a new version.
         Causal statements (engine/causal/program.py) are read into the version's causal
         program; the rest is the logic theory."""
         causal = [st for st in statements if is_causal(st)]
-        statements = [st for st in statements if not is_causal(st)]
+        laws = [st for st in statements if isinstance(st, S.LawDecl)]
+        statements = [st for st in statements if not is_causal(st) and not isinstance(st, S.LawDecl)]
+        _no_named_arguments(statements, sources)
         signature, checked = check(statements, Signature(), sources)
         program = None
         if causal:
@@ -377,7 +380,8 @@ class KnowledgeBase:
         entries = tuple(Entry(c.statement, c.sentence, source_of(c.statement)) for c in checked)
         theory = self._theory_for(entries, signature)
         warnings = self._check_consistent(theory, sources)
-        return _Version(entries, signature, sources, libraries, tuple(warnings), program), theory
+        book = _law_book(laws, signature, sources)
+        return _Version(entries, signature, sources, libraries, tuple(warnings), program, book), theory
 
     def _theory_for(self, entries, signature) -> Theory:
         return Theory(tuple(entries) + _kd45_entries(signature), signature, self.timeout_ms, self._perceived,
@@ -536,6 +540,10 @@ class KnowledgeBase:
         if causal is not None:
             return self._causal(self._v, causal, query)
         formula = parse_formula(query)
+        if _is_law_query(formula, self._v):
+            found = self._laws(self._v, formula, query)
+            return found[0] if found else Answer(query, Verdict.UNKNOWN, reason="no real solution found",
+                                                 warnings=self._v.warnings)
         answer = self._closed(self._theory, self._v, _existential(formula), query, timeout_ms)
         answer.warnings = self._query_warnings(self._v, formula)
         return answer
@@ -548,6 +556,8 @@ class KnowledgeBase:
         budget of each solver call; `budget_ms` (default: a minute, or 12 solver budgets if
         that is more) bounds the whole search; `Answers.incomplete` says when it ran out."""
         formula = parse_formula(query)
+        if _is_law_query(formula, self._v):
+            return AnswerList(self._laws(self._v, formula, query), None, self._v.warnings)
         if not free_vars(formula):
             answer = self._closed(self._theory, self._v, formula, query, timeout_ms)
             answer.warnings = self._query_warnings(self._v, formula)
@@ -562,6 +572,8 @@ class KnowledgeBase:
             text = S.show(st).removeprefix("?- ").removesuffix(".")
             return text, AnswerList([self._causal(version, st, text)], None, version.warnings)
         text = S.show_formula(st.formula)
+        if _is_law_query(st.formula, version):
+            return text, AnswerList(self._laws(version, st.formula, text), None, version.warnings)
         warnings = self._query_warnings(version, st.formula)
         if free_vars(st.formula):
             answers = self._open(theory, version, st.formula, text)
@@ -605,6 +617,43 @@ class KnowledgeBase:
             answer.value = None
         answer._proof = proof
         return answer
+
+    def _laws(self, version, formula, text) -> list:
+        """The answers of a law query (engine/reason/laws.py), each kept once the kernel
+        (engine/kernel/laws.py) accepts its proof; one that it does not accept is unknown."""
+        from .errors import ProofError
+        from .proof import Proof
+        from .reason.laws import LawBook, answer as law_answer
+        book = version.laws or LawBook()
+        try:
+            results = law_answer(book, formula)
+        except TypeCheckError as e:
+            raise TypeCheckError(e.diagnostics, {**version.sources, "<query>": text}) from None
+        out = []
+        for r in results:
+            answer = Answer(text, Verdict(r.verdict), bindings=r.bindings, reason=r.reason, warnings=version.warnings)
+            if r.verdict != "unknown":
+                proof = Proof(tuple(r.steps))
+                try:
+                    kernel.check_law(proof, book, formula, r.verdict, r.enclosure)
+                    answer._proof = proof
+                except ProofError as e:
+                    answer = Answer(text, Verdict.UNKNOWN, warnings=version.warnings,
+                                    reason="the kernel did not accept the proof: "
+                                    + e.diagnostics[0].message.removeprefix("(kernel) "))
+            out.append(answer)
+        return out
+
+    @_locked
+    def tell_law(self, law, name: str, data, target: str | None = None, params=None, kb_file=None) -> list:
+        """Tell a discovered law (engine.laws.Law, or a sympy expression) as a `law` statement
+        with its provenance: the data file's sha256, its rows and the law's largest relative
+        error on them, computed here from the file. `data` is the CSV file; its path is
+        written relative to the folder of `kb_file` (the KB file the statement is meant for;
+        default: the working folder). Returns what `tell` returns."""
+        from .laws.provenance import law_statement
+        text = law_statement(law, name, data, target, params, kb_file)
+        return self.tell(text, str(kb_file) if kb_file else None)
 
     def _causal_view(self, version) -> "_KernelView":
         return _KernelView(self._theory_for((), version.signature), version.signature, {}, version.causal)
@@ -740,6 +789,9 @@ class KnowledgeBase:
         kept_causal = [st for st in causal if st not in target]
         removed += len(causal) - len(kept_causal)
         keep += kept_causal
+        laws = _laws_of(self._v)
+        keep += [st for st in laws if st not in target]
+        removed += sum(st in target for st in laws)
         if not removed:
             raise UsageError([Diagnostic("E019", f"no statement {text.strip()} in the knowledge base", None,
                                          "list the statements with kb.statements (or :list in the REPL)")])
@@ -801,6 +853,9 @@ class KnowledgeBase:
             for st, src in self._v.causal.statements:
                 if not any(src.startswith(f"kb/{name}.kb:") for name in kept):
                     lines.append(S.show(st))
+        if self._v.laws:
+            from .laws.provenance import moved
+            lines += [S.show(moved(st, path)) for st in _laws_of(self._v)]
         write_text(path, "\n".join(lines) + "\n")
 
     # ------------------------------------------------------------ proofs
@@ -866,6 +921,8 @@ class KnowledgeBase:
             raise wrong(f"the query {answer.query!r} does not parse: {e.diagnostics[0].message}") from None
         if formula is None:
             raise wrong("the answer has no query text")
+        if _is_law_query(formula, self._v):
+            return self._verify_law(answer, formula, read_claims(proof), wrong)
         bindings = answer.bindings if isinstance(answer.bindings, dict) else None
         names = free_vars(formula)
         if bindings is None or bindings and set(bindings) != names:
@@ -891,6 +948,27 @@ class KnowledgeBase:
         except ProofError as e:
             raise ProofError([Diagnostic("E050", f"(answer) {answer.verdict} for {answer.query}"
                                                  f"{self._bound(bindings)} is not certified: {e.diagnostics[0].message}")]) from None
+
+    def _verify_law(self, answer, formula, proof, wrong) -> None:
+        """verify_answer for a law query: the bindings are the proof's solution, if any, and the
+        kernel accepts the proof (engine/kernel/laws.py)."""
+        from fractions import Fraction
+        from .reason.laws import LawBook
+        solve = [s for s in proof.steps if s.by == "solve"]
+        binding = None
+        if answer.bindings or solve:
+            data = (solve[-1].data or {}) if solve else {}
+            if set(answer.bindings) != {data.get("var")}:
+                raise wrong(f"the bindings {answer.bindings!r} are not the proof's solution")
+            try:
+                lo, hi = (Fraction(str(data.get(k)).lstrip("#")) for k in ("lo", "hi"))
+            except (ValueError, ZeroDivisionError):
+                raise wrong("the proof's enclosure is not a pair of numbers") from None
+            value = answer.bindings[data["var"]]
+            if isinstance(value, (int, Fraction)) and not lo <= value <= hi:
+                raise wrong(f"the binding {value} is outside the proof's enclosure")
+            binding = {data["var"]: (lo, hi)}
+        kernel.check_law(proof, self._v.laws or LawBook(), formula, answer.verdict.value, binding)
 
     def _typed_claim(self, claim, what: str):
         """The claim typed as `check_query` types a query, and the signature it is checked in:
@@ -939,6 +1017,47 @@ def _existential(formula):
     """A query's free variables read existentially."""
     names = sorted(free_vars(formula))
     return S.Quant("exists", tuple((n, None) for n in names), formula) if names else formula
+
+
+def _laws_of(version) -> list:
+    return [st for st, _ in version.laws.statements] if version.laws else []
+
+
+def _is_law_query(formula, version) -> bool:
+    """Does the query apply a law (or use a named argument, which only laws take)? Checked
+    here, so that a KB without laws never imports engine/reason/laws.py (and sympy)."""
+    names = version.laws.by_name if version.laws else {}
+    return any(isinstance(n, S.NamedArg) or isinstance(n, S.Fn) and n.name in names for n in S.nodes(formula))
+
+
+def _no_named_arguments(statements: list, sources: dict) -> None:
+    """E072 for `name = value` as an argument in a statement: only law queries take them."""
+    for st in statements:
+        for n in S.nodes(st):
+            if isinstance(n, S.NamedArg):
+                raise TypeCheckError([Diagnostic("E072", f"a named argument {n.name} = ... outside a law query",
+                                                 n.span or st.span, "arguments are positional; named ones are "
+                                                 "for applying a law in a query: ?- f(x = 1) > 2.")], sources)
+
+
+def _law_book(laws: list, signature: Signature, sources: dict):
+    """The laws of a version (None without any); E071 for a law named like a predicate or
+    function, or two different laws of one name."""
+    if not laws:
+        return None
+    from .reason.laws import LawBook
+    seen, kept = {}, []
+    for st in laws:
+        clash = st.name in signature.preds or st.name in signature.funs
+        other = seen.get(st.name)
+        if clash or other is not None and other != st:
+            what = "a predicate or function" if clash else f"another law (at {source_of(other)})"
+            raise TypeCheckError([Diagnostic("E071", f"the law {st.name} has the name of {what}", st.span,
+                                             "give the law its own name, or retract the other statement")], sources)
+        if other is None:
+            seen[st.name] = st
+            kept.append((st, source_of(st)))
+    return LawBook(kept)
 
 
 def _from_library(e: Entry) -> bool:

@@ -20,6 +20,8 @@ KINDS = ("premise", "rule", "perceived", "smt", "closed")
 # the steps of causal answers (checked by engine/kernel/causal.py)
 CAUSAL_KINDS = ("worlds", "intervene", "predict", "verdict", "compute", "project", "factorise",
                 "identify", "cause", "graph")
+# the steps of answers that use laws from data (checked by engine/kernel/laws.py)
+LAW_KINDS = ("law", "evaluate", "solve")
 
 
 @dataclass(slots=True)
@@ -231,4 +233,13 @@ def _why(s: Step) -> str:
             return "back-door criterion in the model's graph"
         case "cause":
             return "actual cause (modified Halpern-Pearl): AC1, AC2 by the witness, AC3 minimality"
+        case "law":
+            d = s.data or {}
+            return (f"law {d.get('name')}: from {d.get('file')} (sha256 {str(d.get('sha256'))[:8]}…, "
+                    f"{d.get('rows')} rows, max rel error {d.get('max_rel_error')}) at {s.source}")
+        case "evaluate":
+            return "evaluated at the query point, enclosed in exact intervals by the kernel"
+        case "solve":
+            d = s.data or {}
+            return f"solved: a root of the equation lies in [{d.get('lo_text')}, {d.get('hi_text')}] (sign change)"
     return s.by

@@ -9,6 +9,7 @@
     quantities.py  probabilities and effects: projection, factorisation, identification, values
     identify.py  its own ID algorithm, evaluated on the observed joint (P(y | do(x)) or a hedge)
     sign.py      signs of polynomials over the open rows (Bernstein coefficients)
+    laws.py      answers that use laws from data: the data's hash, rows and error, interval evaluation
     causal.py    causal answers: the driver; worlds, interventions, predictions, verdicts, actual causes
     actual.py    actual causes (modified Halpern-Pearl) in a deterministic model, and their refutations
     smt.py       the kernel's own writer from syntax to z3
@@ -28,11 +29,12 @@ engine.language.syntax, engine.language.signature, engine.errors and engine.proo
 """
 from .bulk import check_answers
 from .causal import check_causal
+from .laws import check_law
 from .check import CHECKS, check, instantiate
 from .linear import check_linear
 from .evaluate import evaluate, evaluate_cmp
 from .sorts import fits, well_sorted
 from .terms import Rejected, Unconfirmed
 
-__all__ = ["CHECKS", "check_causal", "Rejected", "Unconfirmed", "check", "check_answers", "check_linear", "evaluate", "evaluate_cmp", "fits", "instantiate",
+__all__ = ["CHECKS", "check_causal", "check_law", "Rejected", "Unconfirmed", "check", "check_answers", "check_linear", "evaluate", "evaluate_cmp", "fits", "instantiate",
            "well_sorted"]

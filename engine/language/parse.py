@@ -34,6 +34,7 @@ _READABLE = {
     "LBRACE": "'{'", "RBRACE": "'}'", "$END": "the end of the statement",
     "CVAR": "'var'", "EXO": "'exo'", "GRAPH": "'graph'", "GIVEN": "'given'", "UNDER": "'under'",
     "CAUSES": "'causes'", "PROB": "'P('", "BACKDOOR": "'BACKDOOR('", "EFFECT": "ATE, ETT, NDE or NIE", "ASSIGN": "':='",
+    "LAW": "'law'", "STRING": "a string", "CARET": "'^'",
 }
 _KEYWORD_TYPES = {"TYPE", "OPEN", "PRED", "FUN", "CONST", "CLOSED", "USE",
                   "CVAR", "EXO", "GRAPH", "GIVEN", "UNDER", "CAUSES"}
@@ -303,6 +304,9 @@ _PROLOG_HINTS = {    # (previous token, this token) -> hint, for Prolog habits t
 
 
 def _unexpected(tok: Token, previous: Token | None, expected, file: str) -> Diagnostic:
+    if tok.type == "STRING":        # strings belong to a law's provenance only: the character is the error
+        return Diagnostic("E001", "unexpected character '\"'", Span(file, tok.line, tok.column, tok.line,
+                                                                     tok.column + 1), _char_hint('"'))
     quiet = {"PROB", "EFFECT", "BACKDOOR"} if set(expected) - {"PROB", "EFFECT", "BACKDOOR"} else set()   # causal terms: not listed
     names = sorted({_READABLE.get(x, repr(x.lower()) if x.isupper() else x) for x in expected
                     if not x.startswith("__") and x not in quiet})
@@ -398,6 +402,12 @@ class _Convert:
             case "under_query":
                 given = self.givens(t.children[4]) if t.children[4] is not None else ()
                 return S.CausalQuery(self.formula(t.children[0]), self.do(t.children[2]), given, sp)
+            case "law_decl":
+                from .lawdecl import LawError, law_decl
+                try:
+                    return law_decl(self, t, _number)
+                except LawError as e:
+                    raise _ConvertError(Diagnostic("E070", e.message, self.span(e.node), e.hint)) from None
             case "cause_query":
                 given = self.givens(t.children[4]) if t.children[4] is not None else ()
                 return S.CauseQuery(self.formula(t.children[0]), self.formula(t.children[2]), given, sp)
@@ -526,7 +536,7 @@ class _Convert:
                     self.fail(t, "believes(...) is a formula, not a term",
                               "formulas cannot be arguments; write believes(A, F) where a formula belongs", "E075")
                 args = t.children[1].children if t.children[1] is not None else ()
-                return S.Fn(self.name(t.children[0]), tuple(self.term(a) for a in args), sp)
+                return S.Fn(self.name(t.children[0]), tuple(self.named(a) or self.term(a) for a in args), sp)
             case "binop":
                 left, op, right = t.children
                 return S.Op(str(op.value), (self.term(left), self.term(right)), sp)
@@ -541,6 +551,13 @@ class _Convert:
                 return S.Effect(str(t.children[0].value), self.names(t.children[1]), sp)
         self.fail(t, "expected a term (a constant, variable, number or function value), found a formula",
                   "formulas cannot be arguments; use a predicate for the inner statement")
+
+    def named(self, t):
+        """`name = value` as a function's argument: a law's named argument (S.NamedArg)."""
+        if isinstance(t, Tree) and t.data == "compare" and t.children[1].type == "EQ" \
+                and isinstance(t.children[0], Tree) and t.children[0].data == "symbol":
+            return S.NamedArg(self.name(t.children[0].children[0]), self.term(t.children[2]), self.span(t))
+        return None
 
     def args(self, t: Tree) -> tuple:
         return tuple(self.term(a) for a in t.children)
@@ -562,7 +579,7 @@ def _is_term_tree(t) -> bool:
 
 
 def _number(text: str):
-    if "." in text:
+    if "." in text or "e" in text or "E" in text:
         return Fraction(text)
     return int(text)
 

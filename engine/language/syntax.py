@@ -276,6 +276,74 @@ class CauseQuery:
     span: Span | None = field(**_SPAN)
 
 
+# ---------------------------------------------------------------- laws (docs/language.md, "Laws from data")
+@dataclass(frozen=True)
+class NamedArg:
+    """`name = value` as an argument of a law: gravity(m1 = 2, r = R)."""
+
+    name: str
+    value: object
+    span: Span | None = field(**_SPAN)
+
+
+@dataclass(frozen=True)
+class LawSource:
+    """Where a discovered law came from: the data file (relative to the KB file's folder), its
+    target column, sha256, row count, and the law's maximum relative error on it (number text)."""
+
+    file: str
+    target: str
+    sha256: str
+    rows: int
+    max_rel_error: str
+
+
+@dataclass(frozen=True)
+class LawDecl:
+    """`law f(x, y) = body [from "FILE" ...].`: a numeric function; `body` is a term of Num,
+    Const (a parameter, pi or e), Op (+ - * / ^, unary -) and Fn (sqrt, exp, log, ...)."""
+
+    name: str
+    params: tuple
+    body: object
+    source: "LawSource | None" = None
+    span: Span | None = field(**_SPAN)
+
+
+LAW_FUNCTIONS = frozenset({"sqrt", "exp", "log", "sin", "cos", "tan", "asin", "acos", "atan", "tanh"})
+LAW_CONSTANTS = frozenset({"pi", "e"})
+
+
+def show_law_term(t, prec: int = 0) -> str:
+    """A law body as source text: precedence + - 1, * / 2, unary - 3, ^ 4 (right-associative)."""
+    match t:
+        case Num(value):
+            short = repr(float(value))
+            text = short if Fraction(short) == value and "e" in short else show_number(value)
+            return f"({text})" if prec >= 3 and text.startswith("-") else text
+        case Const(name):
+            return name
+        case Fn(name, (arg,)):
+            return f"{name}({show_law_term(arg)})"
+        case Op("-", (arg,)):
+            return _wrap("-" + show_law_term(arg, 3), prec > 3)
+        case Op("^", (left, right)):
+            return _wrap(f"{show_law_term(left, 5)} ^ {show_law_term(right, 3)}", prec > 4)
+        case Op(op, (left, right)):
+            p = _TERM_PREC[op]
+            return _wrap(f"{show_law_term(left, p)} {op} {show_law_term(right, p + 1)}", prec > p)
+    raise TypeError(f"not a law body: {t!r}")
+
+
+def show_law(d: LawDecl) -> str:
+    text = f"law {d.name}({', '.join(d.params)}) = {show_law_term(d.body)}"
+    s = d.source
+    if s is not None:
+        target = "" if s.target == d.name else f' target "{s.target}"'
+        text += f' from "{s.file}"{target} sha256 "{s.sha256}" rows {s.rows} max_rel_error {s.max_rel_error}'
+    return text + "."
+
+
 TERMS = (Var, Const, Num, Fn, Op, Prob, Effect)
 
 
@@ -286,7 +354,7 @@ Statement = Union[Decl, Rule, Axiom, Query, Equation, CausalQuery, CauseQuery]
 # ---------------------------------------------------------------- printing
 _PLAIN_NAME = re.compile(r"[a-z][A-Za-z0-9_]*\Z")
 KEYWORDS = frozenset({"type", "open", "pred", "fun", "const", "closed", "use",
-                      "forall", "exists", "not", "var", "exo", "graph", "given", "under", "causes"})
+                      "forall", "exists", "not", "var", "exo", "graph", "given", "under", "causes"})   # `law` is one only before `name(`
 
 
 # ---------------------------------------------------------------- walking
@@ -314,6 +382,8 @@ def children(node) -> tuple:
             return (formula, *((under,) if under is not None else ()), *given)
         case CauseQuery(cause, effect, given):
             return (cause, effect, *given)
+        case NamedArg(_, value):
+            return (value,)
     return ()
 
 
@@ -378,6 +448,8 @@ def show_term(t: Term, prec: int = 0) -> str:
             p = _TERM_PREC[op]
             text = f"{show_term(left, p)} {op} {show_term(right, p + 1)}"
             return f"({text})" if prec > p else text
+        case NamedArg(name, value):
+            return f"{show_name(name)} = {show_term(value)}"
     raise TypeError(f"not a term: {t!r}")
 
 
@@ -508,4 +580,6 @@ def show(node) -> str:
             return text + "."
         case Do():
             return show_do(node)
+        case LawDecl():
+            return show_law(node)
     return show_formula(node)

@@ -50,6 +50,8 @@ def main(argv=None):
     parser.add_argument("--budget", type=float, default=10.0, help="search time in seconds (default 10)")
     parser.add_argument("--noise", type=float, default=None, help="relative noise level of the target")
     parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--tell", metavar="KB", help="append the law, with its provenance, to this KB file")
+    parser.add_argument("--name", help="the law's name in the KB (with --tell; default: the target)")
     args = parser.parse_args(argv)
     try:
         cols = read_csv(args.data)
@@ -67,4 +69,7 @@ def main(argv=None):
         print("pareto front (complexity, rms relative error, expression):")
         for cx, rms, expr in law.pareto:
             print(f"  {cx:3d}  {rms:.3g}  {expr}")
+    if args.tell:
+        from .tell import append_law
+        return append_law(law, args.name or args.target, args.data, args.target, args.tell)
     return 0

@@ -254,8 +254,26 @@ def cmd_demo(args) -> int:
             _demo_file(kb, path)
         print()
     if not args.json:
+        _laws_demo(args.timeout_ms)
         _perception_demo()
     return 0
+
+
+def _laws_demo(timeout_ms: int) -> None:
+    """A law discovered from kb/data/pendulum.csv, told to a KB with its provenance, and asked
+    about: the proofs cite the data, which the kernel re-reads (docs/language.md, "Laws from data")."""
+    from ..laws import discover
+    from ..laws.cli import read_csv
+    print("==> laws from data: the period of a pendulum, discovered from kb/data/pendulum.csv")
+    data = LIBRARY / "data" / "pendulum.csv"
+    law = discover(read_csv(data), "t", budget_s=2.0)
+    print(f"discovered: t = {law.expression}  ({law.status}, max relative error {law.max_rel_error:.2g})")
+    kb = KnowledgeBase(timeout_ms=timeout_ms)
+    kb.tell_law(law, "period", data, target="t", kb_file=LIBRARY / "pendulum_laws.kb")
+    print(f"told: {S.show(kb.statements[-1])}")
+    for query in ("period(length = 2) > 2.8", "period(length = L) = 3"):
+        print_answers(query, kb.ask_all(query), sys.stdout, False)
+    print()
 
 
 def _demo_file(kb: KnowledgeBase, path) -> None:
