@@ -1102,7 +1102,8 @@ def _conflict(theory: Theory, core, perceived: dict) -> list:
             _, pred, values = key
             atom = S.show_atom(S.Atom(pred, tuple(S.Const(v) if isinstance(v, str) else S.Num(v) for v in values)))
             diags.append(Diagnostic("E030", f"conflicting closed-world assumption: not {atom} "
-                                            f"({pred} is closed and {atom} is not entailed)", None))
+                                            f"({'believes' if pred.startswith('@') else pred} is closed and "
+                                            f"{atom} is not entailed)", None))
             continue
         entry = theory.entries[key[0]]
         if entry.source in perceived:

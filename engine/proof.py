@@ -210,7 +210,8 @@ def _why(s: Step) -> str:
             return f"rule {s.rule}" + (f" with {sub}" if sub else "")
         case "closed":
             what = "no such atom is" if "exists" in s.text else "this atom is not"
-            return f"closed world: {s.predicate} is closed and {what} derivable"
+            name = "believes" if s.predicate.startswith("@") else s.predicate    # a belief predicate
+            return f"closed world: {name} is closed and {what} derivable"
         case "smt":
             return "smt: follows from the steps below (checked by z3)"
         case "perceived":
