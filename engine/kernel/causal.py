@@ -19,39 +19,20 @@ from __future__ import annotations
 
 from fractions import Fraction
 
-from ..errors import Diagnostic, ProofError
 from ..language import syntax as S
 from . import actual
 from .cmodel import Model, _pairs, _plain, _value
-from .terms import Rejected
+from .terms import Rejected, checked, in_order
 
 # ---------------------------------------------------------------- the driver
 def check_causal(proof, view, query, verdict: str, value=None) -> None:
     """Accept the proof of `verdict` (and `value`) for the causal query, or raise ProofError."""
-    try:
-        model = Model(view)
-        _check(proof, model, view, query, verdict, value)
-    except Rejected as e:
-        raise ProofError([Diagnostic("E050", f"(kernel) causal proof rejected: {e}")]) from None
-    except ProofError:
-        raise
-    except (KeyboardInterrupt, SystemExit):
-        raise
-    except Exception as e:
-        raise ProofError([Diagnostic("E050", f"(kernel) causal proof cannot be checked ({type(e).__name__}: {e})")]) from None
+    checked("causal", lambda: _check(proof, Model(view), view, query, verdict, value))
 
 
 def _check(proof, model: Model, view, query, verdict, value):
-    steps = list(getattr(proof, "steps", ()))
-    if not steps:
-        raise Rejected("empty proof")
     state = {"worlds": None, "holds": None, "do": None, "verdict": None, "decided": None}
-    seen = set()
-    for step in steps:
-        if step.id in seen or any(p not in seen for p in step.premises):
-            raise Rejected(f"step {step.id}: premises must be earlier steps")
-        seen.add(step.id)
-        data = step.data or {}
+    for step, data in in_order(proof):
         match step.by:
             case "premise":
                 if model.by_source.get(step.source) != step.claim:

@@ -24,9 +24,8 @@ import math
 from fractions import Fraction
 from pathlib import Path
 
-from ..errors import Diagnostic, ProofError
 from ..language import syntax as S
-from .terms import Rejected
+from .terms import Rejected, checked, in_order
 
 _ULP = Fraction(1, 2 ** 48)         # relative widening of a math-library result (a few ulps)
 _TINY = Fraction(1, 2 ** 1000)
@@ -35,28 +34,12 @@ _TINY = Fraction(1, 2 ** 1000)
 def check_law(proof, view, formula, verdict: str, binding=None) -> None:
     """Accept the proof of `verdict` for the law query `formula` (with `binding` {var: (lo, hi)}
     for a solution), or raise ProofError (E050)."""
-    try:
-        _check(proof, view, formula, verdict, binding)
-    except Rejected as e:
-        raise ProofError([Diagnostic("E050", f"(kernel) law proof rejected: {e}")]) from None
-    except ProofError:
-        raise
-    except (KeyboardInterrupt, SystemExit):
-        raise
-    except Exception as e:
-        raise ProofError([Diagnostic("E050", f"(kernel) law proof cannot be checked ({type(e).__name__}: {e})")]) from None
+    checked("law", _check, proof, view, formula, verdict, binding)
 
 
 def _check(proof, view, formula, verdict, binding):
-    steps = list(getattr(proof, "steps", ()))
-    if not steps:
-        raise Rejected("empty proof")
-    laws, seen, decided, solved = {}, set(), None, None
-    for step in steps:
-        if step.id in seen or any(p not in seen for p in step.premises):
-            raise Rejected(f"step {step.id}: premises must be earlier steps")
-        seen.add(step.id)
-        data = step.data or {}
+    laws, decided, solved = {}, None, None
+    for step, data in in_order(proof):
         match step.by:
             case "law" | "premise":
                 decl = view.law_at(step.source)

@@ -19,6 +19,36 @@ class Unconfirmed(Rejected):
     """z3 could not settle the step within the budget."""
 
 
+def in_order(proof):
+    """The proof's steps, each with its data (a dict), once each is known to cite only earlier
+    steps; Rejected for an empty proof or a step that cites a later one."""
+    steps = list(getattr(proof, "steps", ()))
+    if not steps:
+        raise Rejected("empty proof")
+    seen: set = set()
+    for step in steps:
+        if step.id in seen or any(p not in seen for p in step.premises):
+            raise Rejected(f"step {step.id}: premises must be earlier steps")
+        seen.add(step.id)
+        yield step, step.data or {}
+
+
+def checked(kind: str, run, *args):
+    """run(*args) as a kernel check of a `kind` proof: Rejected becomes ProofError E050 "rejected",
+    any other failure (a bad value, overflow, recursion) E050 "cannot be checked"."""
+    from ..errors import Diagnostic, ProofError
+    try:
+        return run(*args)
+    except Rejected as e:
+        raise ProofError([Diagnostic("E050", f"(kernel) {kind} proof rejected: {e}")]) from None
+    except ProofError:
+        raise
+    except (KeyboardInterrupt, SystemExit):
+        raise
+    except Exception as e:
+        raise ProofError([Diagnostic("E050", f"(kernel) {kind} proof cannot be checked ({type(e).__name__}: {e})")]) from None
+
+
 def is_value(v) -> bool:
     """A ground value: a constant's name (str), an int or a Fraction (never a bool)."""
     return type(v) is str or type(v) is int or type(v) is Fraction
