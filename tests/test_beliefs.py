@@ -197,6 +197,10 @@ def test_events_library_names_what_sally_saw_and_missed():
     (missed,) = kb.ask_all("missed(sally, ball, C, T)")
     assert (str(missed.bindings["C"]), str(missed.bindings["T"])) == ("box", "5")
     assert "moves(anne, ball, box, room, 5)" in str(missed.proof)
+    (why,) = kb.ask_all("false_belief(sally, ball, C, C2, 6)")
+    assert (str(why.bindings["C"]), str(why.bindings["C2"])) == ("basket", "box")
+    for event in ("put(ball, basket, room, 3)", "moves(anne, ball, box, room, 5)", "not obs(sally, ball, box, room, 5)"):
+        assert event in str(why.proof)
     assert answer(kb, "believes(anne, believes(sally, at(ball, basket, 6)))") is Verdict.TRUE
     assert answer(kb, "believes(sally, at(ball, box, 6))") is Verdict.FALSE
     # a belief persists: at 4 Sally still holds it, and she held none before she saw the ball
