@@ -27,7 +27,7 @@ def round_constants(expr, digits: int = 3):
     swap = {}
     for f in expr.atoms(sympy.Float):
         v = float(f)
-        swap[f] = sympy.Integer(0) if abs(v) < SMALL else sympy.Float(float(f"{v:.{digits}g}"), digits)
+        swap[f] = sympy.Integer(0) if abs(v) < SMALL else sympy.Float(f"{v:.{digits}g}", 15)
     return expr.xreplace(swap) if swap else expr
 
 
