@@ -42,10 +42,13 @@ def run(*, quick: bool = False, seed: int = 0, progress: bool = True, data_dir: 
     systems = list(systems or ("scientia",) + baselines.SYSTEMS)
     absent = baselines.missing([s for s in systems if s != "scientia"])
     running = [s for s in systems if s not in absent]
+    baselines.warm_up(running)
     jobs = [(eq, level, s) for eq in equations for level in noise for s in running]
     from evals.progress import bar
     records, start, cache = [], time.perf_counter(), {}
-    for eq, level, system in bar(jobs, desc="equations", disable=not progress):
+    steps = bar(jobs, desc="equations", disable=not progress)
+    say = getattr(steps, "write", None) or (lambda text: print(text, file=sys.stderr, flush=True))
+    for eq, level, system in steps:
         if eq.filename not in cache:
             cache.clear()
             cache[eq.filename] = _rows(eq, rows, seed)
@@ -54,7 +57,7 @@ def run(*, quick: bool = False, seed: int = 0, progress: bool = True, data_dir: 
         rec = evaluate(system, eq, inside, y, beyond, level, budget, seed)
         records.append(rec)
         if progress:
-            print(_line(rec), file=sys.stderr, flush=True)
+            say(_line(rec))                 # above tqdm's bar, when there is one
     return suite_result(records, equations, list(noise), systems, absent, budget, rows, seed,
                         time.perf_counter() - start, quick)
 
