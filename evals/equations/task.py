@@ -154,7 +154,7 @@ def suite_result(records, equations, noise, systems, absent, budget, rows, seed,
     extra = extrapolation(records, ran, cats)
     training = {s: {"seconds": round(sum(r["seconds"] for r in records if r["system"] == s), 1),
                     "errors": sum("error" in r for r in records if r["system"] == s),
-                    "how": next((r.get("info") for r in records if r["system"] == s and r.get("info")), None)}
+                    "how (first run)": next((r.get("info") for r in records if r["system"] == s and r.get("info")), None)}
                 for s in ran if s != "scientia"}
     training.update({s: why for s, why in absent.items()})
     dropped = {r["equation"]: (r["dropped"], r["outside_dropped"]) for r in records
