@@ -1,4 +1,8 @@
-"""Writing the suite's report: report.json, details.json, report.md and one PNG per task."""
+"""Writing the suite's report: report.json, details.json, report.md and one PNG per task.
+
+A task's result may also carry "details" and "summary" (copied into details.json),
+"markdown" (lines added to its section of report.md), "ylabel" (its plot's y axis) and
+"more_plots" (a function of the output folder that writes further PNGs and returns their names)."""
 from __future__ import annotations
 
 import json
@@ -11,12 +15,15 @@ def write(out: Path, results: dict, table: dict, wall_s: float, quick: bool) -> 
     details = {task: {"scientia": res.get("scientia", {}), "training": res.get("training", {}),
                       "notes": res.get("notes"), "logical": res.get("logical", False)}
                for task, res in results.items()}
+    for task, res in results.items():
+        details[task].update({k: res[k] for k in ("details", "summary") if k in res})
     (out / "details.json").write_text(json.dumps(details, indent=1, default=str) + "\n")
     plots = {task: plot(out / f"{task}.png", task, res) for task, res in results.items()}
-    (out / "report.md").write_text(markdown(results, table, wall_s, quick, plots))
+    more = {task: res["more_plots"](out) for task, res in results.items() if res.get("more_plots")}
+    (out / "report.md").write_text(markdown(results, table, wall_s, quick, plots, more))
 
 
-def markdown(results: dict, table: dict, wall_s: float, quick: bool, plots: dict) -> str:
+def markdown(results: dict, table: dict, wall_s: float, quick: bool, plots: dict, more: dict | None = None) -> str:
     lines = [f"# Scientia evaluation report{' (quick)' if quick else ''}", "",
              f"Total wall time {wall_s:.0f} s.", ""]
     for task, res in results.items():
@@ -29,13 +36,18 @@ def markdown(results: dict, table: dict, wall_s: float, quick: bool, plots: dict
             lines.append(f"| {system} | " + " | ".join(cells) + " |")
         s = res.get("scientia", {})
         answers = s.get("answers") or 0
-        lines += ["", f"Scientia: {s.get('proofs_accepted', 0)}/{s.get('proofs', 0)} proofs accepted by the kernel"
-                      + (f", {100 * s.get('unknown', 0) / answers:.1f} % unknown" if answers else "")
-                      + f", wall time {s.get('wall_s', 0):.1f} s."]
+        if "proofs" in s or "answers" in s or not s:
+            lines += ["", f"Scientia: {s.get('proofs_accepted', 0)}/{s.get('proofs', 0)} proofs accepted by the kernel"
+                          + (f", {100 * s.get('unknown', 0) / answers:.1f} % unknown" if answers else "")
+                          + f", wall time {s.get('wall_s', 0):.1f} s."]
+        else:                                   # a task without proofs (equations)
+            lines += ["", f"Scientia: wall time {s.get('wall_s', 0):.1f} s."]
         if res.get("notes"):
             lines += ["", f"Notes: {res['notes']}"]
+        lines += res.get("markdown") or []
         if plots.get(task):
             lines += ["", f"![{task}]({plots[task]})"]
+        lines += [f"\n![{task}]({name})" for name in (more or {}).get(task) or []]
         lines.append("")
     if "renaming" in table:
         cols = sorted({c for row in table["renaming"].values() for c in row})
@@ -67,7 +79,7 @@ def plot(path: Path, task: str, res: dict) -> str | None:
         ax.plot(range(len(cats)), ys, marker="o", label=system, linewidth=2.5 if system == "scientia" else 1.5)
     ax.set_xticks(range(len(cats)), [c.split("=")[-1] for c in cats])
     ax.set_xlabel(res.get("axis", ""))
-    ax.set_ylabel("accuracy (%)")
+    ax.set_ylabel(res.get("ylabel", "accuracy (%)"))
     ax.set_ylim(0, 102)
     ax.set_title(task)
     ax.grid(alpha=0.3)
