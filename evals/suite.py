@@ -91,6 +91,8 @@ def main(argv=None) -> int:
     ap.add_argument("--noise", default="0,0.001,0.01", metavar="LEVELS",
                     help="equations: noise levels sigma, y + N(0, sigma * RMS(y)) (default 0,0.001,0.01)")
     ap.add_argument("--rows", type=int, default=1000, help="equations: rows drawn per equation (default 1000)")
+    ap.add_argument("--systems", metavar="NAMES",
+                    help="equations: the systems to run, e.g. scientia,pyoperon (default: scientia and every baseline)")
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--no-progress", action="store_true")
     ap.add_argument("--threads", type=int, default=1, help="torch threads (default 1)")
@@ -132,7 +134,9 @@ def main(argv=None) -> int:
             pass
     data = {"clutrr": args.clutrr, "digits": args.mnist, "causal": args.cladder, "beliefs": args.tomi,
             "equations": args.feynman}
-    options = {"equations": {"budget": args.budget, "noise": noise, "rows": args.rows}}
+    options = {"equations": {"budget": args.budget, "noise": noise, "rows": args.rows,
+                             "systems": tuple(v.strip() for v in args.systems.split(",") if v.strip())
+                             if args.systems else None}}
     results, start = {}, time.perf_counter()
     for task in args.tasks or TASKS:
         print(f"== {task}", file=sys.stderr)
