@@ -11,10 +11,10 @@ from dataclasses import dataclass, field
 
 import sympy
 
-from .expr import Invalid, evaluate, to_sympy
-from .fit import errors, fit, rel_denominators, simple_constants
-from . import monomials
-from .search import Search
+from . import decompose
+from .decompose import Problem
+from .finish import Finisher, measure
+from .solve import Solver
 
 EXACT_TOL = 1e-9
 SAMPLE_ROWS = 30
@@ -73,93 +73,6 @@ def complexity(expr):
     return sum(1 for _ in sympy.preorder_traversal(expr))
 
 
-def measure(expr, names, cols, y, w):
-    """(max, rms) relative error of expr on all rows, recomputed with lambdify."""
-    fn = sympy.lambdify([sympy.Symbol(n) for n in names], expr, modules="math")
-    pred = []
-    try:
-        for row in zip(*(cols[n] for n in names)):
-            v = fn(*row)
-            if isinstance(v, complex):
-                return math.inf, math.inf
-            pred.append(float(v))
-    except (ValueError, ZeroDivisionError, OverflowError, TypeError):
-        return math.inf, math.inf
-    return errors(pred, y, w)
-
-
-class _Finisher:
-    """Refits a screened tree on every row, simplifies its constants, measures it."""
-
-    def __init__(self, names, cols, y, tol_max, tol_rms):
-        self.names, self.cols, self.y = names, cols, y
-        self.w = rel_denominators(y)
-        self.n = len(y)
-        self.symbols = {n: sympy.Symbol(n) for n in names}
-        self.tol_max, self.tol_rms = tol_max, tol_rms
-
-    def ok(self, m, r):
-        return m <= self.tol_max and r <= self.tol_rms
-
-    def finish(self, tree, affine):
-        """(expr, max err, rms err) for tree, or None when it is undefined on some row."""
-        try:
-            f = evaluate(tree, self.cols, self.n)
-        except (Invalid, OverflowError, ValueError, ZeroDivisionError):
-            return None
-        kb = fit(f, self.y, self.w, affine)
-        if kb is None:
-            return None
-        k, b = kb
-        err = lambda kk, bb: errors([kk * a + bb for a in f], self.y, self.w)
-        m0, r0 = err(k, b)
-        if not math.isfinite(m0):
-            return None
-        # a simple constant (small rational, times pi, sqrt 2, e...) replaces a fitted one only
-        # when the law stays within the exactness tolerance; otherwise a fitted constant is shown
-        # with the fewest significant digits (3 or more) that cost at most 1% of its error
-        def pick(c, errs, zero_first):
-            for sym, val in simple_constants(c)[0 if zero_first else 1:]:
-                if self.ok(*errs(val)):
-                    return sym, val
-            for digits in range(3, 15):
-                short = float(f"{c:.{digits}g}")
-                m, r = errs(short)
-                if self.ok(m, r) or (m <= m0 * 1.01 + 1e-15 and r <= r0 * 1.01 + 1e-15):
-                    return sympy.Float(short, digits), short
-            return sympy.Float(c, 15), c
-
-        ksym, k = pick(k, lambda v: err(v, b), False)
-        bsym = sympy.Integer(0)
-        if affine:
-            bsym, b = pick(b, lambda v: err(k, v), True)
-        expr = ksym * to_sympy(tree, self.symbols) + bsym
-        m, r = measure(expr, self.names, self.cols, self.y, self.w)
-        return expr, m, r
-
-    def finish_sum(self, coef, terms, values, back_sym, back_num):
-        """(expr, max, rms) for back(sum coef_i term_i) if it passes the exactness test, else None."""
-        def errs(cs):
-            try:
-                pred = [back_num(sum(c * v for c, v in zip(cs, row))) for row in values]
-            except (ValueError, ZeroDivisionError, OverflowError):
-                return math.inf, math.inf
-            return errors(pred, self.y, self.w)
-        if not self.ok(*errs(coef)):
-            return None
-        coef, syms = list(coef), []
-        for i, c in enumerate(coef):
-            chosen = sympy.Float(c, 15)
-            for sym, val in simple_constants(c)[1:]:
-                if self.ok(*errs(coef[:i] + [val] + coef[i + 1:])):
-                    chosen, coef[i] = sym, val
-                    break
-            syms.append(chosen)
-        expr = back_sym(sum(s * t for s, t in zip(syms, terms)))
-        m, r = measure(expr, self.names, self.cols, self.y, self.w)
-        return (expr, m, r) if self.ok(m, r) else None
-
-
 def discover(table, target, budget_s=10.0, noise=None, seed=0, progress=None):
     """The simplest formula found for column `target` of `table` within `budget_s` seconds.
 
@@ -187,32 +100,18 @@ def discover(table, target, budget_s=10.0, noise=None, seed=0, progress=None):
         tol_rms = 1.25 * noise + EXACT_TOL
         tol_max = noise * (math.sqrt(2 * math.log(2 * len(y))) + 2) + EXACT_TOL
         screen = 2 * noise + 1e-6
-    fin = _Finisher(names, cols, y, tol_max, tol_rms)
+    fin = Finisher(names, cols, y, tol_max, tol_rms)
     rows = sorted(random.Random(seed).sample(range(len(y)), min(SAMPLE_ROWS, len(y))))
-    sample = {n: [cols[n][i] for i in rows] for n in names}
-    ys = [y[i] for i in rows]
-    ws = [fin.w[i] for i in rows]
-    found = []
-
-    def verify(tree, affine):
-        res = fin.finish(tree, affine)
-        if res is not None and fin.ok(res[1], res[2]):
-            found.append(res)
-            return True
-        return False
-
-    tried = [0]
-    if noise is None:
-        # the sparse-monomial structure test, on at most a third of the budget
-        hit = monomials.search(cols, names, y, rows, fin.finish_sum, start + budget_s / 3, tried)
-        if hit is not None:
-            found.append(hit)
-    search = Search(sample, ys, ws, screen, verify, start + budget_s, progress)
-    if not found:
-        search.run()
-    pareto = _pareto(search, fin)
+    original = Problem(cols, y, lambda e: e)
+    solver = Solver(original, fin, noise, rows, screen, progress)
+    _schedule(solver, original, start + budget_s, seed)
+    found = solver.found
+    key = (original.label, tuple(original.variables.items()), "y")
+    search, pareto = solver.searches.get(key), []
+    if search is not None:
+        pareto = _pareto(search[0], fin)
     if found:
-        expr, m, r = found[0]
+        expr, m, r = min(found, key=lambda e: complexity(e[0]))
         status = "exact"
     elif pareto:
         best = min(e[1] for e in pareto)
@@ -225,8 +124,36 @@ def discover(table, target, budget_s=10.0, noise=None, seed=0, progress=None):
     if found:
         pareto = [e for e in pareto if e[0] < complexity(expr) and e[1] < math.inf] + \
                  [(complexity(expr), r, expr)]
-    return Law(expr, m, r, complexity(expr), status, pareto, search.evaluated + tried[0],
+    return Law(expr, m, r, complexity(expr), status, pareto, max(1, solver.evaluated),
                time.monotonic() - start)
+
+
+def _schedule(solver, original, deadline, seed):
+    """Spend the budget: the monomial test and a plain search on the table; then, when torch is
+    available, the reductions a surrogate's gradients suggest (most reduced first, every
+    transform of the target); then the transforms of the original target until the deadline."""
+    start = time.monotonic()
+    budget = deadline - start
+    left = lambda: deadline - time.monotonic()
+    if solver.noise is None and solver._monomials(original, start + budget / 5):
+        return
+    if solver.run(original, budget * 0.1, kinds=("y",), monomial=False):
+        return
+    chain = []
+    if len(original.names) >= 1 and decompose.torch_available() and left() > 2:
+        try:
+            model = decompose.surrogate(original, min(5.0, 0.25 * budget), seed)
+            chain = decompose.reductions(original, model) if model is not None else []
+        except Exception:  # noqa: BLE001 - the surrogate is a heuristic; any failure skips it
+            chain = []
+    for i, problem in enumerate(reversed(chain)):
+        share = left() * 0.6 / (len(chain) - i)
+        if share <= 0.05:
+            break
+        if solver.run(problem, share):
+            return
+    if left() > 0.05:
+        solver.run(original, left())
 
 
 def _pareto(search, fin, keep=12):

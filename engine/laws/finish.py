@@ -1,0 +1,96 @@
+"""Finishing a candidate law: refitting its outer constants on every row, rounding them to
+simple values where the law stays within tolerance, and measuring the result independently
+(sympy.lambdify over the math module, on every row)."""
+import math
+
+import sympy
+
+from .expr import Invalid, evaluate, to_sympy
+from .fit import errors, fit, rel_denominators, simple_constants
+
+
+def measure(expr, names, cols, y, w):
+    """(max, rms) relative error of expr on all rows, recomputed with lambdify."""
+    fn = sympy.lambdify([sympy.Symbol(n) for n in names], expr, modules="math")
+    pred = []
+    try:
+        for row in zip(*(cols[n] for n in names)):
+            v = fn(*row)
+            if isinstance(v, complex):
+                return math.inf, math.inf
+            pred.append(float(v))
+    except (ValueError, ZeroDivisionError, OverflowError, TypeError):
+        return math.inf, math.inf
+    return errors(pred, y, w)
+
+
+class Finisher:
+    """Refits a screened tree on every row, simplifies its constants, measures it."""
+
+    def __init__(self, names, cols, y, tol_max, tol_rms):
+        self.names, self.cols, self.y = names, cols, y
+        self.w = rel_denominators(y)
+        self.n = len(y)
+        self.symbols = {n: sympy.Symbol(n) for n in names}
+        self.tol_max, self.tol_rms = tol_max, tol_rms
+
+    def ok(self, m, r):
+        return m <= self.tol_max and r <= self.tol_rms
+
+    def finish(self, tree, affine):
+        """(expr, max err, rms err) for tree, or None when it is undefined on some row."""
+        try:
+            f = evaluate(tree, self.cols, self.n)
+        except (Invalid, OverflowError, ValueError, ZeroDivisionError):
+            return None
+        kb = fit(f, self.y, self.w, affine)
+        if kb is None:
+            return None
+        k, b = kb
+        err = lambda kk, bb: errors([kk * a + bb for a in f], self.y, self.w)
+        m0, r0 = err(k, b)
+        if not math.isfinite(m0):
+            return None
+        # a simple constant (small rational, times pi, sqrt 2, e...) replaces a fitted one only
+        # when the law stays within the exactness tolerance; otherwise a fitted constant is shown
+        # with the fewest significant digits (3 or more) that cost at most 1% of its error
+        def pick(c, errs, zero_first):
+            for sym, val in simple_constants(c)[0 if zero_first else 1:]:
+                if self.ok(*errs(val)):
+                    return sym, val
+            for digits in range(3, 15):
+                short = float(f"{c:.{digits}g}")
+                m, r = errs(short)
+                if self.ok(m, r) or (m <= m0 * 1.01 + 1e-15 and r <= r0 * 1.01 + 1e-15):
+                    return sympy.Float(short, digits), short
+            return sympy.Float(c, 15), c
+
+        ksym, k = pick(k, lambda v: err(v, b), False)
+        bsym = sympy.Integer(0)
+        if affine:
+            bsym, b = pick(b, lambda v: err(k, v), True)
+        expr = ksym * to_sympy(tree, self.symbols) + bsym
+        m, r = measure(expr, self.names, self.cols, self.y, self.w)
+        return expr, m, r
+
+    def finish_sum(self, coef, terms, values, back_sym, back_num):
+        """(expr, max, rms) for back(sum coef_i term_i) if it passes the exactness test, else None."""
+        def errs(cs):
+            try:
+                pred = [back_num(sum(c * v for c, v in zip(cs, row))) for row in values]
+            except (ValueError, ZeroDivisionError, OverflowError):
+                return math.inf, math.inf
+            return errors(pred, self.y, self.w)
+        if not self.ok(*errs(coef)):
+            return None
+        coef, syms = list(coef), []
+        for i, c in enumerate(coef):
+            chosen = sympy.Float(c, 15)
+            for sym, val in simple_constants(c)[1:]:
+                if self.ok(*errs(coef[:i] + [val] + coef[i + 1:])):
+                    chosen, coef[i] = sym, val
+                    break
+            syms.append(chosen)
+        expr = back_sym(sum(s * t for s, t in zip(syms, terms)))
+        m, r = measure(expr, self.names, self.cols, self.y, self.w)
+        return (expr, m, r) if self.ok(m, r) else None
