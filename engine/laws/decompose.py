@@ -135,7 +135,7 @@ def peel_powers(problem, powers):
     y = list(problem.y)
     for n, k in powers.items():
         y = [v / x ** k for v, x in zip(y, problem.cols[n])]
-    factor = sympy.Mul(*(problem.variables[n] ** sympy.nsimplify(k) for n in powers))
+    factor = sympy.Mul(*(problem.variables[n] ** sympy.nsimplify(e) for n, e in powers.items()))
     cols = {n: v for n, v in problem.cols.items() if n not in powers}
     variables = {n: v for n, v in problem.variables.items() if n not in powers}
     back = problem._back

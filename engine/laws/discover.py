@@ -135,14 +135,14 @@ def _schedule(solver, original, deadline, seed):
     start = time.monotonic()
     budget = deadline - start
     left = lambda: deadline - time.monotonic()
-    if solver.noise is None and solver._monomials(original, start + budget / 5):
+    if solver.noise is None and solver._monomials(original, lambda v: v, lambda e: e, start + budget / 3):
         return
     if solver.run(original, budget * 0.1, kinds=("y",), monomial=False):
         return
     chain = []
     if len(original.names) >= 1 and decompose.torch_available() and left() > 2:
         try:
-            model = decompose.surrogate(original, min(5.0, 0.25 * budget), seed)
+            model = decompose.surrogate(original, min(8.0, 0.25 * budget), seed)
             chain = decompose.reductions(original, model) if model is not None else []
         except Exception:  # noqa: BLE001 - the surrogate is a heuristic; any failure skips it
             chain = []

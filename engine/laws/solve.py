@@ -27,6 +27,10 @@ def transforms(y, noise):
             out.append(("log|y|", lambda v: math.log(abs(v)), lambda e: s * sympy.exp(e), 1.0))
     if all(-1 <= v <= 1 for v in y):
         out += [("asin y", math.asin, sympy.sin, 1.0), ("acos y", math.acos, sympy.cos, 1.0)]
+    if noise is None and all(-math.pi / 2 <= v <= math.pi / 2 for v in y):
+        out.append(("sin y", math.sin, sympy.asin, 1.0))
+    if noise is None and all(0 <= v <= math.pi for v in y):
+        out.append(("cos y", math.cos, sympy.acos, 1.0))
     return out
 
 
@@ -69,14 +73,15 @@ class Solver:
         if not problem.names:
             return False
         options = [t for t in transforms(problem.y, self.noise) if kinds is None or t[0] in kinds]
-        if monomial and self.noise is None:
-            if self._monomials(problem, deadline - 0.6 * seconds):
-                return True
         for i, (label, forward, back, factor) in enumerate(options):
             now = time.monotonic()
             if now > deadline:
                 break
             share = (deadline - now) / (len(options) - i)
+            # the monomial test covers y**2, 1/y and 1/y**2 itself
+            if monomial and self.noise is None and label not in ("1/y", "y**2"):
+                if self._monomials(problem, forward, back, now + 0.3 * share):
+                    return True
             if self._search(problem, label, forward, back, factor, now + share):
                 return True
         return False
@@ -84,10 +89,10 @@ class Solver:
     def _back(self, problem, back):
         return lambda e: problem.to_original(back(e))
 
-    def _monomials(self, problem, deadline):
+    def _monomials(self, problem, forward, back, deadline):
         if any(v <= 0 for n in problem.names for v in problem.cols[n]):
             return False
-        sub = self._sub(problem, lambda v: v, 1.0)
+        sub = self._sub(problem, forward, 1.0)
         if sub is None:
             return False
         ty, fin = sub
@@ -95,7 +100,7 @@ class Solver:
 
         def accept(coef, terms, values, back_sym, back_num):
             res = fin.finish_sum(coef, terms, values, back_sym, back_num)
-            if res is not None and self.accept_original(problem.to_original(res[0])):
+            if res is not None and self.accept_original(problem.to_original(back(res[0]))):
                 return res
             return None
 

@@ -37,7 +37,7 @@ class Surrogate:
         return g.tolist()
 
 
-def fit(rows, y, seconds=4.0, seed=0, hidden=64, steps=3000):
+def fit(rows, y, seconds=4.0, seed=0, hidden=64, steps=4000, lr=1e-2):
     """A Surrogate for y over the input rows (lists of floats); stops at `seconds`."""
     torch.set_num_threads(1)
     torch.manual_seed(seed)
@@ -57,7 +57,7 @@ def fit(rows, y, seconds=4.0, seed=0, hidden=64, steps=3000):
         torch.nn.Linear(hidden, hidden), torch.nn.Tanh(),
         torch.nn.Linear(hidden, hidden), torch.nn.Tanh(),
         torch.nn.Linear(hidden, 1))
-    opt = torch.optim.Adam(net.parameters(), lr=3e-3)
+    opt = torch.optim.Adam(net.parameters(), lr=lr)
 
     def step():
         opt.zero_grad()
@@ -65,9 +65,12 @@ def fit(rows, y, seconds=4.0, seed=0, hidden=64, steps=3000):
         loss.backward()
         opt.step()
 
-    for _ in range(20):          # a warm-up that also times one step
+    for _ in range(5):           # warm-up (the first steps in a process are slow)
         step()
-    per_step = (time.monotonic() - start) / 20
+    t0 = time.monotonic()
+    for _ in range(15):          # timing one step
+        step()
+    per_step = (time.monotonic() - t0) / 15
     total = max(50, min(steps, int((seconds - (time.monotonic() - start)) / per_step)))
     sched = torch.optim.lr_scheduler.CosineAnnealingLR(opt, total)
     for _ in range(total):      # the learning rate anneals to 0 within the time given
