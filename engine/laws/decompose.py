@@ -108,7 +108,7 @@ def analyse(problem, grads, log_target):
             xb = [r[j] for r in rows]
             tests = {"-": [(p, q) for p, q in zip(a, b)],
                      "+": [(p, -q) for p, q in zip(a, b)]}
-            if all(v > 0 for v in xa + xb):
+            if all(v > 0 for v in problem.cols[names[i]] + problem.cols[names[j]]):
                 tests["/"] = [(u * p, v * q) for u, v, p, q in zip(xa, xb, a, b)]
                 tests["*"] = [(u * p, -v * q) for u, v, p, q in zip(xa, xb, a, b)]
             for kind, pairs in tests.items():
@@ -116,8 +116,15 @@ def analyse(problem, grads, log_target):
                 den = sum(p * p + q * q for p, q in pairs) or 1e-300
                 score = math.sqrt(num / den)
                 if score < SYMMETRY_TOL:
-                    sym.append((score, kind, names[i], names[j]))
-    sym.sort()
+                    sym.append((score, kind, names[i], names[j], 0))
+                if kind == "/" and log_target:
+                    # homogeneity: f = x_j**k g(x_i/x_j, ...) when x_i f_i + x_j f_j = k
+                    k = sum(p + q for p, q in pairs) / len(pairs)
+                    near = round(2 * k) / 2
+                    resid = math.sqrt(sum((p + q - k) ** 2 for p, q in pairs) / den)
+                    if near and abs(k - near) < 0.08 and resid < SYMMETRY_TOL:
+                        sym.append((resid, kind, names[i], names[j], near))
+    sym.sort(key=lambda e: e[0])
     return powers, irrelevant, sym
 
 
@@ -128,16 +135,16 @@ def _fresh(problem):
     return f"u{k}"
 
 
-def peel_powers(problem, powers):
-    """The problem y / prod x**k, without those columns."""
+def peel_powers(problem, powers, keep=False):
+    """The problem y / prod x**k, without those columns (unless keep)."""
     if not powers:
         return None
     y = list(problem.y)
     for n, k in powers.items():
         y = [v / x ** k for v, x in zip(y, problem.cols[n])]
     factor = sympy.Mul(*(problem.variables[n] ** sympy.nsimplify(e) for n, e in powers.items()))
-    cols = {n: v for n, v in problem.cols.items() if n not in powers}
-    variables = {n: v for n, v in problem.variables.items() if n not in powers}
+    cols = {n: v for n, v in problem.cols.items() if keep or n not in powers}
+    variables = {n: v for n, v in problem.variables.items() if keep or n not in powers}
     back = problem._back
     label = f"({problem.label}) / ({factor})"
     return Problem(cols, y, lambda e: back(e * factor), label, variables)
@@ -154,8 +161,10 @@ def drop(problem, names):
 _OPS = {"/": lambda a, b: a / b, "*": lambda a, b: a * b, "-": lambda a, b: a - b, "+": lambda a, b: a + b}
 
 
-def merge(problem, kind, a, b):
-    """The problem with columns a and b replaced by one, a <kind> b."""
+def merge(problem, kind, a, b, k=0):
+    """The problem with columns a and b replaced by one, a <kind> b (and y / b**k, when k)."""
+    if k:
+        problem = peel_powers(problem, {b: k}, keep=True)
     op = _OPS[kind]
     new = _fresh(problem)
     cols = {n: v for n, v in problem.cols.items() if n not in (a, b)}
@@ -181,8 +190,8 @@ def reductions(problem, model, limit=8):
             sym = [s for s in sym if s[2] not in removed and s[3] not in removed]
         if len(p.names) < 2 or not sym:
             break
-        _, kind, a, b = sym[0]
+        _, kind, a, b, k = sym[0]
         grads = merged_gradients(p, grads, kind, a, b)
-        p = merge(p, kind, a, b)
+        p = merge(p, kind, a, b, k)
         out.append(p)
     return out

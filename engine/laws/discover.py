@@ -15,6 +15,7 @@ from . import decompose
 from .decompose import Problem
 from .finish import Finisher, measure
 from .solve import Solver
+from . import units as units_mod
 
 EXACT_TOL = 1e-9
 SAMPLE_ROWS = 30
@@ -73,7 +74,7 @@ def complexity(expr):
     return sum(1 for _ in sympy.preorder_traversal(expr))
 
 
-def discover(table, target, budget_s=10.0, noise=None, seed=0, progress=None):
+def discover(table, target, budget_s=10.0, noise=None, seed=0, progress=None, units=None):
     """The simplest formula found for column `target` of `table` within `budget_s` seconds.
 
     `table` is a list of dicts or a dict of columns; every other column is an input. Without
@@ -82,7 +83,13 @@ def discover(table, target, budget_s=10.0, noise=None, seed=0, progress=None):
     refitted, rounded law passes the exactness test on every row ends the search. Otherwise the
     law is the simplest Pareto entry within 10% of the best RMS error, status "approximate".
     `progress(evaluated, best)` is called every few hundred candidates, `best` being
-    (sample RMS relative error, text) of the best tree so far, or None."""
+    (sample RMS relative error, text) of the best tree so far, or None.
+
+    `units` (optional) maps every column, the target included, to its unit (a string such as
+    "kg*m^2/s^2" or an exponent vector, see engine.laws.units); the dimensionless problem is
+    then searched first. When torch is importable, a surrogate MLP's gradients suggest
+    reductions (power factors, symmetric pairs) searched next; every law found, however it was
+    found, is checked on every original row before it is reported "exact"."""
     start = time.monotonic()
     cols = columns_of(table)
     if target not in cols:
@@ -104,7 +111,8 @@ def discover(table, target, budget_s=10.0, noise=None, seed=0, progress=None):
     rows = sorted(random.Random(seed).sample(range(len(y)), min(SAMPLE_ROWS, len(y))))
     original = Problem(cols, y, lambda e: e)
     solver = Solver(original, fin, noise, rows, screen, progress)
-    _schedule(solver, original, start + budget_s, seed)
+    reduced = units_mod.reduce(original, units, target) if units else []
+    _schedule(solver, original, start + budget_s, seed, reduced)
     found = solver.found
     key = (original.label, tuple(original.variables.items()), "y")
     search, pareto = solver.searches.get(key), []
@@ -128,22 +136,27 @@ def discover(table, target, budget_s=10.0, noise=None, seed=0, progress=None):
                time.monotonic() - start)
 
 
-def _schedule(solver, original, deadline, seed):
+def _schedule(solver, original, deadline, seed, reduced=()):
     """Spend the budget: the monomial test and a plain search on the table; then, when torch is
     available, the reductions a surrogate's gradients suggest (most reduced first, every
     transform of the target); then the transforms of the original target until the deadline."""
     start = time.monotonic()
     budget = deadline - start
     left = lambda: deadline - time.monotonic()
+    root = original
+    for problem in reduced:             # dimensionless problems (units given)
+        root = reduced[0]
+        if solver.run(problem, budget * 0.25 / len(reduced)):
+            return
     if solver.noise is None and solver._monomials(original, lambda v: v, lambda e: e, start + budget / 3):
         return
     if solver.run(original, budget * 0.1, kinds=("y",), monomial=False):
         return
     chain = []
-    if len(original.names) >= 1 and decompose.torch_available() and left() > 2:
+    if len(root.names) >= 1 and decompose.torch_available() and left() > 2:
         try:
-            model = decompose.surrogate(original, min(8.0, 0.25 * budget), seed)
-            chain = decompose.reductions(original, model) if model is not None else []
+            model = decompose.surrogate(root, min(8.0, 0.25 * budget), seed)
+            chain = decompose.reductions(root, model) if model is not None else []
         except Exception:  # noqa: BLE001 - the surrogate is a heuristic; any failure skips it
             chain = []
     for i, problem in enumerate(reversed(chain)):
@@ -151,6 +164,9 @@ def _schedule(solver, original, deadline, seed):
         if share <= 0.05:
             break
         if solver.run(problem, share):
+            return
+    for problem in reduced:
+        if left() > 0.1 and solver.run(problem, left() / 2 / len(reduced)):
             return
     if left() > 0.05:
         solver.run(original, left())

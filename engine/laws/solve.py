@@ -71,7 +71,7 @@ class Solver:
         True when a law was accepted."""
         deadline = time.monotonic() + seconds
         if not problem.names:
-            return False
+            return self._constant(problem)
         options = [t for t in transforms(problem.y, self.noise) if kinds is None or t[0] in kinds]
         for i, (label, forward, back, factor) in enumerate(options):
             now = time.monotonic()
@@ -85,6 +85,12 @@ class Solver:
             if self._search(problem, label, forward, back, factor, now + share):
                 return True
         return False
+
+    def _constant(self, problem):
+        """A problem without columns (all reduced away): its target is a constant."""
+        fin = Finisher([], {}, problem.y, self.fin.tol_max, self.fin.tol_rms)
+        res = fin.finish(("const", 1.0, sympy.Integer(1)), False)
+        return res is not None and self.accept_original(problem.to_original(res[0]))
 
     def _back(self, problem, back):
         return lambda e: problem.to_original(back(e))

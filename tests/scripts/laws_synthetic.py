@@ -31,6 +31,9 @@ LAWS = [  # name, sympy truth, ranges per variable
     ("gravity-pot", -a * b * c * (1 / d - 1 / e), [(1, 5)] * 3 + [(1, 2), (3, 5)]),
     ("damped", a * sympy.exp(-b * c) * sympy.cos(d * c), [(1, 3)] * 4),
     ("asin", sympy.asin(a / b), [(1, 2), (3, 5)]),
+    ("rel-energy", a * c ** 2 / sympy.sqrt(1 - b ** 2 / c ** 2), [(1, 5), (1, 2), (3, 10)]),
+    ("malus", a * sympy.cos(b) ** 2, [(1, 5), (0, 1.5)]),
+    ("exp-ratio", a * sympy.exp(-b / c), [(1, 5)] * 3),
     ("sum-products", a * b + c * d, [(1, 5)] * 4),
     ("kinetic+pot", a * b ** 2 / 2 + a * c * d, [(1, 5)] * 4),
 ]
