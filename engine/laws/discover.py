@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 
 import sympy
 
-from . import decompose
+from . import decompose, separate
 from .decompose import Problem
 from .finish import Finisher, measure
 from .solve import Solver
@@ -152,7 +152,7 @@ def _schedule(solver, original, deadline, seed, reduced=()):
         return
     if solver.run(original, budget * 0.1, kinds=("y",), monomial=False):
         return
-    chain = []
+    chain, model = [], None
     if len(root.names) >= 1 and decompose.torch_available() and left() > 2:
         try:
             model = decompose.surrogate(root, min(8.0, 0.25 * budget), seed)
@@ -160,11 +160,15 @@ def _schedule(solver, original, deadline, seed, reduced=()):
         except Exception:  # noqa: BLE001 - the surrogate is a heuristic; any failure skips it
             chain = []
     for i, problem in enumerate(reversed(chain)):
-        share = left() * 0.6 / (len(chain) - i)
+        share = left() * 0.45 / (len(chain) - i)
         if share <= 0.05:
             break
         if solver.run(problem, share):
             return
+    if model is not None and left() > 1:
+        for split in separate.splits(root, model, seed)[:3]:
+            if left() > 0.5 and separate.solve(solver, root, model, split, left() * 0.4, solver.rows):
+                return
     for problem in reduced:
         if left() > 0.1 and solver.run(problem, left() / 2 / len(reduced)):
             return

@@ -10,7 +10,8 @@ import torch
 
 
 class Surrogate:
-    def __init__(self, net, mean, std, ymean, ystd, log_target, fit_rms, log_inputs):
+    def __init__(self, net, mean, std, ymean, ystd, log_target, fit_rms, log_inputs, sign=1):
+        self.sign = sign             # the sign of y, when log_target
         self.net, self.mean, self.std, self.log_inputs = net, mean, std, log_inputs
         self.ymean, self.ystd, self.log_target = ymean, ystd, log_target
         self.fit_rms = fit_rms       # RMS error of the fit, in units of the target's spread
@@ -78,4 +79,5 @@ def fit(rows, y, seconds=4.0, seed=0, hidden=64, steps=4000, lr=1e-2):
         sched.step()
     with torch.no_grad():
         rms = float(torch.sqrt(torch.mean((net(xs) - ts) ** 2)))
-    return Surrogate(net, mean, std, float(ymean), float(ystd), log_target, rms, log_inputs)
+    return Surrogate(net, mean, std, float(ymean), float(ystd), log_target, rms, log_inputs,
+                     1 if y[0] > 0 else -1)
