@@ -22,7 +22,14 @@ MAX_POINTS = 400
 
 
 def torch_available():
-    return importlib.util.find_spec("torch") is not None
+    """Whether torch can be imported (the core install has none)."""
+    try:
+        if importlib.util.find_spec("torch") is None:
+            return False
+        import torch  # noqa: F401
+    except Exception:  # noqa: BLE001 - a missing or broken torch means no surrogate
+        return False
+    return True
 
 
 def surrogate(problem, seconds, seed=0):

@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 
 import sympy
 
-from . import decompose, separate
+from . import schedule
 from .decompose import Problem
 from .finish import Finisher, measure
 from .solve import Solver
@@ -112,14 +112,14 @@ def discover(table, target, budget_s=10.0, noise=None, seed=0, progress=None, un
     original = Problem(cols, y, lambda e: e)
     solver = Solver(original, fin, noise, rows, screen, progress)
     reduced = units_mod.reduce(original, units, target) if units else []
-    _schedule(solver, original, start + budget_s, seed, reduced)
+    schedule.run(solver, original, start + budget_s, seed, reduced)
     found = solver.found
     key = (original.label, tuple(original.variables.items()), "y")
     search, pareto = solver.searches.get(key), []
     if search is not None:
         pareto = _pareto(search[0], fin)
     if found:
-        expr, m, r = min(found, key=lambda e: complexity(e[0]))
+        expr, m, r = _tidy(min(found, key=lambda e: complexity(e[0])), names, cols, y, fin)
         status = "exact"
     elif pareto:
         best = min(e[1] for e in pareto)
@@ -136,44 +136,22 @@ def discover(table, target, budget_s=10.0, noise=None, seed=0, progress=None, un
                time.monotonic() - start)
 
 
-def _schedule(solver, original, deadline, seed, reduced=()):
-    """Spend the budget: the monomial test and a plain search on the table; then, when torch is
-    available, the reductions a surrogate's gradients suggest (most reduced first, every
-    transform of the target); then the transforms of the original target until the deadline."""
-    start = time.monotonic()
-    budget = deadline - start
-    left = lambda: deadline - time.monotonic()
-    root = original
-    for problem in reduced:             # dimensionless problems (units given)
-        root = reduced[0]
-        if solver.run(problem, budget * 0.25 / len(reduced)):
-            return
-    if solver.noise is None and solver._monomials(original, lambda v: v, lambda e: e, start + budget / 3):
-        return
-    if solver.run(original, budget * 0.1, kinds=("y",), monomial=False):
-        return
-    chain, model = [], None
-    if len(root.names) >= 1 and decompose.torch_available() and left() > 2:
+def _tidy(law, names, cols, y, fin):
+    """The smallest of a few cheap rewritings of the law that still passes the check."""
+    best = law
+    expr = law[0]
+    if complexity(expr) > 60:
+        return law
+    for rewrite in (sympy.expand, sympy.together, sympy.factor_terms, sympy.powsimp):
         try:
-            model = decompose.surrogate(root, min(8.0, 0.25 * budget), seed)
-            chain = decompose.reductions(root, model) if model is not None else []
-        except Exception:  # noqa: BLE001 - the surrogate is a heuristic; any failure skips it
-            chain = []
-    for i, problem in enumerate(reversed(chain)):
-        share = left() * 0.45 / (len(chain) - i)
-        if share <= 0.05:
-            break
-        if solver.run(problem, share):
-            return
-    if model is not None and left() > 1:
-        for split in separate.splits(root, model, seed)[:3]:
-            if left() > 0.5 and separate.solve(solver, root, model, split, left() * 0.4, solver.rows):
-                return
-    for problem in reduced:
-        if left() > 0.1 and solver.run(problem, left() / 2 / len(reduced)):
-            return
-    if left() > 0.05:
-        solver.run(original, left())
+            cand = rewrite(expr)
+        except Exception:  # noqa: BLE001 - a rewriting that fails is skipped
+            continue
+        if complexity(cand) < complexity(best[0]):
+            m, r = measure(cand, names, cols, y, fin.w)
+            if fin.ok(m, r):
+                best = (cand, m, r)
+    return best
 
 
 def _pareto(search, fin, keep=12):

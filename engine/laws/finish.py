@@ -14,7 +14,7 @@ def measure(expr, names, cols, y, w):
     fn = sympy.lambdify([sympy.Symbol(n) for n in names], expr, modules="math")
     pred = []
     try:
-        for row in zip(*(cols[n] for n in names)):
+        for row in (zip(*(cols[n] for n in names)) if names else [()] * len(y)):
             v = fn(*row)
             if isinstance(v, complex):
                 return math.inf, math.inf

@@ -18,7 +18,7 @@ from .fit import rel_denominators, simple_constants
 from .search import Search
 
 PAIRS = 200
-SPLIT_TOL = 0.02      # mixed-difference size allowed, relative to the spread of t(f)
+SPLIT_TOL = 0.08      # mixed-difference size allowed, relative to the spread of t(f)
 CANDIDATES = 4        # forms of g tried
 
 
@@ -70,9 +70,10 @@ def splits(problem, model, seed=0):
     return out
 
 
-def solve(solver, problem, model, split, seconds, sample_rows):
+def solve(solver, problem, model, split, seconds, sample_rows, attack=None):
     """Try the split: candidate forms of the smaller half, each completing the other half
-    exactly with `solver.run`; True when a law was accepted."""
+    exactly with `attack(sub, seconds)` (default: `solver.run`); True when a law was accepted."""
+    attack = attack or solver.run
     import time
     deadline = time.monotonic() + seconds
     _, space, half = split
@@ -131,7 +132,7 @@ def solve(solver, problem, model, split, seconds, sample_rows):
         sub = Problem({n: problem.cols[n] for n in rest}, y, to_orig, f"{space} split",
                       {n: problem.variables[n] for n in rest})
         left = deadline - time.monotonic()
-        if left > 0.05 and solver.run(sub, left / 2):
+        if left > 0.05 and attack(sub, left * 0.6):
             return True
     return False
 
