@@ -9,19 +9,49 @@ from .expr import Invalid, evaluate, to_sympy
 from .fit import errors, fit, rel_denominators, simple_constants
 
 
-def measure(expr, names, cols, y, w):
-    """(max, rms) relative error of expr on all rows, recomputed with lambdify."""
-    fn = sympy.lambdify([sympy.Symbol(n) for n in names], expr, modules="math")
+def predictions(expr, names, cols, n):
+    """expr on every row, recomputed with lambdify; None where it is undefined or not real."""
+    fn = sympy.lambdify([sympy.Symbol(v) for v in names], expr, modules="math")
     pred = []
     try:
-        for row in (zip(*(cols[n] for n in names)) if names else [()] * len(y)):
+        for row in (zip(*(cols[v] for v in names)) if names else [()] * n):
             v = fn(*row)
             if isinstance(v, complex):
-                return math.inf, math.inf
+                return None
             pred.append(float(v))
     except (ValueError, ZeroDivisionError, OverflowError, TypeError):
-        return math.inf, math.inf
-    return errors(pred, y, w)
+        return None
+    return pred
+
+
+def measure(expr, names, cols, y, w):
+    """(max, rms) relative error of expr on all rows, recomputed with lambdify."""
+    pred = predictions(expr, names, cols, len(y))
+    return (math.inf, math.inf) if pred is None else errors(pred, y, w)
+
+
+def structured(expr, names, cols, y, w):
+    """Whether the relative residuals of expr look systematic rather than like noise: rows
+    ordered by each input (and by the prediction), neighbouring residuals correlate beyond what
+    independent noise allows (lag-1 correlation over 4.5/sqrt(n)). Used when data are noisy, where
+    a wrong law can sit within the noise tolerance."""
+    pred = predictions(expr, names, cols, len(y))
+    if pred is None:
+        return True
+    res = [(p - a) / d for p, a, d in zip(pred, y, w)]
+    n = len(res)
+    mean = sum(res) / n
+    res = [r - mean for r in res]
+    var = sum(r * r for r in res)
+    if n < 20 or not var > 0:
+        return False
+    limit = 4.5 / math.sqrt(n)
+    for key in [cols[v] for v in names] + [pred]:
+        order = sorted(range(n), key=key.__getitem__)
+        lag = sum(res[order[i]] * res[order[i + 1]] for i in range(n - 1)) / var
+        if lag > limit:
+            return True
+    return False
 
 
 class Finisher:
@@ -33,6 +63,7 @@ class Finisher:
         self.n = len(y)
         self.symbols = {n: sympy.Symbol(n) for n in names}
         self.tol_max, self.tol_rms = tol_max, tol_rms
+        self.strict = tol_max > 1e-6          # noisy data: only the simplest constants
 
     def ok(self, m, r):
         return m <= self.tol_max and r <= self.tol_rms
@@ -55,7 +86,7 @@ class Finisher:
         # when the law stays within the exactness tolerance; otherwise a fitted constant is shown
         # with the fewest significant digits (3 or more) that cost at most 1% of its error
         def pick(c, errs, zero_first):
-            for sym, val in simple_constants(c)[0 if zero_first else 1:]:
+            for sym, val in simple_constants(c, self.strict)[0 if zero_first else 1:]:
                 if self.ok(*errs(val)):
                     return sym, val
             for digits in range(3, 15):
@@ -86,7 +117,7 @@ class Finisher:
         coef, syms = list(coef), []
         for i, c in enumerate(coef):
             chosen = sympy.Float(c, 15)
-            for sym, val in simple_constants(c)[1:]:
+            for sym, val in simple_constants(c, self.strict)[1:]:
                 if self.ok(*errs(coef[:i] + [val] + coef[i + 1:])):
                     chosen, coef[i] = sym, val
                     break

@@ -9,7 +9,7 @@ import time
 import sympy
 
 from . import monomials
-from .finish import Finisher, measure
+from .finish import Finisher, measure, structured
 from .fit import rel_denominators
 from .search import Search
 
@@ -52,6 +52,9 @@ class Solver:
         except Exception:  # noqa: BLE001 - sympy may fail to lambdify an odd expression
             return False
         if self.fin.ok(m, r):
+            if self.noise is not None and (expr.atoms(sympy.Float) or
+                                           structured(expr, o.names, o.cols, o.y, self.fin.w)):
+                return False     # with noise, "exact" needs simple constants and no pattern left
             self.found.append((expr, m, r))
             return True
         return False

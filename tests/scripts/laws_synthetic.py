@@ -99,7 +99,7 @@ def main():
         ok += good and law.status == "exact"
         wrong += law.status == "exact" and not good
         print(f"{name:14s} {law.status:11s} {time.monotonic() - start:5.1f}s right={good} "
-              f"max={law.max_rel_error:.2e} y = {law.expression}", flush=True)
+              f"max={law.max_rel_error:.2e} rms={law.rms_rel_error:.4f} y = {law.expression}", flush=True)
     print(f"exact and right: {ok}; exact but not the truth: {wrong}")
 
 
