@@ -68,6 +68,14 @@ class Finisher:
     def ok(self, m, r):
         return m <= self.tol_max and r <= self.tol_rms
 
+    def keeps(self, r, r0):
+        """With noise, whether rounding a constant (RMS r0 -> r) is statistically insignificant:
+        n (r**2 - r0**2) within 9 noise variances (a 3-sigma likelihood-ratio test)."""
+        if not self.strict:
+            return True
+        sigma = self.tol_rms / 1.25
+        return self.n * (r * r - r0 * r0) <= 9 * sigma * sigma
+
     def finish(self, tree, affine):
         """(expr, max err, rms err) for tree, or None when it is undefined on some row."""
         try:
@@ -87,7 +95,8 @@ class Finisher:
         # with the fewest significant digits (3 or more) that cost at most 1% of its error
         def pick(c, errs, zero_first):
             for sym, val in simple_constants(c, self.strict)[0 if zero_first else 1:]:
-                if self.ok(*errs(val)):
+                m, r = errs(val)
+                if self.ok(m, r) and self.keeps(r, r0):
                     return sym, val
             for digits in range(3, 15):
                 short = float(f"{c:.{digits}g}")
@@ -112,13 +121,15 @@ class Finisher:
             except (ValueError, ZeroDivisionError, OverflowError):
                 return math.inf, math.inf
             return errors(pred, self.y, self.w)
-        if not self.ok(*errs(coef)):
+        m0, r0 = errs(coef)
+        if not self.ok(m0, r0):
             return None
         coef, syms = list(coef), []
         for i, c in enumerate(coef):
             chosen = sympy.Float(c, 15)
             for sym, val in simple_constants(c, self.strict)[1:]:
-                if self.ok(*errs(coef[:i] + [val] + coef[i + 1:])):
+                m, r = errs(coef[:i] + [val] + coef[i + 1:])
+                if self.ok(m, r) and self.keeps(r, r0):
                     chosen, coef[i] = sym, val
                     break
             syms.append(chosen)

@@ -16,7 +16,7 @@ def run(solver, original, deadline, seed, reduced=()):
     for problem in reduced:             # dimensionless problems (units given)
         if solver.run(problem, budget * 0.25 / len(reduced)):
             return
-    if solver.noise is None and solver._monomials(original, lambda v: v, lambda e: e, start + budget / 4):
+    if solver._monomials(original, lambda v: v, lambda e: e, start + budget / 4):
         return
     if solver.run(original, budget * 0.08, kinds=("y",), monomial=False):
         return
@@ -43,7 +43,7 @@ def decompose_and_separate(solver, problem, deadline, seed, depth):
     if not problem.names or left() < 2 or not decompose.torch_available():
         return False
     try:
-        model = decompose.surrogate(problem, min(5.0, 0.25 * left()), seed)
+        model = decompose.surrogate(problem, min(6.0, 0.4 * left()), seed)
         chain = decompose.reductions(problem, model) if model is not None else []
     except Exception:  # noqa: BLE001 - the surrogate is a heuristic; any failure skips it
         return False

@@ -82,7 +82,7 @@ class Solver:
                 break
             share = (deadline - now) / (len(options) - i)
             # the monomial test covers y**2, 1/y and 1/y**2 itself
-            if monomial and self.noise is None and label not in ("1/y", "y**2"):
+            if monomial and label not in ("1/y", "y**2"):
                 if self._monomials(problem, forward, back, now + 0.3 * share):
                     return True
             if self._search(problem, label, forward, back, factor, now + share):
@@ -114,7 +114,8 @@ class Solver:
             return None
 
         rows = [i for i in self.rows if i < len(ty)]
-        hit = monomials.search(problem.cols, problem.names, ty, rows, accept, deadline, counter)
+        hit = monomials.search(problem.cols, problem.names, ty, rows, accept, deadline, counter,
+                               threshold=self.screen)
         self.evaluated += counter[0]
         return hit is not None
 
