@@ -16,7 +16,7 @@ def run(solver, original, deadline, seed, reduced=()):
     for problem in reduced:             # dimensionless problems (units given)
         if solver.run(problem, budget * 0.25 / len(reduced)):
             return
-    if solver._monomials(original, lambda v: v, lambda e: e, start + budget / 4):
+    if solver.monomial_test(original, lambda v: v, lambda e: e, start + budget / 4):
         return
     if solver.run(original, budget * 0.08, kinds=("y",), monomial=False):
         return
@@ -56,8 +56,15 @@ def decompose_and_separate(solver, problem, deadline, seed, depth):
         if solver.run(sub, share):
             return True
     sub_attack = lambda sub, seconds: attack(solver, sub, time.monotonic() + seconds, seed, depth - 1)
-    for split in separate.splits(problem, model, seed)[:3]:
-        if left() > 0.5 and separate.solve(solver, problem, model, split, left() * 0.8, solver.rows,
-                                           sub_attack):
-            return True
+    try:
+        splits = separate.splits(problem, model, seed)[:3]
+    except Exception:  # noqa: BLE001 - a heuristic step; a failure only skips it
+        splits = []
+    for split in splits:
+        try:
+            if left() > 0.5 and separate.solve(solver, problem, model, split, left() * 0.8,
+                                               solver.rows, sub_attack):
+                return True
+        except (ArithmeticError, ValueError):   # e.g. the surrogate's values overflow
+            continue
     return False

@@ -83,7 +83,7 @@ class Solver:
             share = (deadline - now) / (len(options) - i)
             # the monomial test covers y**2, 1/y and 1/y**2 itself
             if monomial and label not in ("1/y", "y**2"):
-                if self._monomials(problem, forward, back, now + 0.3 * share):
+                if self.monomial_test(problem, forward, back, now + 0.3 * share):
                     return True
             if self._search(problem, label, forward, back, factor, now + share):
                 return True
@@ -98,7 +98,8 @@ class Solver:
     def _back(self, problem, back):
         return lambda e: problem.to_original(back(e))
 
-    def _monomials(self, problem, forward, back, deadline):
+    def monomial_test(self, problem, forward, back, deadline):
+        """The sparse-monomial test on problem (target through `forward`), until `deadline`."""
         if any(v <= 0 for n in problem.names for v in problem.cols[n]):
             return False
         sub = self._sub(problem, forward, 1.0)
