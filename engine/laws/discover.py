@@ -13,7 +13,7 @@ import sympy
 
 from . import schedule
 from .decompose import Problem
-from .finish import Finisher, measure, structured
+from .finish import Finisher, measure, noise_explains
 from .solve import Solver
 from . import units as units_mod
 
@@ -125,8 +125,7 @@ def discover(table, target, budget_s=10.0, noise=None, seed=0, progress=None, un
         best = min(e[1] for e in pareto)
         _, _, expr = min((e for e in pareto if e[1] <= 1.1 * best), key=lambda e: e[0])
         m, r = measure(expr, names, cols, y, fin.w)
-        status = "exact" if fin.ok(m, r) and (noise is None or not expr.atoms(sympy.Float) and
-                                              not structured(expr, names, cols, y, fin.w)) \
+        status = "exact" if fin.ok(m, r) and (noise is None or noise_explains(expr, names, cols, y, fin.w)) \
             else "approximate"
     else:
         expr, m, r, status = sympy.Float(sum(y) / len(y), 15), math.inf, math.inf, "approximate"

@@ -30,6 +30,28 @@ def measure(expr, names, cols, y, w):
     return (math.inf, math.inf) if pred is None else errors(pred, y, w)
 
 
+def fancy_constants(expr):
+    """How many constants of expr go beyond small ones (integers up to 4, halves, thirds,
+    quarters): rationals like 6/5 or 32/5, sqrt(2), E, and any float. With noise, a law with two
+    of them is more likely a lucky fit than a law."""
+    count = 0
+    for atom in sympy.preorder_traversal(expr):
+        if isinstance(atom, sympy.Float):
+            count += 1
+        elif isinstance(atom, sympy.Rational) and (atom.q > 4 or abs(atom.p) > 4):
+            count += 1
+        elif atom == sympy.sqrt(2) or atom is sympy.E:
+            count += 1
+    return count
+
+
+def noise_explains(expr, names, cols, y, w):
+    """With noisy data, the extra conditions for "exact": no fitted float, at most one
+    non-small constant, and residuals without a pattern."""
+    return not expr.atoms(sympy.Float) and fancy_constants(expr) <= 1 and \
+        not structured(expr, names, cols, y, w)
+
+
 def structured(expr, names, cols, y, w):
     """Whether the relative residuals of expr look systematic rather than like noise: rows
     ordered by each input (and by the prediction), neighbouring residuals correlate beyond what
@@ -70,11 +92,11 @@ class Finisher:
 
     def keeps(self, r, r0):
         """With noise, whether rounding a constant (RMS r0 -> r) is statistically insignificant:
-        n (r**2 - r0**2) within 9 noise variances (a 3-sigma likelihood-ratio test)."""
+        n (r**2 - r0**2) within 25 noise variances (a 5-sigma likelihood-ratio test)."""
         if not self.strict:
             return True
         sigma = self.tol_rms / 1.25
-        return self.n * (r * r - r0 * r0) <= 9 * sigma * sigma
+        return self.n * (r * r - r0 * r0) <= 25 * sigma * sigma
 
     def finish(self, tree, affine):
         """(expr, max err, rms err) for tree, or None when it is undefined on some row."""

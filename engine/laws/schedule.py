@@ -16,7 +16,7 @@ def run(solver, original, deadline, seed, reduced=()):
     for problem in reduced:             # dimensionless problems (units given)
         if solver.run(problem, budget * 0.25 / len(reduced)):
             return
-    if solver.monomial_test(original, lambda v: v, lambda e: e, start + budget / 4):
+    if solver.noise is None and solver.monomial_test(original, lambda v: v, lambda e: e, start + budget / 4):
         return
     if solver.run(original, budget * 0.08, kinds=("y",), monomial=False):
         return

@@ -9,7 +9,7 @@ import time
 import sympy
 
 from . import monomials
-from .finish import Finisher, measure, structured
+from .finish import Finisher, measure, noise_explains
 from .fit import rel_denominators
 from .search import Search
 
@@ -52,8 +52,7 @@ class Solver:
         except Exception:  # noqa: BLE001 - sympy may fail to lambdify an odd expression
             return False
         if self.fin.ok(m, r):
-            if self.noise is not None and (expr.atoms(sympy.Float) or
-                                           structured(expr, o.names, o.cols, o.y, self.fin.w)):
+            if self.noise is not None and not noise_explains(expr, o.names, o.cols, o.y, self.fin.w):
                 return False     # with noise, "exact" needs simple constants and no pattern left
             self.found.append((expr, m, r))
             return True
@@ -82,7 +81,7 @@ class Solver:
                 break
             share = (deadline - now) / (len(options) - i)
             # the monomial test covers y**2, 1/y and 1/y**2 itself
-            if monomial and label not in ("1/y", "y**2"):
+            if monomial and self.noise is None and label not in ("1/y", "y**2"):
                 if self.monomial_test(problem, forward, back, now + 0.3 * share):
                     return True
             if self._search(problem, label, forward, back, factor, now + share):
