@@ -3,7 +3,9 @@
 Status is "exact" only when the final sympy expression, recomputed independently on every
 row (sympy.lambdify over the math module), stays within EXACT_TOL relative error everywhere;
 with a stated relative noise level r it is "exact" when the errors are what noise of that
-level explains (RMS <= 1.25 r and max <= r (sqrt(2 ln 2n) + 2)); otherwise "approximate"."""
+level explains (RMS <= 1.25 r and max <= r (sqrt(2 ln 2n) + 2)), its constants are simple (no
+fitted float, at most one beyond small integers, halves, thirds, quarters) and its residuals show
+no pattern; otherwise "approximate"."""
 import math
 import random
 import time
@@ -79,17 +81,19 @@ def discover(table, target, budget_s=10.0, noise=None, seed=0, progress=None, un
 
     `table` is a list of dicts or a dict of columns; every other column is an input. Without
     `noise`, a sparse sum of monomials (of y, y**2, 1/y or 1/y**2) is tried first. Then trees are
-    enumerated by size and screened on SAMPLE_ROWS rows drawn with `seed`; the first whose
-    refitted, rounded law passes the exactness test on every row ends the search. Otherwise the
-    law is the simplest Pareto entry within 10% of the best RMS error, status "approximate".
+    enumerated by size and screened on SAMPLE_ROWS rows drawn with `seed`, for the target and
+    transforms of it (1/y, y**2, sqrt, log, sin, cos, asin, acos), on the original problem and on
+    reduced ones (engine.laws.schedule); the first law whose refitted, rounded form passes the
+    exactness test on every original row ends the search. Otherwise the law is the simplest
+    Pareto entry within 10% of the best RMS error, status "approximate".
     `progress(evaluated, best)` is called every few hundred candidates, `best` being
     (sample RMS relative error, text) of the best tree so far, or None.
 
     `units` (optional) maps every column, the target included, to its unit (a string such as
     "kg*m^2/s^2" or an exponent vector, see engine.laws.units); the dimensionless problem is
-    then searched first. When torch is importable, a surrogate MLP's gradients suggest
-    reductions (power factors, symmetric pairs) searched next; every law found, however it was
-    found, is checked on every original row before it is reported "exact"."""
+    then searched first. When torch is importable, a surrogate MLP (engine.perception.surrogate)
+    suggests reductions (power factors, symmetric pairs, separable halves) searched next; every
+    law found, however it was found, is checked on every original row before it is "exact"."""
     start = time.monotonic()
     cols = columns_of(table)
     if target not in cols:
