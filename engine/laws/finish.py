@@ -120,6 +120,8 @@ class Finisher:
                 m, r = errs(val)
                 if self.ok(m, r) and self.keeps(r, r0):
                     return sym, val
+                if self.strict and abs(val - c) <= 0.01 * abs(c):
+                    break        # with noise, the simplest close constant or none (not 22/7)
             for digits in range(3, 15):
                 short = float(f"{c:.{digits}g}")
                 m, r = errs(short)
@@ -151,6 +153,8 @@ class Finisher:
             chosen = sympy.Float(c, 15)
             for sym, val in simple_constants(c, self.strict)[1:]:
                 m, r = errs(coef[:i] + [val] + coef[i + 1:])
+                if self.strict and not (self.ok(m, r) and self.keeps(r, r0)) and abs(val - c) <= 0.01 * abs(c):
+                    break
                 if self.ok(m, r) and self.keeps(r, r0):
                     chosen, coef[i] = sym, val
                     break
