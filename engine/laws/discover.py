@@ -3,7 +3,8 @@
 Status is "exact" only when the final sympy expression, recomputed independently on every
 row (sympy.lambdify over the math module), stays within EXACT_TOL relative error everywhere;
 with a stated relative noise level r it is "exact" when the errors are what noise of that
-level explains (RMS <= 1.25 r and max <= r (sqrt(2 ln 2n) + 2)), its constants are simple (no
+level explains (RMS <= r (1 + min(1/4, 4/sqrt(2n))), i.e. within about 4 standard errors of r,
+and max <= r (sqrt(2 ln 2n) + 2)), its constants are simple (no
 fitted float, at most one beyond small integers, halves, thirds, quarters) and its residuals show
 no pattern; otherwise "approximate"."""
 import math
@@ -108,7 +109,7 @@ def discover(table, target, budget_s=10.0, noise=None, seed=0, progress=None, un
     else:
         if not noise > 0:
             raise ValueError("noise must be a positive relative level")
-        tol_rms = 1.25 * noise + EXACT_TOL
+        tol_rms = noise * (1 + min(0.25, 4 / math.sqrt(2 * len(y)))) + EXACT_TOL
         tol_max = noise * (math.sqrt(2 * math.log(2 * len(y))) + 2) + EXACT_TOL
         screen = 2 * noise + 1e-6
     fin = Finisher(names, cols, y, tol_max, tol_rms)

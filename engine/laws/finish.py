@@ -95,7 +95,7 @@ class Finisher:
         n (r**2 - r0**2) within 25 noise variances (a 5-sigma likelihood-ratio test)."""
         if not self.strict:
             return True
-        sigma = self.tol_rms / 1.25
+        sigma = self.tol_rms / 1.25        # at most the stated noise level
         return self.n * (r * r - r0 * r0) <= 25 * sigma * sigma
 
     def finish(self, tree, affine):
