@@ -42,6 +42,8 @@ def fancy_constants(expr):
             count += 1
         elif atom == sympy.sqrt(2) or atom is sympy.E:
             count += 1
+        elif isinstance(atom, sympy.exp) and atom.args[0].is_number:
+            count += 2        # exp(2) and the like: a scale smuggled into a function
     return count
 
 
