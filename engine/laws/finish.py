@@ -44,6 +44,13 @@ def fancy_constants(expr):
             count += 1
         elif isinstance(atom, sympy.exp) and atom.args[0].is_number:
             count += 2        # exp(2) and the like: a scale smuggled into a function
+        elif isinstance(atom, sympy.Function):
+            # pi, e, sqrt 2 or a large rational inside a function: log(pi*exp(-x)) and the like
+            for inner in sympy.preorder_traversal(atom.args[0]):
+                if inner in (sympy.pi, sympy.E) or isinstance(inner, sympy.Float) or \
+                        isinstance(inner, sympy.Rational) and (inner.q > 4 or abs(inner.p) > 4):
+                    count += 2
+                    break
     return count
 
 
