@@ -651,7 +651,7 @@ class KnowledgeBase:
         error on them, computed here from the file. `data` is the CSV file; its path is
         written relative to the folder of `kb_file` (the KB file the statement is meant for;
         default: the working folder). Returns what `tell` returns."""
-        from .laws.provenance import law_statement
+        from .reason.provenance import law_statement
         text = law_statement(law, name, data, target, params, kb_file)
         return self.tell(text, str(kb_file) if kb_file else None)
 
@@ -854,7 +854,7 @@ class KnowledgeBase:
                 if not any(src.startswith(f"kb/{name}.kb:") for name in kept):
                     lines.append(S.show(st))
         if self._v.laws:
-            from .laws.provenance import moved
+            from .reason.provenance import moved
             lines += [S.show(moved(st, path)) for st in _laws_of(self._v)]
         write_text(path, "\n".join(lines) + "\n")
 

@@ -1,4 +1,4 @@
-"""`scientia discover DATA.csv --target y [--budget S] [--noise R]`: read a numeric CSV (a header
+"""`scientia discover DATA.csv --target y [--budget S] [--noise R] [--units C=U,...]`: read a numeric CSV (a header
 row, then one row per observation), search for a law for the target column and print it."""
 import argparse
 import csv
@@ -42,6 +42,20 @@ def read_csv(path):
     return cols
 
 
+def parse_units(specs):
+    """{column: unit string} from "COL=UNIT" items separated by commas."""
+    units = {}
+    for spec in specs:
+        for item in spec.split(","):
+            if not item.strip():
+                continue
+            name, sep, unit = item.partition("=")
+            if not sep or not name.strip():
+                raise ValueError(f"--units: expected COL=UNIT, got {item.strip()!r}")
+            units[name.strip()] = unit.strip()
+    return units
+
+
 def main(argv=None):
     parser = argparse.ArgumentParser(prog="scientia discover",
                                      description="Discover a formula for one column of a CSV file.")
@@ -52,10 +66,15 @@ def main(argv=None):
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--tell", metavar="KB", help="append the law, with its provenance, to this KB file")
     parser.add_argument("--name", help="the law's name in the KB (with --tell; default: the target)")
+    parser.add_argument("--units", action="append", default=[], metavar="COL=UNIT,...",
+                        help='units of the columns, e.g. "m=kg, v=m/s, E=kg*m^2/s^2" (all columns, '
+                             "the target included); enables dimensional analysis")
     args = parser.parse_args(argv)
     try:
+        units = parse_units(args.units)
         cols = read_csv(args.data)
-        law = discover(cols, args.target, budget_s=args.budget, noise=args.noise, seed=args.seed)
+        law = discover(cols, args.target, budget_s=args.budget, noise=args.noise, seed=args.seed,
+                       units=units or None)
     except (CSVError, TableError, ValueError) as e:
         print(f"error: {e}", file=sys.stderr)
         return 1

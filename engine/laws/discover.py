@@ -3,7 +3,10 @@
 Status is "exact" only when the final sympy expression, recomputed independently on every
 row (sympy.lambdify over the math module), stays within EXACT_TOL relative error everywhere;
 with a stated relative noise level r it is "exact" when the errors are what noise of that
-level explains (RMS <= 1.25 r and max <= r (sqrt(2 ln 2n) + 2)); otherwise "approximate"."""
+level explains (RMS <= r (1 + min(1/4, 4/sqrt(2n))), i.e. within about 4 standard errors of r,
+and max <= r (sqrt(2 ln 2n) + 2)), its constants are simple (no
+fitted float, at most one beyond small integers, halves, thirds, quarters) and its residuals show
+no pattern; otherwise "approximate"."""
 import math
 import random
 import time
@@ -11,10 +14,11 @@ from dataclasses import dataclass, field
 
 import sympy
 
-from .expr import Invalid, evaluate, to_sympy
-from .fit import errors, fit, rel_denominators, simple_constants
-from . import monomials
-from .search import Search
+from . import schedule
+from .decompose import Problem
+from .finish import Finisher, measure, noise_explains
+from .solve import Solver
+from . import units as units_mod
 
 EXACT_TOL = 1e-9
 SAMPLE_ROWS = 30
@@ -73,103 +77,24 @@ def complexity(expr):
     return sum(1 for _ in sympy.preorder_traversal(expr))
 
 
-def measure(expr, names, cols, y, w):
-    """(max, rms) relative error of expr on all rows, recomputed with lambdify."""
-    fn = sympy.lambdify([sympy.Symbol(n) for n in names], expr, modules="math")
-    pred = []
-    try:
-        for row in zip(*(cols[n] for n in names)):
-            v = fn(*row)
-            if isinstance(v, complex):
-                return math.inf, math.inf
-            pred.append(float(v))
-    except (ValueError, ZeroDivisionError, OverflowError, TypeError):
-        return math.inf, math.inf
-    return errors(pred, y, w)
-
-
-class _Finisher:
-    """Refits a screened tree on every row, simplifies its constants, measures it."""
-
-    def __init__(self, names, cols, y, tol_max, tol_rms):
-        self.names, self.cols, self.y = names, cols, y
-        self.w = rel_denominators(y)
-        self.n = len(y)
-        self.symbols = {n: sympy.Symbol(n) for n in names}
-        self.tol_max, self.tol_rms = tol_max, tol_rms
-
-    def ok(self, m, r):
-        return m <= self.tol_max and r <= self.tol_rms
-
-    def finish(self, tree, affine):
-        """(expr, max err, rms err) for tree, or None when it is undefined on some row."""
-        try:
-            f = evaluate(tree, self.cols, self.n)
-        except (Invalid, OverflowError, ValueError, ZeroDivisionError):
-            return None
-        kb = fit(f, self.y, self.w, affine)
-        if kb is None:
-            return None
-        k, b = kb
-        err = lambda kk, bb: errors([kk * a + bb for a in f], self.y, self.w)
-        m0, r0 = err(k, b)
-        if not math.isfinite(m0):
-            return None
-        # a simple constant (small rational, times pi, sqrt 2, e...) replaces a fitted one only
-        # when the law stays within the exactness tolerance; otherwise a fitted constant is shown
-        # with the fewest significant digits (3 or more) that cost at most 1% of its error
-        def pick(c, errs, zero_first):
-            for sym, val in simple_constants(c)[0 if zero_first else 1:]:
-                if self.ok(*errs(val)):
-                    return sym, val
-            for digits in range(3, 15):
-                short = float(f"{c:.{digits}g}")
-                m, r = errs(short)
-                if self.ok(m, r) or (m <= m0 * 1.01 + 1e-15 and r <= r0 * 1.01 + 1e-15):
-                    return sympy.Float(short, digits), short
-            return sympy.Float(c, 15), c
-
-        ksym, k = pick(k, lambda v: err(v, b), False)
-        bsym = sympy.Integer(0)
-        if affine:
-            bsym, b = pick(b, lambda v: err(k, v), True)
-        expr = ksym * to_sympy(tree, self.symbols) + bsym
-        m, r = measure(expr, self.names, self.cols, self.y, self.w)
-        return expr, m, r
-
-    def finish_sum(self, coef, terms, values, back_sym, back_num):
-        """(expr, max, rms) for back(sum coef_i term_i) if it passes the exactness test, else None."""
-        def errs(cs):
-            try:
-                pred = [back_num(sum(c * v for c, v in zip(cs, row))) for row in values]
-            except (ValueError, ZeroDivisionError, OverflowError):
-                return math.inf, math.inf
-            return errors(pred, self.y, self.w)
-        if not self.ok(*errs(coef)):
-            return None
-        coef, syms = list(coef), []
-        for i, c in enumerate(coef):
-            chosen = sympy.Float(c, 15)
-            for sym, val in simple_constants(c)[1:]:
-                if self.ok(*errs(coef[:i] + [val] + coef[i + 1:])):
-                    chosen, coef[i] = sym, val
-                    break
-            syms.append(chosen)
-        expr = back_sym(sum(s * t for s, t in zip(syms, terms)))
-        m, r = measure(expr, self.names, self.cols, self.y, self.w)
-        return (expr, m, r) if self.ok(m, r) else None
-
-
-def discover(table, target, budget_s=10.0, noise=None, seed=0, progress=None):
+def discover(table, target, budget_s=10.0, noise=None, seed=0, progress=None, units=None):
     """The simplest formula found for column `target` of `table` within `budget_s` seconds.
 
     `table` is a list of dicts or a dict of columns; every other column is an input. Without
     `noise`, a sparse sum of monomials (of y, y**2, 1/y or 1/y**2) is tried first. Then trees are
-    enumerated by size and screened on SAMPLE_ROWS rows drawn with `seed`; the first whose
-    refitted, rounded law passes the exactness test on every row ends the search. Otherwise the
-    law is the simplest Pareto entry within 10% of the best RMS error, status "approximate".
+    enumerated by size and screened on SAMPLE_ROWS rows drawn with `seed`, for the target and
+    transforms of it (1/y, y**2, sqrt, log, sin, cos, asin, acos), on the original problem and on
+    reduced ones (engine.laws.schedule); the first law whose refitted, rounded form passes the
+    exactness test on every original row ends the search. Otherwise the law is the simplest
+    Pareto entry within 10% of the best RMS error, status "approximate".
     `progress(evaluated, best)` is called every few hundred candidates, `best` being
-    (sample RMS relative error, text) of the best tree so far, or None."""
+    (sample RMS relative error, text) of the best tree so far, or None.
+
+    `units` (optional) maps every column, the target included, to its unit (a string such as
+    "kg*m^2/s^2" or an exponent vector, see engine.laws.units); the dimensionless problem is
+    then searched first. When torch is importable, a surrogate MLP (engine.perception.surrogate)
+    suggests reductions (power factors, symmetric pairs, separable halves) searched next; every
+    law found, however it was found, is checked on every original row before it is "exact"."""
     start = time.monotonic()
     cols = columns_of(table)
     if target not in cols:
@@ -184,49 +109,55 @@ def discover(table, target, budget_s=10.0, noise=None, seed=0, progress=None):
     else:
         if not noise > 0:
             raise ValueError("noise must be a positive relative level")
-        tol_rms = 1.25 * noise + EXACT_TOL
+        tol_rms = noise * (1 + min(0.25, 4 / math.sqrt(2 * len(y)))) + EXACT_TOL
         tol_max = noise * (math.sqrt(2 * math.log(2 * len(y))) + 2) + EXACT_TOL
         screen = 2 * noise + 1e-6
-    fin = _Finisher(names, cols, y, tol_max, tol_rms)
+    fin = Finisher(names, cols, y, tol_max, tol_rms)
     rows = sorted(random.Random(seed).sample(range(len(y)), min(SAMPLE_ROWS, len(y))))
-    sample = {n: [cols[n][i] for i in rows] for n in names}
-    ys = [y[i] for i in rows]
-    ws = [fin.w[i] for i in rows]
-    found = []
-
-    def verify(tree, affine):
-        res = fin.finish(tree, affine)
-        if res is not None and fin.ok(res[1], res[2]):
-            found.append(res)
-            return True
-        return False
-
-    tried = [0]
-    if noise is None:
-        # the sparse-monomial structure test, on at most a third of the budget
-        hit = monomials.search(cols, names, y, rows, fin.finish_sum, start + budget_s / 3, tried)
-        if hit is not None:
-            found.append(hit)
-    search = Search(sample, ys, ws, screen, verify, start + budget_s, progress)
-    if not found:
-        search.run()
-    pareto = _pareto(search, fin)
+    original = Problem(cols, y, lambda e: e)
+    solver = Solver(original, fin, noise, rows, screen, progress)
+    reduced = units_mod.reduce(original, units, target) if units else []
+    schedule.run(solver, original, start + budget_s, seed, reduced)
+    found = solver.found
+    key = (original.label, tuple(original.variables.items()), "y")
+    search, pareto = solver.searches.get(key), []
+    if search is not None:
+        pareto = _pareto(search[0], fin)
     if found:
-        expr, m, r = found[0]
+        expr, m, r = _tidy(min(found, key=lambda e: complexity(e[0])), names, cols, y, fin)
         status = "exact"
     elif pareto:
         best = min(e[1] for e in pareto)
         _, _, expr = min((e for e in pareto if e[1] <= 1.1 * best), key=lambda e: e[0])
         m, r = measure(expr, names, cols, y, fin.w)
-        status = "exact" if fin.ok(m, r) else "approximate"
+        status = "exact" if fin.ok(m, r) and (noise is None or noise_explains(expr, names, cols, y, fin.w)) \
+            else "approximate"
     else:
         expr, m, r, status = sympy.Float(sum(y) / len(y), 15), math.inf, math.inf, "approximate"
         m, r = measure(expr, names, cols, y, fin.w)
     if found:
         pareto = [e for e in pareto if e[0] < complexity(expr) and e[1] < math.inf] + \
                  [(complexity(expr), r, expr)]
-    return Law(expr, m, r, complexity(expr), status, pareto, search.evaluated + tried[0],
+    return Law(expr, m, r, complexity(expr), status, pareto, max(1, solver.evaluated),
                time.monotonic() - start)
+
+
+def _tidy(law, names, cols, y, fin):
+    """The smallest of a few cheap rewritings of the law that still passes the check."""
+    best = law
+    expr = law[0]
+    if complexity(expr) > 60:
+        return law
+    for rewrite in (sympy.expand, sympy.together, sympy.factor_terms, sympy.powsimp):
+        try:
+            cand = rewrite(expr)
+        except Exception:  # noqa: BLE001 - a rewriting that fails is skipped
+            continue
+        if complexity(cand) < complexity(best[0]):
+            m, r = measure(cand, names, cols, y, fin.w)
+            if fin.ok(m, r):
+                best = (cand, m, r)
+    return best
 
 
 def _pareto(search, fin, keep=12):

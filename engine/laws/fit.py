@@ -46,14 +46,16 @@ _BASES = ((sympy.Integer(1), 1.0), (sympy.pi, math.pi), (1 / sympy.pi, 1 / math.
 _DENOMINATORS = (1, 2, 3, 4, 5, 6, 8, 10, 12, 16, 20, 32, 64, 100)
 
 
-def simple_constants(c):
-    """Simple candidates for the float c, simplest first: (sympy value, float value)."""
+def simple_constants(c, strict=False):
+    """Simple candidates for the float c, simplest first: (sympy value, float value). `strict`
+    (noisy data, where a loose match is easy) keeps denominators up to 8, numerators up to 32
+    for a rational and up to 8 for a multiple of pi, sqrt 2, e... (22/(7 pi) is not simple)."""
     if c == 0:
         return [(sympy.Integer(0), 0.0)]
     out = [(sympy.Integer(0), 0.0)]
-    for limit in _DENOMINATORS:
-        for sym, val in _BASES:
+    for limit in _DENOMINATORS[:7] if strict else _DENOMINATORS:
+        for i, (sym, val) in enumerate(_BASES):
             q = Fraction(c / val).limit_denominator(limit)
-            if q != 0 and abs(q.numerator) <= 1000:
+            if q != 0 and abs(q.numerator) <= ((32 if i == 0 else 8) if strict else 1000):
                 out.append((sympy.Rational(q.numerator, q.denominator) * sym, float(q) * val))
     return out

@@ -91,8 +91,9 @@ def _transforms(y):
     return out
 
 
-def search(cols, names, y, sample_rows, accept, deadline, counter=None):
-    """The first accepted expression, or None; `counter[0]` counts the supports fitted."""
+def search(cols, names, y, sample_rows, accept, deadline, counter=None, threshold=1e-6):
+    """The first accepted expression, or None; `counter[0]` counts the supports fitted; a support
+    whose sample RMS is under `threshold` is refitted on every row and offered to `accept`."""
     counter = [0] if counter is None else counter
     if any(v <= 0 for n in names for v in cols[n]) or not names:
         return None
@@ -137,7 +138,7 @@ def search(cols, names, y, sample_rows, accept, deadline, counter=None):
                         grown[new] = math.sqrt(sum(a * a for a in r) / len(r)), r, q
             ranked = sorted(grown.items(), key=lambda kv: kv[1][0])[:branch[0] if step == 0 else KEEP]
             for support, (rms, _, _) in ranked[:KEEP]:
-                if rms < 1e-6:
+                if rms < threshold:
                     expr = _refit(support, dictionary, rows, y, forward, (back, back_num), symbols, accept)
                     if expr is not None:
                         return expr

@@ -8,7 +8,7 @@ from ..errors import ScientiaError
 
 def append_law(law, name: str, data, target: str, kb_file) -> int:
     from ..kb import KnowledgeBase
-    from .provenance import law_statement
+    from ..reason.provenance import law_statement
     path = Path(kb_file)
     try:
         statement = law_statement(law, name, data, target, kb_file=path)
