@@ -125,6 +125,23 @@ def test_introspection_through_variables_cites_kd45_and_the_kernel_checks_it():
     assert kb.ask("believes(bob, p)").verdict is Verdict.UNKNOWN
 
 
+def test_agents_of_an_open_sort_equal_by_a_statement_collapse_too():
+    told = "type ag open. const a, b : ag. pred q(ag). q(a). q(b). believes(a, believes(b, p))."
+    expect(told + " a = b.", {"believes(a, p)": Verdict.TRUE, "believes(b, p)": Verdict.TRUE})
+    expect(told, {"believes(a, p)": Verdict.UNKNOWN})          # a and b may be two agents
+    expect(told + " a != b.", {"believes(a, p)": Verdict.UNKNOWN})
+    # a query-only agent of the open sort may be a itself: unknown
+    expect(told, {"believes(z, believes(b, p))": Verdict.UNKNOWN})
+    # closed, the closed world decides named agents; for the query-only one the answer would be
+    # false, but the kernel cannot certify a closure over an open sort it cannot list, so the
+    # engine says unknown with that reason: never true
+    expect(told + " closed believes.", {"believes(a, believes(b, p))": Verdict.TRUE,
+                                        "believes(b, believes(b, p))": Verdict.FALSE})
+    kb = KnowledgeBase()
+    kb.tell(told + " closed believes.")
+    assert kb.ask("believes(z, believes(b, p))").verdict is not Verdict.TRUE
+
+
 def test_negative_introspection_at_the_top():
     kb = KnowledgeBase()
     kb.tell("believes(A, not believes(B, p)) :- doubts(A, B). doubts(ann, ann). doubts(ann, bob).")

@@ -39,17 +39,10 @@ def check_kd45(ctx) -> None:
 
 def _code(pred: str):
     """(negations per level, inner predicate), or None when pred is not a belief predicate."""
-    if not pred.startswith("@") or "/" not in pred:
+    try:
+        return S.decode_belief(pred)
+    except ValueError:
         return None
-    code, inner = pred[1:].split("/", 1)
-    negs = []
-    for part in code.split("b")[1:]:
-        if part not in ("", "~"):
-            return None
-        negs.append(part == "~")
-    if not code.startswith("b") or not negs or not inner:
-        return None
-    return tuple(negs), inner
 
 
 def _instance(st) -> bool:

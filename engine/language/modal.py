@@ -171,27 +171,15 @@ def kd45_statements(preds: dict) -> list:
             if other in modal and name < other:
                 args = tuple(agents) + xs
                 out.append(S.Axiom(S.Not(S.And((S.Atom(name, args), S.Atom(other, args))))))
-        for k in range(n - 1):                  # 4 / 5 where levels k and k+1 name one agent
-            long_args = tuple(agents[:k + 1]) + (agents[k],) + tuple(agents[k + 2:]) + xs
-            short_agents = tuple(agents[:k + 1]) + tuple(agents[k + 2:])
-            short_negs = negs[:k] + negs[k + 1:]
-            long_atom = S.Atom(name, long_args)
-            if not negs[k]:                     # B_a B_a F == B_a F
-                short = encode(short_negs, inner)
-                if short in modal:
-                    short_atom = S.Atom(short, short_agents + xs)
-                    out += [S.Rule(short_atom, (long_atom,)), S.Rule(long_atom, (short_atom,))]
-            elif k == 0:                        # B_a not B_a F == not B_a F
-                short = encode(short_negs, inner)
-                if short in modal:
-                    out.append(S.Axiom(S.Iff(long_atom, S.Not(S.Atom(short, short_agents + xs)))))
-            else:                               # ... B_c B_a not B_a F == ... B_c not B_a F
-                toggled = list(short_negs)
-                toggled[k - 1] = not toggled[k - 1]
-                short = encode(tuple(toggled), inner)
-                if short in modal:
-                    short_atom = S.Atom(short, short_agents + xs)
-                    out += [S.Rule(short_atom, (long_atom,)), S.Rule(long_atom, (short_atom,))]
+        for short, k in shorter(name):          # 4 / 5 where levels k-1 and k name one agent
+            if short not in modal:
+                continue
+            long_atom = S.Atom(name, tuple(agents[:k]) + (agents[k - 1],) + tuple(agents[k + 1:]) + xs)
+            short_atom = S.Atom(short, tuple(agents[:k]) + tuple(agents[k + 1:]) + xs)
+            if negs[k - 1] and k == 1:          # B_a not B_a F == not B_a F
+                out.append(S.Axiom(S.Iff(long_atom, S.Not(short_atom))))
+            else:                               # B_a B_a F == B_a F; ... B_c B_a not B_a F == ... B_c not B_a F
+                out += [S.Rule(short_atom, (long_atom,)), S.Rule(long_atom, (short_atom,))]
     return [_placed(st, i + 1) for i, st in enumerate(out)]
 
 

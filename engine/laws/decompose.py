@@ -11,7 +11,6 @@ a reduced problem's data are exact whenever the original's are.
 
 The surrogate (engine.perception.surrogate, torch) is optional: `surrogate(...)` returns None
 when torch is not importable, and discovery then skips these steps."""
-import importlib.util
 import math
 
 import sympy
@@ -21,22 +20,24 @@ SYMMETRY_TOL = 0.07    # relative size of the symmetry residual allowed
 MAX_POINTS = 400
 
 
-def torch_available():
-    """Whether torch can be imported (the core install has none)."""
+def _surrogates():
+    """engine.perception.surrogate, or None where torch is not installed (the core install)."""
     try:
-        if importlib.util.find_spec("torch") is None:
-            return False
-        import torch  # noqa: F401
+        from engine.perception import surrogate as sg     # torch stays in the perception package
     except Exception:  # noqa: BLE001 - a missing or broken torch means no surrogate
-        return False
-    return True
+        return None
+    return sg
+
+
+def surrogates_available() -> bool:
+    return _surrogates() is not None
 
 
 def surrogate(problem, seconds, seed=0):
     """A fitted surrogate of the problem's data, or None (no torch, or a fit too poor)."""
-    if not torch_available() or not problem.names:
+    sg = _surrogates()
+    if sg is None or not problem.names:
         return None
-    from engine.perception import surrogate as sg     # lazy: torch only on this path
     rows = problem.rows()[:1000]
     fitted = sg.fit(rows, problem.y[:1000], seconds=seconds, seed=seed)
     return fitted if fitted.fit_rms < 0.3 else None

@@ -40,7 +40,7 @@ def attack(solver, problem, deadline, seed, depth):
 
 def decompose_and_separate(solver, problem, deadline, seed, depth):
     left = lambda: deadline - time.monotonic()
-    if not problem.names or left() < 2 or not decompose.torch_available():
+    if not problem.names or left() < 2 or not decompose.surrogates_available():
         return False
     try:
         model = decompose.surrogate(problem, min(6.0, 0.4 * left()), seed)
