@@ -1,8 +1,11 @@
 """Verdicts and answers: what `ask` returns."""
 from __future__ import annotations
 
+import importlib
 from collections.abc import Sequence
 from enum import Enum
+from itertools import count, repeat
+from operator import itemgetter
 
 
 CONSISTENCY_UNKNOWN = "W031"      # the code of "consistency was not established"
@@ -101,52 +104,161 @@ class Answer:
 class Answers(Sequence):
     """The answers of an open query (`ask_all`), as a sequence made on access.
 
-    The engine finds every entailed binding at once and keeps them as value tuples
-    (`rows`); an `Answer`, its binding dict and its proof are built only when one is
-    read, so a closure of millions of answers costs what computing it costs.
-    `found(i)` gives (claim, proof maker) for the i-th row: the proof is built and
-    kernel-checked on first access to `Answer.proof`.
+    The engine finds every entailed binding at once and keeps them as value tuples of the
+    query atom's predicate (`found` rows: a tuple in memory, or the columnar backend's lazy
+    `Rows`, which stay in DuckDB until read). Nothing heavy is built per row: iterating gives
+    light `Answer`s whose binding dict and proof are made only when read, and the columnar
+    readers skip Answer objects altogether: `rows()` (value tuples in `names` order),
+    `bindings()`, `to_arrow()`, `to_pandas()`, `len()`.
+
+    `checked` says whether the kernel accepted every binding before `ask_all` returned (a bulk
+    re-check of the search's derivation order, engine/kernel/bulk.py). When it is False (more
+    answers than `KnowledgeBase.check_limit`, or rows from the columnar backend, which keeps no
+    derivation order), each answer's proof is built goal-directed and kernel-checked when first
+    read (`Answer.proof`; an answer whose proof the kernel does not accept turns `unknown`),
+    and `verify()` checks every one now.
     """
 
-    __slots__ = ("query", "names", "rows", "_positions", "_found", "incomplete", "warnings")
+    __slots__ = ("query", "names", "_rows", "_positions", "_found", "incomplete", "warnings", "checked",
+                 "_verify")
 
-    def __init__(self, query: str, names: tuple, rows: list, positions: tuple, found, incomplete=None,
-                 warnings=()):
-        self.query, self.names, self.rows = query, tuple(names), rows
-        self._positions, self._found = positions, found
+    def __init__(self, query: str, names: tuple, rows, positions: tuple, found, incomplete=None,
+                 warnings=(), checked: bool = True, verify=None):
+        self.query, self.names, self._rows = query, tuple(names), rows
+        self._positions, self._found = tuple(positions), found
         self.incomplete = incomplete      # why entailed bindings may be missing; None: all listed
         self.warnings = tuple(warnings)   # the warnings every answer carries (Answer.warnings)
+        self.checked = checked            # every binding accepted by the kernel already
+        self._verify = verify             # checks every row now: () -> list of rejected indices
 
     def __len__(self) -> int:
-        return len(self.rows)
+        return len(self._rows)
 
     def __getitem__(self, i):
         if isinstance(i, slice):
-            return [self._answer(j) for j in range(*i.indices(len(self.rows)))]
-        return self._answer(range(len(self.rows))[i])
+            return [self._answer(j) for j in range(*i.indices(len(self._rows)))]
+        return _RowAnswer(self, range(len(self._rows))[i])
 
     def __iter__(self):
-        return (self._answer(i) for i in range(len(self.rows)))
+        if isinstance(self._rows, (tuple, list)):
+            # by index alone: the rows of a large closure lie scattered in memory (they come
+            # out of hash sets), and touching each one costs more than the Answer itself
+            return map(_RowAnswer, repeat(self), range(len(self._rows)))
+        return map(_RowAnswer, repeat(self), count(), self._rows)     # streamed in batches
+
+    def _answer(self, i: int) -> "Answer":
+        return _RowAnswer(self, i)
+
+    def _binding(self, row) -> dict:
+        return dict(zip(self.names, (row[k] for k in self._positions)))
+
+    def rows(self):
+        """The bindings as value tuples in the order of `names`, without Answer objects (an
+        iterator: a columnar result streams from the backend in batches)."""
+        pos = self._positions
+        if pos == tuple(range(len(pos))) and _width(self._rows) == len(pos):
+            return iter(self._rows)
+        if not pos:
+            return (() for _ in self._rows)
+        get = itemgetter(*pos)
+        return map(get, self._rows) if len(pos) > 1 else ((get(r),) for r in self._rows)
 
     def bindings(self) -> list[dict]:
-        """Every binding, without building Answers or proofs."""
-        names, pos = self.names, self._positions
-        return [dict(zip(names, (row[k] for k in pos))) for row in self.rows]
+        """Every binding as a dict, without building Answers or proofs."""
+        names = self.names
+        return [dict(zip(names, row)) for row in self.rows()]
 
-    def _answer(self, i: int) -> Answer:
-        row = self.rows[i]
-        binding = dict(zip(self.names, (row[k] for k in self._positions)))
-        return Answer(self.query, Verdict.TRUE, binding, make_proof=lambda: self._found(i), warnings=self.warnings)
+    def to_arrow(self):
+        """The bindings as a pyarrow Table, one column per variable (needs pyarrow)."""
+        native = getattr(self._rows, "to_arrow", None)
+        if native is not None:
+            table = native()
+            return table.select([table.column_names[k] for k in self._positions]).rename_columns(list(self.names))
+        pa = _optional("pyarrow", "to_arrow")
+        columns = list(zip(*self.rows())) or [()] * len(self.names)
+        return pa.table({n: list(c) for n, c in zip(self.names, columns)})
+
+    def to_pandas(self):
+        """The bindings as a pandas DataFrame, one column per variable (needs pandas)."""
+        native = getattr(self._rows, "to_pandas", None)
+        if native is not None:
+            frame = native()
+            frame = frame.iloc[:, list(self._positions)]
+            frame.columns = list(self.names)
+            return frame
+        pd = _optional("pandas", "to_pandas")
+        return pd.DataFrame(list(self.rows()), columns=list(self.names))
+
+    def verify(self) -> "Answers":
+        """Have the kernel check every answer now (when `checked` is False). A binding whose
+        proof the kernel does not accept is a bug of the search: E050 is raised, naming it."""
+        if not self.checked and self._verify is not None:
+            rejected = self._verify()
+            if rejected:
+                from .errors import Diagnostic, ProofError
+                shown = ", ".join(repr(self._binding(self._rows[i])) for i in rejected[:3])
+                raise ProofError([Diagnostic("E050", f"the kernel did not accept {len(rejected):,} of "
+                                             f"{len(self):,} answers of {self.query} (a bug in the search): {shown}")])
+            self.checked = True
+        return self
 
     def __eq__(self, other) -> bool:
         if isinstance(other, Answers):
-            return (self.query, self.names, self.rows) == (other.query, other.names, other.rows)
+            return (self.query, self.names, list(self.rows())) == (other.query, other.names, list(other.rows()))
         return list(self) == other if isinstance(other, Sequence) else NotImplemented
 
     __hash__ = None
 
     def __repr__(self) -> str:
         return f"Answers({self.query!r}, {len(self)} answers)"
+
+
+class _RowAnswer(Answer):
+    """One answer of an `Answers`, as light as a row: it keeps the row and its index; the
+    binding dict is made when read and the proof (built, then kernel-checked) when asked for.
+    Everything else an Answer has is read through the full Answer made on first need."""
+
+    __slots__ = ("_of", "_i", "_row", "_full")
+
+    def __init__(self, of: Answers, i: int, row=None):
+        self._of = of
+        self._i = i
+        self._row = row
+        self._full = None
+
+    def _made(self) -> Answer:
+        full = self._full
+        if full is None:
+            of = self._of
+            row = self._row if self._row is not None else of._rows[self._i]
+            full = self._full = Answer(of.query, Verdict.TRUE, of._binding(row),
+                                       make_proof=lambda: of._found(self._i), warnings=of.warnings)
+        return full
+
+    query = property(lambda self: self._of.query)
+    warnings = property(lambda self: self._of.warnings)
+    bindings = property(lambda self: self._made().bindings)
+    verdict = property(lambda self: self._made().verdict)
+    reason = property(lambda self: self._made().reason)
+    witnesses = property(lambda self: self._made().witnesses)
+    value = property(lambda self: None)
+    proof = property(lambda self: self._made().proof)
+
+
+def _width(rows) -> int | None:
+    width = getattr(rows, "width", None)
+    if width is not None:
+        return width
+    for row in rows[:1] if isinstance(rows, (tuple, list)) else ():
+        return len(row)
+    return None
+
+
+def _optional(package: str, method: str):
+    try:
+        return importlib.import_module(package)
+    except ImportError:
+        raise ImportError(f"Answers.{method}() needs {package}: pip install {package}") from None
 
 
 def _show_value(v):

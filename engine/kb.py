@@ -37,6 +37,9 @@ from .causal.answer import is_causal_query, parse_causal_query
 
 # the kernel's words (engine/kernel/quantities.py) for "the statements do not settle it"
 OPEN_ROWS = ("leave open", "not fixed by the statements")
+# Rows of the columnar backend carry no derivation order; each one's proof is re-derived
+# goal-directed to be checked, so `ask_all` checks at most this many of them before returning.
+PER_ROW_CHECKS = 1_000
 from .files import (EXPANDED, checked_provenance, library_file, perceived_marks, saved_entries, source_of,
                     write_text)
 
@@ -219,8 +222,15 @@ def _read_causal_claims(proof, premises=("premise",)):
 
 class KnowledgeBase:
     def __init__(self, timeout_ms: int = 5000, library: str | os.PathLike | None = None,
-                 max_instances: int = 200_000):
+                 max_instances: int = 200_000, check_limit: int = 100_000, columnar_threshold: int | None = None):
+        """`check_limit`: `ask_all` has the kernel accept up to this many answers before it
+        returns; more come back with proofs checked when read (`Answers.checked`,
+        `Answers.verify`). `columnar_threshold`: a Horn component whose input holds at least
+        this many tuples is evaluated in DuckDB (engine/horn/columnar.py); None: the default,
+        or the environment variable SCIENTIA_COLUMNAR_THRESHOLD."""
         self._lock = threading.RLock()
+        self.check_limit = check_limit
+        self.columnar_threshold = columnar_threshold
         self.timeout_ms = timeout_ms
         self.max_instances = max_instances     # grounding budget of one z3 problem
         self.library = Path(library) if library else LIBRARY
@@ -688,10 +698,14 @@ class KnowledgeBase:
 
     def _open(self, theory, version, formula, text, timeout_ms: int | None = None,
               budget_ms: int | None = None) -> Answers:
-        """Every binding the search finds, each reported only once the kernel accepted it: the
-        Horn core's rows in bulk (engine/kernel/bulk.py re-checks the derivation order the
-        search hands over), any other row by its own proof, checked here. A row the kernel does
-        not accept is left out and `incomplete` says so (E050: the search erred)."""
+        """Every binding the search finds. Up to `check_limit` of them, each is reported only
+        once the kernel accepted it: the Horn core's rows in bulk (engine/kernel/bulk.py
+        re-checks the derivation order the search hands over), any other row by its own proof,
+        checked here; a row the kernel does not accept is left out and `incomplete` says so
+        (E050: the search erred). Beyond that (a closure of millions), the answers come back
+        unchecked (`Answers.checked` False) and each proof is built and checked when read, or
+        all of them by `Answers.verify()`: a check as costly as the search is not paid for
+        answers nobody reads."""
         import time
         from .errors import KernelBudget, ProofError
         typed, var_sorts, sig = check_query(formula, version.signature, version.sources)
@@ -724,24 +738,24 @@ class KnowledgeBase:
                 return Answer(text, Verdict.UNKNOWN, binding, reason=f"E050: no proof ({type(e).__name__})")
             return proof
 
-        linear = _linear_check(view, typed, rows) if rows else None
-        if not rows:
-            todo = []
-        elif linear is not None:         # a linear recursion asked with one argument given
-            todo = linear
-        elif found.certificate is not None and isinstance(typed, S.Atom):
-            try:
-                todo = kernel.check_answers(view, typed, rows, found.certificate(), self._kernel_ms(timeout_ms))
-            except (KeyboardInterrupt, SystemExit):
-                raise
-            except Exception:            # a certificate the kernel cannot read: check each row
+        def check(rows, deadline):
+            """The kernel's verdict on the rows: (proofs of rows checked one by one, indices
+            it did not accept, how many were left unchecked when the deadline passed)."""
+            linear = _linear_check(view, typed, rows) if rows else None
+            if not rows:
+                todo = []
+            elif linear is not None:         # a linear recursion asked with one argument given
+                todo = linear
+            elif found.certificate is not None and isinstance(typed, S.Atom):
+                try:
+                    todo = kernel.check_answers(view, typed, rows, found.certificate(), self._kernel_ms(timeout_ms))
+                except (KeyboardInterrupt, SystemExit):
+                    raise
+                except Exception:            # a certificate the kernel cannot read: check each row
+                    todo = list(range(len(rows)))
+            else:
                 todo = list(range(len(rows)))
-        else:
-            todo = list(range(len(rows)))
-        proofs: dict = {}
-        if todo:
-            deadline = None if budget_ms is None else start + budget_ms / 1000
-            wrong = unchecked = 0
+            proofs, wrong, unchecked = {}, [], 0
             for n, i in enumerate(todo):
                 if deadline is not None and time.monotonic() > deadline:
                     unchecked += len(todo) - n
@@ -749,20 +763,31 @@ class KnowledgeBase:
                 got = proved(i)
                 if isinstance(got, Answer):
                     if got.reason.startswith("E050"):
-                        wrong += 1
+                        wrong.append(i)
                     else:
                         unchecked += 1
                 else:
                     proofs[i] = got
-            if wrong:
-                notes.append(f"E050: the kernel did not accept {wrong:,} of the bindings the search found "
-                             "(a bug in the search); they are left out")
-            if unchecked:
-                notes.append(f"resource limit: {unchecked:,} bindings the search found were not re-checked "
-                             "by the kernel in time; they are left out")
+            return todo, proofs, wrong, unchecked
+
+        # Checked before returning: up to `check_limit` rows, and rows of the columnar backend
+        # (no derivation order: each row's proof is re-derived) only up to PER_ROW_CHECKS.
+        eager = len(rows) <= self.check_limit and (isinstance(rows, (tuple, list)) or len(rows) <= PER_ROW_CHECKS)
+        if not eager:
+            def verify():
+                return check(tuple(rows), None)[2]
+            return Answers(text, found.names, rows, found.positions, proved, found.incomplete,
+                           checked=False, verify=verify)
+        rows = tuple(rows) if not isinstance(rows, (tuple, list)) else rows
+        todo, proofs, wrong, unchecked = check(rows, None if budget_ms is None else start + budget_ms / 1000)
+        if wrong:
+            notes.append(f"E050: the kernel did not accept {len(wrong):,} of the bindings the search found "
+                         "(a bug in the search); they are left out")
+        if unchecked:
+            notes.append(f"resource limit: {unchecked:,} bindings the search found were not re-checked "
+                         "by the kernel in time; they are left out")
         if len(proofs) < len(todo):
-            keep = set(range(len(rows))).difference(todo).union(proofs)
-            origin = sorted(keep)
+            origin = sorted(set(range(len(rows))).difference(todo).union(proofs))
             rows = [rows[i] for i in origin]
         else:
             origin = None

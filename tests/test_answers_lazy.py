@@ -1,0 +1,93 @@
+"""Answers that cost what they are (issue 18, item 3): `ask_all` keeps the bindings as rows and
+builds nothing per row until it is read; past `check_limit` answers the kernel checks each
+proof when it is read (or all of them by `Answers.verify()`) instead of before returning. An
+answer the search made up must still never pass as checked: reading its proof turns it
+`unknown`, and `verify()` names it."""
+from __future__ import annotations
+
+import pytest
+
+import engine.horn.core as horn
+from engine.answer import Answer, Verdict
+from engine.errors import ProofError
+from engine.kb import KnowledgeBase
+
+CHAIN = "edge(a, b). edge(b, c). edge(c, d).\npath(X, Y) :- edge(X, Y).\npath(X, Z) :- edge(X, Y), path(Y, Z).\n"
+TRUE_PATHS = {("a", "b"), ("b", "c"), ("c", "d"), ("a", "c"), ("b", "d"), ("a", "d")}
+
+
+def kb_of(text: str, **options) -> KnowledgeBase:
+    kb = KnowledgeBase(**options)
+    kb.tell(text)
+    return kb
+
+
+def test_small_answer_sets_are_checked_before_they_return():
+    answers = kb_of(CHAIN).ask_all("path(X, Y)")
+    assert answers.checked and len(answers) == 6
+
+
+def test_past_the_limit_answers_are_checked_when_read():
+    kb = kb_of(CHAIN, check_limit=2)
+    answers = kb.ask_all("path(X, Y)")
+    assert not answers.checked and len(answers) == 6
+    got = list(answers)
+    assert all(isinstance(a, Answer) for a in got)
+    assert {(a.bindings["X"], a.bindings["Y"]) for a in got} == TRUE_PATHS
+    for a in got:
+        assert a.proof is not None and a.verdict is Verdict.TRUE
+        kb.verify_answer(a)              # the proof read is one the kernel accepts
+    assert answers.verify() is answers and answers.checked
+
+
+def test_a_made_up_row_turns_unknown_when_read_and_verify_names_it(monkeypatch):
+    real = horn._round
+
+    def lying_round(variants, delta):
+        out = real(variants, delta)
+        if delta is None and "path" in out:        # the first round makes up path(d, a)
+            out["path"] = out["path"] | {("d", "a")}
+        return out
+    monkeypatch.setattr(horn, "_round", lying_round)
+    answers = kb_of(CHAIN, check_limit=2).ask_all("path(X, Y)")
+    lie = next(a for a in answers if (a.bindings["X"], a.bindings["Y"]) == ("d", "a"))
+    assert lie.proof is None and lie.verdict is Verdict.UNKNOWN and "E050" in lie.reason
+    with pytest.raises(ProofError) as e:
+        answers.verify()
+    assert "E050" in str(e.value.diagnostics[0]) and "'d'" in str(e.value.diagnostics[0])
+    assert not answers.checked
+    # under the limit the same lie is left out before anything is reported
+    checked = kb_of(CHAIN).ask_all("path(X, Y)")
+    assert ("d", "a") not in {(a.bindings["X"], a.bindings["Y"]) for a in checked}
+
+
+def test_columnar_readers_agree_with_the_answers():
+    answers = kb_of(CHAIN + "path2(X, X, Y) :- path(X, Y).\n").ask_all("path2(X, X, Y)")
+    expected = sorted((x, y) for x, y in TRUE_PATHS)
+    assert sorted(answers.rows()) == expected and answers.names == ("X", "Y")
+    assert sorted((b["X"], b["Y"]) for b in answers.bindings()) == expected
+    assert sorted((a.bindings["X"], a.bindings["Y"]) for a in answers) == expected
+    assert answers[-1].bindings == answers[len(answers) - 1].bindings
+    assert [a.bindings for a in answers[1:3]] == [answers[1].bindings, answers[2].bindings]
+    one = kb_of(CHAIN).ask_all("path(a, Y)")
+    assert sorted(one.rows()) == [("b",), ("c",), ("d",)]
+
+
+def test_arrow_and_pandas():
+    pa = pytest.importorskip("pyarrow")
+    answers = kb_of(CHAIN).ask_all("path(b, Y)")
+    table = answers.to_arrow()
+    assert isinstance(table, pa.Table) and table.column_names == ["Y"]
+    assert sorted(table.column("Y").to_pylist()) == ["c", "d"]
+    pytest.importorskip("pandas")
+    frame = answers.to_pandas()
+    assert list(frame.columns) == ["Y"] and sorted(frame["Y"]) == ["c", "d"]
+
+
+def test_an_answer_read_lazily_has_the_whole_answer_interface():
+    kb = kb_of(CHAIN, check_limit=0)
+    a = kb.ask_all("path(a, Y)")[0]
+    assert a.query == "path(a, Y)" and a.value is None and a.witnesses is None and a.reason is None
+    assert a.to_json()["verdict"] == "true" and a.to_json()["proof"]
+    assert a.rests_on["premises"] and not a.solver_gave_up
+    assert repr(a).startswith("Answer('path(a, Y)', true, Y=")
