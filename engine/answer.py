@@ -4,7 +4,7 @@ from __future__ import annotations
 import importlib
 from collections.abc import Sequence
 from enum import Enum
-from itertools import count, repeat
+from itertools import repeat
 from operator import itemgetter
 
 
@@ -120,7 +120,8 @@ class Answers(Sequence):
     """
 
     __slots__ = ("query", "names", "_rows", "_positions", "_found", "incomplete", "warnings", "checked",
-                 "_verify")
+                 "_verify", "_batch", "_batch_start")
+    BATCH = 65_536      # rows fetched at once from a columnar result when an answer is read
 
     def __init__(self, query: str, names: tuple, rows, positions: tuple, found, incomplete=None,
                  warnings=(), checked: bool = True, verify=None):
@@ -130,6 +131,7 @@ class Answers(Sequence):
         self.warnings = tuple(warnings)   # the warnings every answer carries (Answer.warnings)
         self.checked = checked            # every binding accepted by the kernel already
         self._verify = verify             # checks every row now: () -> list of rejected indices
+        self._batch, self._batch_start = (), -1
 
     def __len__(self) -> int:
         return len(self._rows)
@@ -140,11 +142,19 @@ class Answers(Sequence):
         return _RowAnswer(self, range(len(self._rows))[i])
 
     def __iter__(self):
-        if isinstance(self._rows, (tuple, list)):
-            # by index alone: the rows of a large closure lie scattered in memory (they come
-            # out of hash sets), and touching each one costs more than the Answer itself
-            return map(_RowAnswer, repeat(self), range(len(self._rows)))
-        return map(_RowAnswer, repeat(self), count(), self._rows)     # streamed in batches
+        # by index alone: a row is read when its answer is (the rows of a large closure lie
+        # scattered in memory, out of hash sets, or in DuckDB: touching each one would cost
+        # more than the Answer itself)
+        return map(_RowAnswer, repeat(self), range(len(self._rows)))
+
+    def _row(self, i: int) -> tuple:
+        rows = self._rows
+        if isinstance(rows, (tuple, list)):
+            return rows[i]
+        start = i - i % self.BATCH        # a columnar result: read in batches, kept one at a time
+        if start != self._batch_start:
+            self._batch, self._batch_start = rows[start:start + self.BATCH], start
+        return self._batch[i - start]
 
     def _answer(self, i: int) -> "Answer":
         return _RowAnswer(self, i)
@@ -196,7 +206,7 @@ class Answers(Sequence):
             rejected = self._verify()
             if rejected:
                 from .errors import Diagnostic, ProofError
-                shown = ", ".join(repr(self._binding(self._rows[i])) for i in rejected[:3])
+                shown = ", ".join(repr(self._binding(self._row(i))) for i in rejected[:3])
                 raise ProofError([Diagnostic("E050", f"the kernel did not accept {len(rejected):,} of "
                                              f"{len(self):,} answers of {self.query} (a bug in the search): {shown}")])
             self.checked = True
@@ -218,20 +228,18 @@ class _RowAnswer(Answer):
     binding dict is made when read and the proof (built, then kernel-checked) when asked for.
     Everything else an Answer has is read through the full Answer made on first need."""
 
-    __slots__ = ("_of", "_i", "_row", "_full")
+    __slots__ = ("_of", "_i", "_full")
 
-    def __init__(self, of: Answers, i: int, row=None):
+    def __init__(self, of: Answers, i: int):
         self._of = of
         self._i = i
-        self._row = row
         self._full = None
 
     def _made(self) -> Answer:
         full = self._full
         if full is None:
             of = self._of
-            row = self._row if self._row is not None else of._rows[self._i]
-            full = self._full = Answer(of.query, Verdict.TRUE, of._binding(row),
+            full = self._full = Answer(of.query, Verdict.TRUE, of._binding(of._row(self._i)),
                                        make_proof=lambda: of._found(self._i), warnings=of.warnings)
         return full
 
