@@ -417,19 +417,23 @@ def _horn_candidates(theory, query, names) -> Found:
             columns.setdefault(a.name, []).append(k)
     found = theory.factored(query.pred, pattern)
     model = theory.point_model(query.pred, pattern) if found is None else None
-    # a tuple, not a list: once Python's collector has seen that its items hold only values,
-    # it stops tracking it, and later full collections skip its millions of entries
-    rows = tuple(model.match(query.pred, pattern) if found is None else found)
-    for ks in columns.values():
-        if len(ks) > 1:
-            rows = [t for t in rows if len({t[k] for k in ks}) == 1]
+    select = getattr(model, "select", None)      # the columnar backend's lazy rows
+    repeated = [ks for ks in columns.values() if len(ks) > 1]
+    if select is not None and not repeated:
+        rows = select(query.pred, pattern)        # they stay in DuckDB until read
+    else:
+        # a tuple, not a list: once Python's collector has seen that its items hold only values,
+        # it stops tracking it, and later full collections skip its millions of entries
+        rows = tuple(model.match(query.pred, pattern) if found is None else found)
+    for ks in repeated:
+        rows = [t for t in rows if len({t[k] for k in ks}) == 1]
 
     def proof(i):
         tup = rows[i]
         source = model if model is not None else theory.point_model(query.pred, tup)
         return S.Atom(query.pred, tuple(value_term(v) for v in tup)), horn_proof(theory, source, query.pred, tup)
     if model is not None:
-        certificate = model.rounds
+        certificate = model.rounds if select is None else None    # no derivation order kept there
     elif len(rows) > FACTORED_PROOFS:    # factored rows have no rounds: the goal-directed model's
         certificate = lambda: theory.point_model(query.pred, pattern).rounds()
     else:                                # a few rows: each one's proof is checked
