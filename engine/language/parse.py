@@ -18,7 +18,7 @@ from lark.exceptions import UnexpectedCharacters, UnexpectedInput, UnexpectedTok
 from lark.lexer import LexerThread
 
 from ..errors import Diagnostic, ParseError, Span, UsageError
-from . import modal
+from . import facts, modal
 from . import syntax as S
 
 GRAMMAR = Path(__file__).resolve().parents[2] / "grammar" / "scientia.lark"
@@ -60,6 +60,10 @@ def parse_program(text: str, file: str = "<input>") -> list:
     if _SURROGATE.search(text):         # not Unicode characters: report each, render them as U+FFFD
         diagnostics += _surrogates(text, file)
         shown, text = _SURROGATE.sub("\ufffd", text), _SURROGATE.sub(" ", text)
+    elif facts.usable(text):
+        statements = _split_parse(text, file)
+        if statements is not None:
+            return statements
     tokens = _tokens(text, file, diagnostics)
     bad_chars = [(d.span.line, d.span.col) for d in diagnostics if d.code == "E001" and d.span]
     statements = []
@@ -74,6 +78,36 @@ def parse_program(text: str, file: str = "<input>") -> list:
     if diagnostics:
         diagnostics.sort(key=lambda d: (d.span.line, d.span.col) if d.span else (0, 0))
         raise ParseError(diagnostics, {file: shown})
+    return statements
+
+
+def _split_parse(text: str, file: str) -> list | None:
+    """The statements of a text whose plain fact lines are read without the lexer
+    (engine/language/facts.py); None when that cannot be done exactly (a piece between them
+    leaves a statement open, or has an error): the caller then lexes the whole text."""
+    pieces = facts.split(text, file)
+    if len(pieces) == 1 and pieces[0][0] == "text":
+        return None
+    statements, diagnostics = [], []
+    for piece in pieces:
+        if piece[0] == "fact":
+            statements.append(piece[1])
+            continue
+        _, chunk_text, line, start = piece
+        tokens = _tokens(chunk_text, file, diagnostics)
+        for tok in tokens:          # positions in the whole text
+            tok.line += line
+            tok.end_line += line
+            tok.start_pos += start
+            tok.end_pos += start
+        for chunk in _statements(tokens, file, diagnostics):
+            node = _ground_fact(chunk, file) or _parse_statement(chunk, file, diagnostics)
+            if diagnostics:
+                return None
+            if node is not None:
+                statements.append(node)
+        if diagnostics:             # an open statement at the end of the piece (E003), or another error
+            return None
     return statements
 
 
@@ -255,7 +289,11 @@ def _parse_statement(chunk: list[Token], file: str, diagnostics: list):
         except UnexpectedToken as e:
             if tok.type in _KEYWORD_TYPES and "LNAME" in e.expected:
                 tok = Token.new_borrow_pos("LNAME", tok.value, tok)
-                ip.feed_token(tok)
+                try:                # the LALR tables merge lookaheads: the name may not fit either
+                    ip.feed_token(tok)
+                except UnexpectedToken as again:
+                    diagnostics.append(_unexpected(tok, previous, _acceptable(fed, again.expected), file))
+                    return None
             else:
                 diagnostics.append(_unexpected(tok, previous, _acceptable(fed, e.expected), file))
                 return None
