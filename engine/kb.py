@@ -1058,7 +1058,7 @@ def _is_law_query(formula, version) -> bool:
 def _no_named_arguments(statements: list, sources: dict) -> None:
     """E072 for `name = value` as an argument in a statement: only law queries take them."""
     for st in statements:
-        for n in S.nodes(st):
+        for n in () if S.plain_fact(st) else S.nodes(st):
             if isinstance(n, S.NamedArg):
                 raise TypeCheckError([Diagnostic("E072", f"a named argument {n.name} = ... outside a law query",
                                                  n.span or st.span, "arguments are positional; named ones are "

@@ -727,7 +727,7 @@ def tell_warnings(told: list, before: Signature, after: Signature) -> list[Diagn
     found: list = []
     causal = (S.Query, S.CausalQuery, S.CauseQuery, S.VarDecl, S.GraphDecl, S.Equation)
     for st in told:
-        if not isinstance(st, causal) and not any(isinstance(n, S.Prob) for n in S.nodes(st)):
+        if S.plain_fact(st) or not isinstance(st, causal) and not any(isinstance(n, S.Prob) for n in S.nodes(st)):
             here: list = []
             _occurrences(st, here)
             found += [(*x, isinstance(st, _DECLARATIONS)) for x in here]

@@ -387,6 +387,12 @@ def children(node) -> tuple:
     return ()
 
 
+def plain_fact(st) -> bool:
+    """A statement `p(a, 3).` with names and numbers only (most of a large KB): the passes that
+    look for other node kinds skip it without walking it."""
+    return type(st) is Axiom and type(st.formula) is Atom and all(type(a) in (Const, Num) for a in st.formula.args)
+
+
 def nodes(node):
     """Every node under `node`, itself first (pre-order, source order)."""
     stack = [node]
