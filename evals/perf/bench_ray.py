@@ -1,0 +1,200 @@
+"""Benchmark of the distributed path (engine/distributed) on local Ray workers.
+
+    PYTHONPATH=. .venv/bin/python evals/perf/bench_ray.py            # the full table (a few minutes)
+    PYTHONPATH=. .venv/bin/python evals/perf/bench_ray.py --quick    # small sizes, a smoke test
+
+Rows:
+- a batch of small problems (family chains with open, closed and closed-world queries): one
+  process answering them one after the other (every proof built and serialised, as the
+  workers do) vs `run_batch` on 2 local workers, where every answer comes back with its proof
+  and the driver's kernel re-checks it. The Ray row is shown with and without Ray's start-up.
+- the closure of left-linear `path` over an n-node chain (n(n-1)/2 atoms: 32 M at n = 8,000):
+  one process (the same DuckDB recursive CTE, all sources) vs `sharded_closure` on 2 local
+  workers. The two closures are compared by count and an order-independent checksum computed
+  by DuckDB over the Parquet files (sum of the rows' hashes), never in Python.
+
+Each measurement runs in its own subprocess, so that "peak MB" is that process's peak RSS
+(ru_maxrss): the driver's, plus for the Ray rows the largest worker's (workers report theirs).
+The machine has 2 cores: the 2 workers and the driver share them.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import resource
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+sys.path.insert(0, str(ROOT))
+
+
+def problems(n: int) -> list:
+    from engine.distributed import Problem
+    out = []
+    for i in range(n):
+        k = 3 + i % 6
+        people = [f"p{i}_{j}" for j in range(k)]
+        facts = "".join(f"parent({a}, {b}).\n" for a, b in zip(people, people[1:]))
+        text = ("ancestor(X, Y) :- parent(X, Y).\nancestor(X, Z) :- parent(X, Y), ancestor(Y, Z).\n" + facts +
+                f"?- ancestor({people[0]}, {people[-1]}).\n?- ancestor({people[0]}, W).\n"
+                f"closed parent, ancestor.\n?- ancestor({people[-1]}, {people[0]}).\n")
+        out.append(Problem(f"problem{i:04d}.kb", text))
+    return out
+
+
+def rss_mb() -> float:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+# ---------------------------------------------------------------- the measurements (one per process)
+def batch_sequential(n: int) -> dict:
+    from engine.kb import KnowledgeBase
+    ps = problems(n)
+    start = time.perf_counter()
+    answers = proofs = 0
+    for p in ps:
+        kb = KnowledgeBase()
+        for _, found in kb.tell(p.text, p.name):
+            for a in found:
+                a.proof
+                d = a.to_json()
+                answers += 1
+                proofs += "proof" in d
+    return {"seconds": time.perf_counter() - start, "answers": answers, "proofs": proofs, "peak_mb": rss_mb()}
+
+
+def batch_ray(n: int, workers: int) -> dict:
+    from engine.distributed import ray_session, run_batch
+    ps = problems(n)
+    t0 = time.perf_counter()
+    with ray_session(workers) as ray:
+        up = time.perf_counter() - t0
+        start = time.perf_counter()
+        results = run_batch(ps, workers=workers)
+        seconds = time.perf_counter() - start
+        worker_mb = max(ray.get([_worker_rss.remote() for _ in range(4 * workers)])) if _worker_rss else 0
+    bad = [r.name for r in results if not r.ok]
+    answers = sum(len(q.checked) for r in results if r.ok for q in r.queries)
+    proofs = sum(a.proof is not None for r in results if r.ok for q in r.queries for a in q.checked)
+    return {"seconds": seconds, "startup": up, "answers": answers, "proofs": proofs, "failed": len(bad),
+            "worker_s": sum(r.worker_s for r in results), "check_s": sum(r.check_s for r in results),
+            "peak_mb": rss_mb(), "worker_mb": worker_mb}
+
+
+_worker_rss = None
+
+
+def chain_facts(n: int) -> dict:
+    return {"edge": {(f"n{i}", f"n{i + 1}") for i in range(n - 1)}}
+
+
+def left_rules():
+    from engine.horn.core import HornRule
+    from engine.language.syntax import Var
+    X, Y, Z = Var("X"), Var("Y"), Var("Z")
+    return [HornRule(("path", (X, Y)), (("pos", "edge", (X, Y)),), 0),
+            HornRule(("path", (X, Z)), (("pos", "path", (X, Y)), ("pos", "edge", (Y, Z))), 1)]
+
+
+def closure_single(n: int, out: str, threads: int) -> dict:
+    from engine.distributed.shard import closure_checksum, evaluate_shard
+    start = time.perf_counter()
+    stats = evaluate_shard(left_rules(), chain_facts(n), "path", None, os.path.join(out, "single.parquet"),
+                           method="duckdb", threads=threads)
+    seconds = time.perf_counter() - start
+    count, checksum = closure_checksum([stats["path"]])
+    return {"seconds": seconds, "count": stats["count"], "checked_count": count, "checksum": str(checksum),
+            "peak_mb": rss_mb()}
+
+
+def closure_sharded(n: int, out: str, workers: int) -> dict:
+    from engine.distributed import ray_session, sharded_closure
+    t0 = time.perf_counter()
+    with ray_session(workers):
+        up = time.perf_counter() - t0
+        start = time.perf_counter()
+        result = sharded_closure(left_rules(), chain_facts(n), "path", workers=workers, out_dir=out)
+        seconds = time.perf_counter() - start
+    count, checksum = result.checksum()
+    return {"seconds": seconds, "startup": up, "count": result.count, "checked_count": count,
+            "checksum": str(checksum), "shards": result.shard_counts, "peak_mb": rss_mb(),
+            "worker_mb": max(s["maxrss_mb"] for s in result.stats),
+            "shard_s": [round(s["seconds"], 2) for s in result.stats]}
+
+
+def _child(args) -> None:
+    global _worker_rss
+    if args.part == "batch-ray":
+        import ray
+
+        def rss():
+            import resource
+            return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+        _worker_rss = ray.remote(num_cpus=1)(rss)
+    fn = {"batch-seq": lambda: batch_sequential(args.n),
+          "batch-ray": lambda: batch_ray(args.n, args.workers),
+          "closure-single": lambda: closure_single(args.n, args.out, args.threads),
+          "closure-sharded": lambda: closure_sharded(args.n, args.out, args.workers)}[args.part]
+    print(json.dumps(fn()))
+
+
+def run(part: str, **kw) -> dict:
+    cmd = [sys.executable, __file__, "--part", part] + [x for k, v in kw.items() for x in (f"--{k}", str(v))]
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    done = subprocess.run(cmd, capture_output=True, text=True, env=env)
+    if done.returncode:
+        raise SystemExit(f"{part} failed:\n{done.stderr[-3000:]}")
+    return json.loads(done.stdout.strip().splitlines()[-1])
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--quick", action="store_true")
+    ap.add_argument("--part")
+    ap.add_argument("--n", type=int)
+    ap.add_argument("--workers", type=int, default=2)
+    ap.add_argument("--threads", type=int, default=1)
+    ap.add_argument("--out")
+    args = ap.parse_args()
+    if args.part:
+        return _child(args)
+    n_batch, n_chain = (100, 2000) if args.quick else (1000, 8000)
+    rows = []
+    seq = run("batch-seq", n=n_batch)
+    par = run("batch-ray", n=n_batch, workers=args.workers)
+    assert par["failed"] == 0 and par["answers"] == seq["answers"] and par["proofs"] == seq["proofs"], (seq, par)
+    rows.append((f"batch of {n_batch} problems, sequential, 1 process", seq["seconds"], seq["peak_mb"],
+                 f"{seq['answers']} answers, {seq['proofs']} proofs"))
+    rows.append((f"batch of {n_batch} problems, Ray, {args.workers} workers (+ re-check)", par["seconds"],
+                 max(par["peak_mb"], par["worker_mb"]),
+                 f"+{par['startup']:.1f} s Ray start; workers {par['worker_s']:.1f} s, driver re-check "
+                 f"{par['check_s']:.1f} s (CPU sums); driver {par['peak_mb']:.0f} MB, worker {par['worker_mb']:.0f} MB"))
+    with tempfile.TemporaryDirectory() as d1, tempfile.TemporaryDirectory() as d2:
+        single = {t: run("closure-single", n=n_chain, out=d1, threads=t) for t in (1, 2)}
+        sharded = run("closure-sharded", n=n_chain, out=d2, workers=args.workers)
+    expected = n_chain * (n_chain - 1) // 2
+    for t, s in single.items():
+        assert (s["count"], s["checked_count"]) == (expected, expected), s
+        assert s["checksum"] == sharded["checksum"], (s, sharded)
+    assert (sharded["count"], sharded["checked_count"]) == (expected, expected), sharded
+    for t, s in single.items():
+        rows.append((f"closure, chain n={n_chain}, 1 process, DuckDB CTE, {t} thread(s)", s["seconds"], s["peak_mb"],
+                     f"{s['count']:,} atoms, checksum {s['checksum'][:12]}..."))
+    rows.append((f"closure, chain n={n_chain}, sharded, {args.workers} workers", sharded["seconds"],
+                 max(sharded["peak_mb"], sharded["worker_mb"]),
+                 f"{sharded['count']:,} atoms = {' + '.join(f'{c:,}' for c in sharded['shards'])}, same checksum; "
+                 f"+{sharded['startup']:.1f} s Ray start; shards {sharded['shard_s']} s; driver "
+                 f"{sharded['peak_mb']:.0f} MB, worker {sharded['worker_mb']:.0f} MB"))
+    width = max(len(r[0]) for r in rows)
+    print(f"{'workload':<{width}}  {'wall s':>8}  {'peak MB':>8}  notes")
+    for name, secs, mb, note in rows:
+        print(f"{name:<{width}}  {secs:8.2f}  {mb:8.0f}  {note}")
+
+
+if __name__ == "__main__":
+    main()
