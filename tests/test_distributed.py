@@ -5,7 +5,10 @@ derivation where printed text is compared)."""
 from __future__ import annotations
 
 import io
+import os
 import random
+import subprocess
+import sys
 from contextlib import redirect_stderr, redirect_stdout
 
 import pytest
@@ -95,6 +98,31 @@ def test_a_failing_task_is_reported_with_its_file(cluster):
     bad = results[3]
     assert "bad.kb" in bad.error and "RuntimeError: the worker broke on purpose" in bad.error
     assert "failed 2 times" in bad.error
+
+
+def test_a_worker_that_dies_is_retried_then_reported(cluster):
+    def solve(problem, timeout_ms):
+        if problem.name == "crash.kb":
+            import os
+            os._exit(3)           # the worker process dies: Ray sees a system failure, not an exception
+        from engine.distributed.batch import solve_problem
+        return solve_problem(problem, timeout_ms)
+
+    results = run_batch([_problem(3), Problem("crash.kb", "p(a).\n")], workers=2, max_retries=1, chunk=1, solve=solve)
+    assert results[0].ok
+    assert not results[1].ok and "crash.kb" in results[1].error and "failed 2 times" in results[1].error
+
+
+def test_the_engine_runs_without_importing_ray(tmp_path):
+    f = tmp_path / "p.kb"
+    f.write_text(_unique(0))
+    code = ("import sys\nfrom engine.shell.cli import main\n"
+            f"rc = main(['run', {str(f)!r}])\nrc2 = main(['run', '--workers', '1', {str(f)!r}])\n"
+            "assert 'ray' not in sys.modules, 'ray was imported'\nraise SystemExit(rc or rc2)\n")
+    env = {k: v for k, v in os.environ.items() if k != "RAY_ADDRESS"}
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.count("?- path(a0, d0).") == 2
 
 
 def test_a_wrong_file_is_its_own_error(cluster):

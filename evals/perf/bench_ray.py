@@ -8,9 +8,10 @@ Rows:
   process answering them one after the other (every proof built and serialised, as the
   workers do) vs `run_batch` on 2 local workers, where every answer comes back with its proof
   and the driver's kernel re-checks it. The Ray row is shown with and without Ray's start-up.
-- the closure of left-linear `path` over an n-node chain (n(n-1)/2 atoms: 32 M at n = 8,000):
-  one process (the same DuckDB recursive CTE, all sources) vs `sharded_closure` on 2 local
-  workers. The two closures are compared by count and an order-independent checksum computed
+- the closure of left-linear `path` over an n-node chain (n(n-1)/2 atoms: 32 M at n = 8,000,
+  8,000 semi-naive rounds) and over a shallow layered DAG (250 x 30 nodes, 19 M atoms, 30
+  rounds): one process (the same DuckDB recursive CTE, all sources; 1 and 2 DuckDB threads) vs
+  `sharded_closure` on 2 local workers (1 DuckDB thread each). The two closures are compared by count and an order-independent checksum computed
   by DuckDB over the Parquet files (sum of the rows' hashes), never in Python.
 
 Each measurement runs in its own subprocess, so that "peak MB" is that process's peak RSS
@@ -93,6 +94,19 @@ def chain_facts(n: int) -> dict:
     return {"edge": {(f"n{i}", f"n{i + 1}") for i in range(n - 1)}}
 
 
+def dag_facts(width: int, layers: int = 30, degree: int = 3) -> dict:
+    """A layered DAG: `layers` layers of `width` nodes, each with `degree` random edges into the
+    next layer. Shallow (30 rounds) and wide, the opposite of the chain (n rounds)."""
+    import random
+    rng = random.Random(0)
+    return {"edge": {(f"v{l}_{i}", f"v{l + 1}_{rng.randrange(width)}")
+                     for l in range(layers - 1) for i in range(width) for _ in range(degree)}}
+
+
+def graph(kind: str, n: int) -> dict:
+    return chain_facts(n) if kind == "chain" else dag_facts(n)
+
+
 def left_rules():
     from engine.horn.core import HornRule
     from engine.language.syntax import Var
@@ -101,10 +115,11 @@ def left_rules():
             HornRule(("path", (X, Z)), (("pos", "path", (X, Y)), ("pos", "edge", (Y, Z))), 1)]
 
 
-def closure_single(n: int, out: str, threads: int) -> dict:
+def closure_single(kind: str, n: int, out: str, threads: int) -> dict:
     from engine.distributed.shard import closure_checksum, evaluate_shard
+    facts = graph(kind, n)
     start = time.perf_counter()
-    stats = evaluate_shard(left_rules(), chain_facts(n), "path", None, os.path.join(out, "single.parquet"),
+    stats = evaluate_shard(left_rules(), facts, "path", None, os.path.join(out, "single.parquet"),
                            method="duckdb", threads=threads)
     seconds = time.perf_counter() - start
     count, checksum = closure_checksum([stats["path"]])
@@ -112,13 +127,14 @@ def closure_single(n: int, out: str, threads: int) -> dict:
             "peak_mb": rss_mb()}
 
 
-def closure_sharded(n: int, out: str, workers: int) -> dict:
+def closure_sharded(kind: str, n: int, out: str, workers: int) -> dict:
     from engine.distributed import ray_session, sharded_closure
+    facts = graph(kind, n)
     t0 = time.perf_counter()
     with ray_session(workers):
         up = time.perf_counter() - t0
         start = time.perf_counter()
-        result = sharded_closure(left_rules(), chain_facts(n), "path", workers=workers, out_dir=out)
+        result = sharded_closure(left_rules(), facts, "path", workers=workers, out_dir=out)
         seconds = time.perf_counter() - start
     count, checksum = result.checksum()
     return {"seconds": seconds, "startup": up, "count": result.count, "checked_count": count,
@@ -138,8 +154,8 @@ def _child(args) -> None:
         _worker_rss = ray.remote(num_cpus=1)(rss)
     fn = {"batch-seq": lambda: batch_sequential(args.n),
           "batch-ray": lambda: batch_ray(args.n, args.workers),
-          "closure-single": lambda: closure_single(args.n, args.out, args.threads),
-          "closure-sharded": lambda: closure_sharded(args.n, args.out, args.workers)}[args.part]
+          "closure-single": lambda: closure_single(args.graph, args.n, args.out, args.threads),
+          "closure-sharded": lambda: closure_sharded(args.graph, args.n, args.out, args.workers)}[args.part]
     print(json.dumps(fn()))
 
 
@@ -160,10 +176,11 @@ def main() -> None:
     ap.add_argument("--workers", type=int, default=2)
     ap.add_argument("--threads", type=int, default=1)
     ap.add_argument("--out")
+    ap.add_argument("--graph", default="chain")
     args = ap.parse_args()
     if args.part:
         return _child(args)
-    n_batch, n_chain = (100, 2000) if args.quick else (1000, 8000)
+    n_batch, n_chain, n_dag = (100, 2000, 100) if args.quick else (1000, 8000, 250)
     rows = []
     seq = run("batch-seq", n=n_batch)
     par = run("batch-ray", n=n_batch, workers=args.workers)
@@ -174,22 +191,24 @@ def main() -> None:
                  max(par["peak_mb"], par["worker_mb"]),
                  f"+{par['startup']:.1f} s Ray start; workers {par['worker_s']:.1f} s, driver re-check "
                  f"{par['check_s']:.1f} s (CPU sums); driver {par['peak_mb']:.0f} MB, worker {par['worker_mb']:.0f} MB"))
-    with tempfile.TemporaryDirectory() as d1, tempfile.TemporaryDirectory() as d2:
-        single = {t: run("closure-single", n=n_chain, out=d1, threads=t) for t in (1, 2)}
-        sharded = run("closure-sharded", n=n_chain, out=d2, workers=args.workers)
-    expected = n_chain * (n_chain - 1) // 2
-    for t, s in single.items():
-        assert (s["count"], s["checked_count"]) == (expected, expected), s
-        assert s["checksum"] == sharded["checksum"], (s, sharded)
-    assert (sharded["count"], sharded["checked_count"]) == (expected, expected), sharded
-    for t, s in single.items():
-        rows.append((f"closure, chain n={n_chain}, 1 process, DuckDB CTE, {t} thread(s)", s["seconds"], s["peak_mb"],
-                     f"{s['count']:,} atoms, checksum {s['checksum'][:12]}..."))
-    rows.append((f"closure, chain n={n_chain}, sharded, {args.workers} workers", sharded["seconds"],
-                 max(sharded["peak_mb"], sharded["worker_mb"]),
-                 f"{sharded['count']:,} atoms = {' + '.join(f'{c:,}' for c in sharded['shards'])}, same checksum; "
-                 f"+{sharded['startup']:.1f} s Ray start; shards {sharded['shard_s']} s; driver "
-                 f"{sharded['peak_mb']:.0f} MB, worker {sharded['worker_mb']:.0f} MB"))
+    for kind, n in (("chain", n_chain), ("dag", n_dag)):
+        with tempfile.TemporaryDirectory() as d1, tempfile.TemporaryDirectory() as d2:
+            single = {t: run("closure-single", graph=kind, n=n, out=d1, threads=t) for t in (1, 2)}
+            sharded = run("closure-sharded", graph=kind, n=n, out=d2, workers=args.workers)
+        expected = n * (n - 1) // 2 if kind == "chain" else sharded["count"]
+        for t, s in single.items():
+            assert (s["count"], s["checked_count"]) == (expected, expected), s
+            assert s["checksum"] == sharded["checksum"], (s, sharded)
+        assert (sharded["count"], sharded["checked_count"]) == (expected, expected), sharded
+        what = f"chain n={n}" if kind == "chain" else f"layered DAG {n}x30, 3 edges/node"
+        for t, s in single.items():
+            rows.append((f"closure, {what}, 1 process, DuckDB CTE, {t} thread(s)", s["seconds"], s["peak_mb"],
+                         f"{s['count']:,} atoms, checksum {s['checksum'][:12]}..."))
+        rows.append((f"closure, {what}, sharded, {args.workers} workers", sharded["seconds"],
+                     max(sharded["peak_mb"], sharded["worker_mb"]),
+                     f"{sharded['count']:,} atoms = {' + '.join(f'{c:,}' for c in sharded['shards'])}, same "
+                     f"checksum; +{sharded['startup']:.1f} s Ray start; shards {sharded['shard_s']} s; driver "
+                     f"{sharded['peak_mb']:.0f} MB, worker {sharded['worker_mb']:.0f} MB"))
     width = max(len(r[0]) for r in rows)
     print(f"{'workload':<{width}}  {'wall s':>8}  {'peak MB':>8}  notes")
     for name, secs, mb, note in rows:
