@@ -69,14 +69,14 @@ def batch_sequential(n: int) -> dict:
     return {"seconds": time.perf_counter() - start, "answers": answers, "proofs": proofs, "peak_mb": rss_mb()}
 
 
-def batch_ray(n: int, workers: int) -> dict:
+def batch_ray(n: int, workers: int, chunk: int) -> dict:
     from engine.distributed import ray_session, run_batch
     ps = problems(n)
     t0 = time.perf_counter()
     with ray_session(workers) as ray:
         up = time.perf_counter() - t0
         start = time.perf_counter()
-        results = run_batch(ps, workers=workers)
+        results = run_batch(ps, workers=workers, chunk=chunk or None)
         seconds = time.perf_counter() - start
         worker_mb = max(ray.get([_worker_rss.remote() for _ in range(4 * workers)])) if _worker_rss else 0
     bad = [r.name for r in results if not r.ok]
@@ -143,6 +143,23 @@ def closure_sharded(kind: str, n: int, out: str, workers: int) -> dict:
             "shard_s": [round(s["seconds"], 2) for s in result.stats]}
 
 
+def _spin(_=None) -> float:
+    start, s = time.perf_counter(), 0
+    for i in range(10_000_000):
+        s += i
+    return time.perf_counter() - start
+
+
+def parallelism() -> tuple:
+    """(seconds of a CPU-bound loop alone, seconds of each of two at once): how much parallel
+    throughput the machine's CPUs really give (a VM's 2 CPUs may be one core's worth)."""
+    from multiprocessing import Pool
+    one = min(_spin() for _ in range(2))
+    with Pool(2) as pool:
+        both = max(pool.map(_spin, [0, 1]))
+    return one, both
+
+
 def _child(args) -> None:
     global _worker_rss
     if args.part == "batch-ray":
@@ -153,7 +170,7 @@ def _child(args) -> None:
             return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
         _worker_rss = ray.remote(num_cpus=1)(rss)
     fn = {"batch-seq": lambda: batch_sequential(args.n),
-          "batch-ray": lambda: batch_ray(args.n, args.workers),
+          "batch-ray": lambda: batch_ray(args.n, args.workers, args.chunk),
           "closure-single": lambda: closure_single(args.graph, args.n, args.out, args.threads),
           "closure-sharded": lambda: closure_sharded(args.graph, args.n, args.out, args.workers)}[args.part]
     print(json.dumps(fn()))
@@ -177,20 +194,26 @@ def main() -> None:
     ap.add_argument("--threads", type=int, default=1)
     ap.add_argument("--out")
     ap.add_argument("--graph", default="chain")
+    ap.add_argument("--chunk", type=int, default=0)
     args = ap.parse_args()
     if args.part:
         return _child(args)
     n_batch, n_chain, n_dag = (100, 2000, 100) if args.quick else (1000, 8000, 250)
     rows = []
+    one, both = parallelism()
+    print(f"machine: {os.cpu_count()} CPUs; a CPU-bound loop takes {one:.2f} s alone and {both:.2f} s with a "
+          f"second one beside it: {2 * one / both:.2f}x the throughput of one process\n")
     seq = run("batch-seq", n=n_batch)
-    par = run("batch-ray", n=n_batch, workers=args.workers)
-    assert par["failed"] == 0 and par["answers"] == seq["answers"] and par["proofs"] == seq["proofs"], (seq, par)
     rows.append((f"batch of {n_batch} problems, sequential, 1 process", seq["seconds"], seq["peak_mb"],
                  f"{seq['answers']} answers, {seq['proofs']} proofs"))
-    rows.append((f"batch of {n_batch} problems, Ray, {args.workers} workers (+ re-check)", par["seconds"],
-                 max(par["peak_mb"], par["worker_mb"]),
-                 f"+{par['startup']:.1f} s Ray start; workers {par['worker_s']:.1f} s, driver re-check "
-                 f"{par['check_s']:.1f} s (CPU sums); driver {par['peak_mb']:.0f} MB, worker {par['worker_mb']:.0f} MB"))
+    for chunk in (0, 1):
+        par = run("batch-ray", n=n_batch, workers=args.workers, chunk=chunk)
+        assert par["failed"] == 0 and par["answers"] == seq["answers"] and par["proofs"] == seq["proofs"], (seq, par)
+        rows.append((f"batch of {n_batch} problems, Ray, {args.workers} workers, "
+                     f"{'auto chunks' if not chunk else '1 problem/task'} (+ re-check)", par["seconds"],
+                     max(par["peak_mb"], par["worker_mb"]),
+                     f"+{par['startup']:.1f} s Ray start; in workers {par['worker_s']:.1f} s, driver re-check "
+                     f"{par['check_s']:.1f} s (wall sums); driver {par['peak_mb']:.0f} MB, worker {par['worker_mb']:.0f} MB"))
     for kind, n in (("chain", n_chain), ("dag", n_dag)):
         with tempfile.TemporaryDirectory() as d1, tempfile.TemporaryDirectory() as d2:
             single = {t: run("closure-single", graph=kind, n=n, out=d1, threads=t) for t in (1, 2)}
