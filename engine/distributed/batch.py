@@ -279,14 +279,16 @@ def ray_session(workers: int | None = None, address: str | None = None):
 
 
 def run_batch(problems, workers: int = 2, timeout_ms: int = 5000, address: str | None = None,
-              max_retries: int = 2, chunk: int | None = None, on_result=None, solve=None) -> list:
+              max_retries: int = 2, chunk: int = 1, on_result=None, solve=None) -> list:
     """Solve independent problems as Ray tasks; a list of ProblemResult in the problems' order.
 
     problems: Problem objects or (name, text[, queries]) tuples. Each true/false answer comes
     back with its proof and is re-checked by this process's kernel before it is returned
     (`QueryResult.checked`); a result that fails, in the worker or at the re-check, has
-    `error` set. `chunk` problems go to one task (default: enough tasks for about 8 per
-    worker, at most 16 problems each: fewer round trips, still balanced). `on_result(result)`
+    `error` set. `chunk` problems go to one task (default 1: one task per problem; more saves
+    Ray's ~1 ms per task but delays the driver's re-checking, which then cannot overlap the
+    workers: on the 2-CPU bench machine one problem per task was faster; None picks about 8
+    tasks per worker, at most 16 problems each). `on_result(result)`
     is called in the problems' order as soon as a result and all before it are in (the CLI
     prints there). Ray is started here unless it already runs (see `ray_session`). `solve`
     replaces `solve_problem` in the workers (tests use it to make a task fail)."""
@@ -296,7 +298,7 @@ def run_batch(problems, workers: int = 2, timeout_ms: int = 5000, address: str |
     if not problems:
         return []
     n = len(problems)
-    chunk = chunk or max(1, min(16, n // (8 * workers)))
+    chunk = chunk or max(1, min(16, n // (8 * workers)))     # None or 0: the automatic size
     results: list = [None] * n
     with ray_session(workers, address) as ray:
         task = ray.remote(num_cpus=1, max_retries=max_retries, retry_exceptions=True)(solve_chunk)

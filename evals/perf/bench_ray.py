@@ -76,7 +76,7 @@ def batch_ray(n: int, workers: int, chunk: int) -> dict:
     with ray_session(workers) as ray:
         up = time.perf_counter() - t0
         start = time.perf_counter()
-        results = run_batch(ps, workers=workers, chunk=chunk or None)
+        results = run_batch(ps, workers=workers, chunk=chunk)
         seconds = time.perf_counter() - start
         worker_mb = max(ray.get([_worker_rss.remote() for _ in range(4 * workers)])) if _worker_rss else 0
     bad = [r.name for r in results if not r.ok]
