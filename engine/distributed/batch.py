@@ -268,10 +268,16 @@ def ray_session(workers: int | None = None, address: str | None = None):
     address = address or os.environ.get("RAY_ADDRESS") or None
     quiet = dict(include_dashboard=False, log_to_driver=False, logging_level=logging.ERROR,
                  configure_logging=True)
-    if address:
-        ray.init(address=address, log_to_driver=False, logging_level=logging.ERROR)
-    else:
-        ray.init(num_cpus=workers or os.cpu_count(), **quiet)
+    try:
+        if address:
+            ray.init(address=address, log_to_driver=False, logging_level=logging.ERROR)
+        else:
+            ray.init(num_cpus=workers or os.cpu_count(), **quiet)
+    except (ConnectionError, RuntimeError, ValueError) as e:   # no cluster there, a refused token, ...
+        where = f"attach to the Ray cluster at {address}" if address else "start a local Ray instance"
+        raise UsageError([Diagnostic("E020", f"cannot {where}: {type(e).__name__}: "
+                                             f"{(str(e).splitlines() or [''])[0]}", None,
+                                     "check RAY_ADDRESS, or run without --workers")]) from None
     try:
         yield ray
     finally:
