@@ -127,8 +127,17 @@ def left_rules():
             HornRule(("path", (X, Z)), (("pos", "path", (X, Y)), ("pos", "edge", (Y, Z))), 1)]
 
 
+def _warm(pause: float = 0.0) -> None:
+    """Import what a shard needs before the clock starts (in a worker: that worker's start-up)."""
+    from engine.distributed.shard import evaluate_shard
+    with tempfile.TemporaryDirectory() as d:     # a tiny shard: DuckDB, Arrow and Parquet loaded and used once
+        evaluate_shard(left_rules(), chain_facts(10), "path", None, os.path.join(d, "warm.parquet"), method="duckdb")
+    time.sleep(pause)
+
+
 def closure_single(kind: str, n: int, out: str, threads: int) -> dict:
     from engine.distributed.shard import closure_checksum, evaluate_shard
+    _warm()
     facts = graph(kind, n)
     start = time.perf_counter()
     stats = evaluate_shard(left_rules(), facts, "path", None, os.path.join(out, "single.parquet"),
@@ -139,14 +148,17 @@ def closure_single(kind: str, n: int, out: str, threads: int) -> dict:
             "peak_mb": rss_mb()}
 
 
-def closure_sharded(kind: str, n: int, out: str, workers: int) -> dict:
+def closure_sharded(kind: str, n: int, out: str, workers: int, shards: int) -> dict:
     from engine.distributed import ray_session, sharded_closure
     facts = graph(kind, n)
     t0 = time.perf_counter()
-    with ray_session(workers):
+    with ray_session(workers) as ray:
         up = time.perf_counter() - t0
+        warm = ray.remote(num_cpus=1)(_warm)
+        ray.get([warm.remote(0.5) for _ in range(workers)])      # one per worker: they overlap
         start = time.perf_counter()
-        result = sharded_closure(left_rules(), facts, "path", workers=workers, out_dir=out)
+        result = sharded_closure(left_rules(), facts, "path", workers=workers, shards=shards or workers,
+                                 out_dir=out)
         seconds = time.perf_counter() - start
     count, checksum = result.checksum()
     return {"seconds": seconds, "startup": up, "count": result.count, "checked_count": count,
@@ -184,7 +196,7 @@ def _child(args) -> None:
     fn = {"batch-seq": lambda: batch_sequential(args.n),
           "batch-ray": lambda: batch_ray(args.n, args.workers, args.chunk),
           "closure-single": lambda: closure_single(args.graph, args.n, args.out, args.threads),
-          "closure-sharded": lambda: closure_sharded(args.graph, args.n, args.out, args.workers)}[args.part]
+          "closure-sharded": lambda: closure_sharded(args.graph, args.n, args.out, args.workers, args.shards)}[args.part]
     print(json.dumps(fn()))
 
 
@@ -207,6 +219,8 @@ def main() -> None:
     ap.add_argument("--out")
     ap.add_argument("--graph", default="chain")
     ap.add_argument("--chunk", type=int, default=0)
+    ap.add_argument("--shards", type=int, default=0)
+    ap.add_argument("--closures-only", action="store_true", help="skip the batch rows")
     args = ap.parse_args()
     if args.part:
         return _child(args)
@@ -215,10 +229,11 @@ def main() -> None:
     one, both = parallelism()
     print(f"machine: {os.cpu_count()} CPUs; a CPU-bound loop takes {one:.2f} s alone and {both:.2f} s with a "
           f"second one beside it: {2 * one / both:.2f}x the throughput of one process\n")
-    seq = run("batch-seq", n=n_batch)
-    rows.append((f"batch of {n_batch} problems, sequential, 1 process", seq["seconds"], seq["peak_mb"],
-                 f"{seq['answers']} answers, {seq['proofs']} proofs"))
-    for chunk in (0, 1):
+    if not args.closures_only:
+        seq = run("batch-seq", n=n_batch)
+        rows.append((f"batch of {n_batch} problems, sequential, 1 process", seq["seconds"], seq["peak_mb"],
+                     f"{seq['answers']} answers, {seq['proofs']} proofs"))
+    for chunk in (0, 1) if not args.closures_only else ():
         par = run("batch-ray", n=n_batch, workers=args.workers, chunk=chunk)
         assert par["failed"] == 0 and par["answers"] == seq["answers"] and par["proofs"] == seq["proofs"], (seq, par)
         rows.append((f"batch of {n_batch} problems, Ray, {args.workers} workers, "
@@ -230,6 +245,8 @@ def main() -> None:
         with tempfile.TemporaryDirectory() as d1, tempfile.TemporaryDirectory() as d2:
             single = {t: run("closure-single", graph=kind, n=n, out=d1, threads=t) for t in (1, 2)}
             sharded = run("closure-sharded", graph=kind, n=n, out=d2, workers=args.workers)
+        with tempfile.TemporaryDirectory() as d3:      # the shards one after the other, each alone
+            alone = run("closure-sharded", graph=kind, n=n, out=d3, workers=1, shards=args.workers)
         expected = n * (n - 1) // 2 if kind == "chain" else sharded["count"]
         for t, s in single.items():
             assert (s["count"], s["checked_count"]) == (expected, expected), s
@@ -244,6 +261,11 @@ def main() -> None:
                      f"{sharded['count']:,} atoms = {' + '.join(f'{c:,}' for c in sharded['shards'])}, same "
                      f"checksum; +{sharded['startup']:.1f} s Ray start; shards {sharded['shard_s']} s; driver "
                      f"{sharded['peak_mb']:.0f} MB, worker {sharded['worker_mb']:.0f} MB"))
+        assert alone["checksum"] == sharded["checksum"], (alone, sharded)
+        rows.append((f"closure, {what}, {args.workers} shards one at a time, 1 worker", alone["seconds"],
+                     max(alone["peak_mb"], alone["worker_mb"]),
+                     f"each shard alone: {alone['shard_s']} s: the wall time of {args.workers} shards on "
+                     f"{args.workers} real cores would be about {max(alone['shard_s']):.1f} s"))
     width = max(len(r[0]) for r in rows)
     print(f"{'workload':<{width}}  {'wall s':>8}  {'peak MB':>8}  notes")
     for name, secs, mb, note in rows:
