@@ -18,17 +18,20 @@ Each measurement runs in its own subprocess, so that "peak MB" is that process's
 (ru_maxrss): the driver's, plus for the Ray rows the largest worker's (workers report theirs).
 The machine has 2 cores: the 2 workers and the driver share them.
 
-Figures of 2026-12-05 (2-CPU VM, 24 GiB; two CPU-bound processes there run at 0.8-0.9x the
-throughput of one, so these rows measure the distributed path's overhead, not its speed-up;
-wall times vary by up to 40% between runs of the same row):
+Figures of 2026-12-05 (2-CPU VM, 24 GiB; two CPU-bound processes there run at 0.8-1.0x the
+throughput of one, so the 2-worker rows measure the distributed path's overhead, not a speed-up;
+the "one at a time" rows time each shard alone, which is what k real cores would give; wall
+times of one row vary by up to 2x between runs):
 
-    batch of 1000 problems, sequential, 1 process                        5.9 s    38 MB
-    batch of 1000, Ray, 2 workers, 1 problem/task (+ re-check)          11.2 s   185 MB  (+4.3 s Ray start; re-check 5.7 s)
-    batch of 1000, Ray, 2 workers, auto chunks (+ re-check)             14.5 s   175 MB
-    closure, chain n=8000 (32 M atoms), 1 process, DuckDB CTE, 1 thread 12.8-18.5 s  1518 MB
-    closure, chain n=8000, sharded, 2 workers                           18.0-19.3 s   918 MB per worker
-    closure, layered DAG 250x30 (19 M atoms), 1 process, 1 thread        10.2-10.8 s   954-1002 MB
-    closure, layered DAG 250x30, sharded, 2 workers                     11.5-12.2 s   666-682 MB per worker
+    batch of 1000 problems, sequential, 1 process                         5.9-9.0 s    38 MB
+    batch of 1000, Ray, 2 workers, 1 problem/task (+ re-check)           11.0-11.2 s  185 MB  (+4.3 s Ray start; re-check 5.7-6.1 s)
+    batch of 1000, Ray, 2 workers, auto chunks (+ re-check)              14.5-16.0 s  176 MB
+    closure, chain n=8000 (32 M atoms), 1 process, DuckDB CTE, 1 thread  12.8-18.5 s  1521 MB
+    closure, chain n=8000, sharded, 2 workers                            18.0-19.3 s   914 MB per worker
+    closure, chain n=8000, 2 shards one at a time                         9.0 + 8.4 s  921 MB
+    closure, layered DAG 250x30 (19 M atoms), 1 process, 1 thread        10.2-12.2 s   941-1002 MB
+    closure, layered DAG 250x30, sharded, 2 workers                      10.2-12.2 s   636-682 MB per worker
+    closure, layered DAG 250x30, 2 shards one at a time                   4.5 + 3.6 s  681 MB
 """
 from __future__ import annotations
 
