@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 
 from ..answer import CONSISTENCY_UNKNOWN, Answer, incompleteness
@@ -83,6 +84,9 @@ def _parser() -> argparse.ArgumentParser:
     common.add_argument("--timeout-ms", type=int, default=5000, help="time budget of each solver call")
     run = sub.add_parser("run", parents=[common], help="load files in order and answer their ?- queries")
     run.add_argument("files", nargs="+")
+    run.add_argument("--workers", type=int, default=None, metavar="N",
+                     help="each file an independent problem, solved as a Ray task on N local workers "
+                          "(or on the cluster at $RAY_ADDRESS); proofs re-checked here (needs scientia[distributed])")
     run.set_defaults(func=cmd_run)
     ask = sub.add_parser("ask", parents=[common], help="answer one query against files")
     ask.add_argument("files", nargs="*")
@@ -137,6 +141,15 @@ def _loaded(args, out=None) -> KnowledgeBase:
 
 
 def cmd_run(args) -> int:
+    """Load the files in order into one KB and answer their queries. With `--workers N` (N > 1,
+    or any N when $RAY_ADDRESS names a cluster) each file is instead its own problem, run as a
+    Ray task (engine/distributed/batch.py); the output is the same as running each file alone."""
+    workers = getattr(args, "workers", None)
+    if workers is not None and workers < 1:
+        raise UsageError([Diagnostic("E020", f"--workers takes a positive number, got {workers}")])
+    if workers is not None and (workers > 1 or os.environ.get("RAY_ADDRESS")):
+        from ..distributed.batch import cmd_run_distributed
+        return cmd_run_distributed(args)
     _loaded(args, sys.stdout)
     return 0
 
