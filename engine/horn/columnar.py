@@ -108,8 +108,13 @@ class _Run:
         for c in clauses:     # constants first: a non-small number among them makes `exotic`
             for v in _constants(c):
                 self.db.encoder.code(v)
-        for p in preds - set(comp):
-            self._to_db(p)
+        try:
+            for p in preds - set(comp):
+                self._to_db(p)
+            for p in comp:
+                self.db.load(p, self.arity_of(p), self.facts.get(p, ()))
+        except ValueError:
+            return "facts of mixed arities"
         for c in clauses:
             why = supported(c, self.db.encoder.exotic)
             if why is not None:
@@ -160,8 +165,6 @@ class _Run:
     def _columnar(self, comp, clauses, recursive: bool, key):
         """Evaluate in DuckDB; the reason to fall back to memory if the SQL cannot be exact."""
         db = self.db
-        for p in comp:
-            db.load(p, self.arity_of(p), self.facts.get(p, ()))
         linear = len(comp) == 1 and all(
             sum(1 for l in c.body if l.kind == "pos" and l.pred in comp) <= 1 for c in clauses)
         how = "loop" if recursive and not linear else "cte" if recursive else "union"

@@ -191,7 +191,7 @@ class Rows:
         order = " ORDER BY rowid" if self._table is not None else ""
         cur = self._db.con.cursor()     # its own cursor: other queries may run meanwhile
         try:
-            reader = cur.execute(f"SELECT * FROM {self._source()}{order}").to_arrow_reader(n)
+            reader = cur.sql(f"SELECT * FROM {self._source()}{order}").to_arrow_reader(n)
             decode = self._db.encoder.decode_rows
             for rb in reader:
                 if rb.num_rows:

@@ -61,7 +61,7 @@ class Encoder:
         code = self.code
         cols = [[] for _ in range(arity)]
         if arity == 1:
-            cols[0] = [code(t[0]) for t in tuples]
+            cols[0] = [code(v) for (v,) in tuples]     # unpacking checks the arity
         elif arity == 2:
             a, b = cols
             for x, y in tuples:
@@ -69,6 +69,8 @@ class Encoder:
                 b.append(code(y))
         else:
             for t in tuples:
+                if len(t) != arity:
+                    raise ValueError(f"a tuple of arity {len(t)} among tuples of arity {arity}")
                 for col, v in zip(cols, t):
                     col.append(code(v))
         return cols

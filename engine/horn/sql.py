@@ -13,7 +13,7 @@ range raises in DuckDB, and the caller then falls back to memory as well (never 
 """
 from __future__ import annotations
 
-from .compile import Clause, Lit, anonymous, assignment, plan, term_vars
+from .compile import Clause, Lit, anonymous, assignment, plan
 from .encoding import small_int
 from ..language.syntax import Op, Var
 
@@ -41,11 +41,7 @@ def supported(c: Clause, exotic: bool):
 def _exact_arith(t) -> bool:
     if isinstance(t, Op):
         return t.op in ("+", "-", "*") and all(_exact_arith(a) for a in t.args)
-    return isinstance(t, Var) or small_int(t)
-
-
-def head_arity(c: Clause) -> int:
-    return len(c.args)
+    return isinstance(t, (Var, str)) or small_int(t)   # a name: undefined, false in SQL as in memory
 
 
 def clause_sql(c: Clause, tables: list, code) -> str:
@@ -145,8 +141,4 @@ class _Builder:
         raise ValueError(f"columnar: no exact SQL for the constant {t!r}")   # refused by `supported`
 
 
-def atom_preds(c: Clause) -> set:
-    return {l.pred for l in c.body if l.is_atom}
-
-
-__all__ = ["supported", "clause_sql", "atom_preds", "term_vars"]
+__all__ = ["supported", "clause_sql"]
