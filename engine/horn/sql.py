@@ -45,7 +45,8 @@ def _exact_arith(t) -> bool:
 
 
 def clause_sql(c: Clause, tables: list, code) -> str:
-    """SELECT DISTINCT of the head columns. `tables[i]` names the table that body atom i reads
+    """SELECT of the head columns (no DISTINCT: every use is inside a UNION or an EXCEPT, which
+    removes duplicates once). `tables[i]` names the table that body atom i reads
     (a full table, a delta, or the recursive CTE); `code(v)` is the code of a constant."""
     b = _Builder(code)
     for i in plan(c):
@@ -57,7 +58,7 @@ def clause_sql(c: Clause, tables: list, code) -> str:
         else:
             b.comparison(lit)
     head = ", ".join(f"{b.plain(a)} AS c{k}" for k, a in enumerate(c.args))
-    sql = f"SELECT DISTINCT {head}"
+    sql = f"SELECT {head}"
     if b.froms:
         sql += " FROM " + ", ".join(b.froms)
     if b.conds:
