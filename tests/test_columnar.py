@@ -254,3 +254,12 @@ def test_derivation_premises_are_in_the_model():
             todo.append(p)
     assert len(seen) > 20
 
+
+
+def test_nullary_predicates_stay_in_memory():
+    rules = [rule(0, ("p", (X,)), pos("n", X), ("pos", "s", ())),
+             rule(1, ("s", ()), pos("n", Num(1))),
+             rule(2, ("q", (X,)), pos("n", X), ("neg", "t", ()))]
+    m = same(rules, {"n": {(1,), (2,)}})
+    assert isinstance(m, core.Model)       # every component in memory: the core's own model
+    assert set(m.tuples("p")) == {(1,), (2,)} and m.size("q") == 2

@@ -30,7 +30,8 @@ from collections import defaultdict
 
 from .columnar_model import ColumnarModel, Rows
 from .compile import Clause
-from .core import Model, Program, Relation, _fixpoint
+from . import core
+from .core import Model, Program, Relation
 from .duck import INEXACT, Database
 from .sql import clause_sql, supported
 from ..language.syntax import Op, Var
@@ -101,7 +102,7 @@ class _Run:
         preds = set(comp) | {l.pred for c in clauses for l in c.body if l.is_atom}
         if any(len(self.arity.get(p, ())) > 1 for p in preds):
             return "a predicate used with several arities"
-        if any(not self.arity.get(p) or 0 in self.arity[p] for p in comp):
+        if any(not self.arity.get(p) or 0 in self.arity[p] for p in preds):
             return "a nullary predicate"
         if self.db is None:
             self.db = Database()
@@ -158,7 +159,7 @@ class _Run:
             if self.db is not None:
                 self.db.drop(p)
             self.rels[p] = Relation(self.facts.get(p, ()))
-        _fixpoint(comp, clauses, self.rels, self.clock)
+        core._fixpoint(comp, clauses, self.rels, self.clock)   # looked up here: patchable
         self.plan.append((key, "memory", why))
 
     # ------------------------------------------------------------ DuckDB

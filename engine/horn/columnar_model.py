@@ -120,13 +120,15 @@ class ColumnarModel:
         """None for a base fact (or a fact not in the model); else a core Derivation, from the
         goal-directed model of the fact's cone (solved once, then reused for its premises)."""
         tup = tuple(tup)
-        if self._base(pred, tup) or not self.contains(pred, tup):
+        if self._base(pred, tup):
             return None
-        for i, cone in enumerate(self._cones):
+        for i, cone in enumerate(self._cones):   # a cone's facts all hold: no lookup here first
             if cone.contains(pred, tup):
                 if i:
                     self._cones.insert(0, self._cones.pop(i))
                 return cone.derivation(pred, tup)
+        if not self.contains(pred, tup):
+            return None
         cone = solve(self._program.rules, self._facts, pred, tup)
         self._cones.insert(0, cone)
         del self._cones[CONES:]
