@@ -3,8 +3,10 @@ and out of it. In-process (embedded), in memory, spilling to a private temp dire
 (and the directory removed) when the owner is garbage collected (`weakref.finalize`).
 
 Settings: threads = the CPUs this process may use; memory_limit from SCIENTIA_COLUMNAR_MEMORY
-(default 2GB, so that a 64 M-tuple closure stays within about 3 GB of resident memory and larger
-work spills to disk instead of growing); insertion order is not preserved (set semantics).
+(a DuckDB size such as "4GB"; default half the physical memory, at least 4GB: the recursive
+CTE's hash table cannot spill, and a 63 M-tuple closure needs about 2.8 GB resident, which
+fails under a 2GB limit); operators that can spill use a private temp directory; insertion
+order is not preserved (set semantics).
 """
 from __future__ import annotations
 
@@ -32,6 +34,14 @@ def _threads() -> int:
         return max(1, os.cpu_count() or 1)
 
 
+def _default_memory() -> str:
+    try:
+        total = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES")
+    except (ValueError, OSError, AttributeError):   # pragma: no cover - not POSIX
+        return "4GB"
+    return f"{max(4 << 10, total // 2 >> 20)}MB"
+
+
 class Database:
     """A DuckDB connection with one table of INTEGER codes per relation held there."""
 
@@ -39,7 +49,7 @@ class Database:
         self.tmp = tempfile.mkdtemp(prefix="scientia-columnar-")
         self.con = duckdb.connect(":memory:", config={
             "threads": _threads(),
-            "memory_limit": os.environ.get(MEMORY_ENV, "2GB"),
+            "memory_limit": os.environ.get(MEMORY_ENV) or _default_memory(),
             "temp_directory": self.tmp,
             "preserve_insertion_order": False,
         })
