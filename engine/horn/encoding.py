@@ -33,6 +33,7 @@ class Encoder:
         self.codes: dict = {}       # value (not a small int) -> odd code
         self.names: list = []       # k -> value of code 2k + 1
         self.exotic = False         # a number that is not a small int has been coded
+        self._array = None          # `names` as a numpy object array, for decoding (rebuilt as it grows)
 
     def code(self, v) -> int:
         if small_int(v):
@@ -83,9 +84,10 @@ class Encoder:
         if not odd.any():
             return half.tolist()
         out = half.astype(object)
-        names = np.empty(len(self.names), dtype=object)
-        names[:] = self.names
-        out[odd] = names[half[odd]]
+        if self._array is None or len(self._array) != len(self.names):
+            self._array = np.empty(len(self.names), dtype=object)
+            self._array[:] = self.names
+        out[odd] = self._array[half[odd]]
         return out.tolist()
 
     def decode_rows(self, columns: list) -> list:
