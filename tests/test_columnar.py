@@ -263,3 +263,26 @@ def test_nullary_predicates_stay_in_memory():
     m = same(rules, {"n": {(1,), (2,)}})
     assert isinstance(m, core.Model)       # every component in memory: the core's own model
     assert set(m.tuples("p")) == {(1,), (2,)} and m.size("q") == 2
+
+
+def test_connection_closes_with_the_model():
+    import gc
+    import os
+    m = columnar.saturate(LINEAR, chain(5), threshold=0)
+    tmp = m._db.tmp
+    assert os.path.isdir(tmp)
+    del m
+    gc.collect()
+    assert not os.path.exists(tmp)
+
+
+def test_theory_model_through_the_threshold(monkeypatch):
+    from engine.kb import KnowledgeBase
+    monkeypatch.setenv(columnar.THRESHOLD_ENV, "0")
+    kb = KnowledgeBase()
+    kb.tell("edge(a, b). edge(b, c).\npath(X, Y) :- edge(X, Y).\n"
+            "path(X, Z) :- edge(X, Y), path(Y, Z).\nclosed path.\n")
+    assert kb.ask("path(a, c)").verdict.name == "TRUE"
+    assert kb.ask("path(c, a)").verdict.name == "FALSE"
+    assert isinstance(kb._theory.model, ColumnarModel) and kb._theory.model.how("path") == "cte"
+    assert kb._theory.columnar_threshold == 0
