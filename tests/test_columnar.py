@@ -286,3 +286,11 @@ def test_theory_model_through_the_threshold(monkeypatch):
     assert kb.ask("path(c, a)").verdict.name == "FALSE"
     assert isinstance(kb._theory.model, ColumnarModel) and kb._theory.model.how("path") == "cte"
     assert kb._theory.columnar_threshold == 0
+
+
+def test_certificate_of_a_query_lists_its_answers_in_derivation_order():
+    m = columnar.saturate(LINEAR, chain(10), threshold=0)
+    rounds = m.certificate("path", (3, None))
+    derived = {t for _, p, ts in rounds if p == "path" for t in ts}
+    assert {(3, k) for k in range(4, 11)} <= derived
+    assert all(m.contains("path", t) for t in derived)

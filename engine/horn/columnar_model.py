@@ -106,6 +106,13 @@ class ColumnarModel:
         """None: the columnar fixpoint keeps no derivation order (see `derivation`)."""
         return None
 
+    def certificate(self, pred: str, pattern: tuple):
+        """A derivation-order certificate (as core.Model.rounds) for the tuples of pred matching
+        pattern: the rounds of the goal-directed (magic-set) model of that query, in memory. For
+        a caller that needs `rounds` of a ColumnarModel's answers (the kernel's bulk check);
+        costly where the query's cone is large."""
+        return solve(self._program.rules, self._facts, pred, tuple(pattern)).rounds()
+
     def stamp(self, pred: str, tup: tuple):
         """0 for a base fact, None for a fact not in the model, 1 for a derived one (no order)."""
         tup = tuple(tup)
