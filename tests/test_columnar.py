@@ -294,3 +294,9 @@ def test_certificate_of_a_query_lists_its_answers_in_derivation_order():
     derived = {t for _, p, ts in rounds if p == "path" for t in ts}
     assert {(3, k) for k in range(4, 11)} <= derived
     assert all(m.contains("path", t) for t in derived)
+
+
+def test_equal_numbers_share_a_code():
+    rules = [rule(0, ("j", (X,)), pos("a", X), pos("b", X))]
+    m = same(rules, {"a": {(Fraction(4, 2),), (Fraction(1, 2),)}, "b": {(2,), (0.5,)}})
+    assert m.size("j") == 2

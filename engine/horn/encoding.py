@@ -14,15 +14,22 @@ One Encoder per model: no global state.
 """
 from __future__ import annotations
 
+from fractions import Fraction
+
 import numpy as np
 
 LOW, HIGH = -(1 << 30), (1 << 30) - 1    # the ints coded as 2n (2n fits in INTEGER)
 
 
 def small_int(v) -> bool:
-    """An int (or integral float) coded as 2n."""
-    if isinstance(v, int) or (isinstance(v, float) and v.is_integer()):
+    """A number equal to an int n in [LOW, HIGH] (an int, or an integral Fraction or float, which
+    Python's sets take for that int): coded as 2n."""
+    if isinstance(v, int):
         return LOW <= v <= HIGH
+    if isinstance(v, Fraction):
+        return v.denominator == 1 and LOW <= v <= HIGH
+    if isinstance(v, float):
+        return v.is_integer() and LOW <= v <= HIGH
     return False
 
 
