@@ -72,6 +72,10 @@ def programs(draw):
     for p in idb:
         for _ in range(draw(st.integers(1, 3))):
             rules.append(_rule(draw, len(rules), p, arity, level, values))
+    binary = [p for p in idb if arity[p] == 2]
+    if binary and draw(st.booleans()):      # non-linear recursion: the semi-naive loop
+        p = draw(st.sampled_from(binary))
+        rules.append(rule(len(rules), (p, (X, Z)), pos(p, X, Y), pos(p, Y, Z)))
     return rules, facts
 
 
