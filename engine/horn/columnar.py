@@ -62,6 +62,8 @@ class _Run:
     """One evaluation: which relations are in which store, and the plan taken."""
 
     def __init__(self, program: Program, facts: dict, threshold: int):
+        # facts given as one-shot iterables are read once here (sizes and both stores read them)
+        facts = {p: ts if hasattr(ts, "__len__") else frozenset(ts) for p, ts in facts.items()}
         self.program, self.facts, self.threshold = program, facts, threshold
         self.rels: dict = {}            # pred -> core Relation (the in-memory store)
         self.db: Database | None = None
@@ -131,8 +133,7 @@ class _Run:
         return self._base_size(p)
 
     def _base_size(self, p: str) -> int:
-        ts = self.facts.get(p, ())
-        return len(ts) if hasattr(ts, "__len__") else len(set(ts))
+        return len(self.facts.get(p, ()))
 
     def _to_memory(self, p: str) -> Relation:
         rel = self.rels.get(p)
