@@ -190,16 +190,17 @@ def test_default_threshold_reads_the_environment(monkeypatch):
 def test_division_and_fractions_stay_in_memory():
     rules = [rule(0, ("half", (X, V)), pos("n", X), cmp("=", V, Op("/", (X, Num(2))))),
              rule(1, ("lt", (X,)), pos("n", X), cmp("<", X, Num(Fraction(3, 2))))]
-    facts = {"n": {(1,), (2,), (3,), ("a",)}}
-    m = same(rules, facts)
-    assert m.how("half") == "memory" and m.how("lt") == "memory"
+    facts = {"n": {(1,), (2,), (3,), ("a",)}, **chain(5)}
+    m = same(rules + LINEAR, facts)
+    assert m.how("half") == "memory" and m.how("lt") == "memory" and m.how("path") == "cte"
+    assert isinstance(same(rules, facts), core.Model)     # nothing columnar: the core's model
 
 
 def test_arithmetic_out_of_range_falls_back_to_memory():
     big = (1 << 30) - 5
     rules = [rule(0, ("s", (V,)), pos("n", X), cmp("=", V, Op("+", (X, Num(100)))))]
-    m = same(rules, {"n": {(1,), (big,)}})
-    assert m.how("s") == "memory" and m.contains("s", (big + 100,))
+    m = same(rules + LINEAR, {"n": {(1,), (big,)}, **chain(5)})
+    assert m.how("s") == "memory" and m.contains("s", (big + 100,)) and m.how("path") == "cte"
 
 
 def test_names_and_numbers_stay_distinct():

@@ -77,7 +77,9 @@ class _Run:
             clauses = [c for p in sorted(comp) for c in self.program.by_head.get(p, ())]
             if clauses:
                 self._component(comp, clauses)
-        if self.db is None:
+        if not any(how != "memory" for _, how, _ in self.plan):
+            if self.db is not None:      # opened, then every component refused: not needed
+                self.db.close()
             for p, ts in self.facts.items():
                 self.rels.setdefault(p, Relation(ts))
             for comp in self.program.components:
