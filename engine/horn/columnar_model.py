@@ -79,6 +79,9 @@ class ColumnarModel:
             return len(rel.full)
         if pred in self._db.tables:
             return self._db.count(pred)
+        ts = self._facts.get(pred, ())
+        if isinstance(ts, (set, frozenset)):     # base facts only: no copy to count them
+            return len(ts)
         return len(self._relation(pred).full)
 
     def predicates(self) -> list:
