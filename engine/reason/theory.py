@@ -18,7 +18,7 @@ from ..language import syntax as S
 from .denials import denial_rule
 from ..horn.factoring import factored
 from ..language.graph import dependency_order, reachable
-from ..horn.core import saturate
+from ..horn import columnar
 from ..horn.magic import solve
 from ..horn.shape import ground_fact, horn_rule, horn_shape, negated, stratified
 from ..proof import Step
@@ -39,8 +39,11 @@ class Entry:
 
 class Theory:
     def __init__(self, entries: tuple, signature: Signature, timeout_ms: int = 5000, perceptions=None,
-                 max_instances: int = 200_000):
+                 max_instances: int = 200_000, columnar_threshold: int | None = None):
         self.entries = entries
+        # components of the least model reading this many tuples run in DuckDB (engine/horn/columnar.py)
+        self.columnar_threshold = columnar.default_threshold() if columnar_threshold is None \
+            else columnar_threshold
         self._model = None                  # the least model of the Horn part, once computed
         self.max_instances = max_instances
         self.active_timeout_ms = timeout_ms  # the budget of each solver check (see `solver_timeout`)
@@ -207,9 +210,10 @@ class Theory:
     # ------------------------------------------------------------ least model and closure
     @property
     def model(self):
-        """The least model of the Horn part, computed once, when first needed."""
+        """The least model of the Horn part, computed once, when first needed: the core's Model,
+        or a ColumnarModel where a component reads `columnar_threshold` tuples or more."""
         if self._model is None:
-            self._model = saturate(self.rules, self.facts)
+            self._model = columnar.saturate(self.rules, self.facts, self.columnar_threshold)
         return self._model
 
     def point_model(self, pred: str, pattern: tuple):
