@@ -395,7 +395,7 @@ class KnowledgeBase:
 
     def _theory_for(self, entries, signature) -> Theory:
         return Theory(tuple(entries) + _kd45_entries(signature), signature, self.timeout_ms, self._perceived,
-                      self.max_instances)
+                      self.max_instances, columnar_threshold=self.columnar_threshold)
 
     @property
     def perceptions(self) -> dict:

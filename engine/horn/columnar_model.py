@@ -167,6 +167,8 @@ class Rows:
         self._from = db.tables[pred] + (f" WHERE {' AND '.join(conds)}" if conds else "")
         if pattern is not None and len(pattern) != self._arity:
             self._from = db.tables[pred] + " WHERE FALSE"
+        elif not conds:      # the whole relation: its table's rowids are already stable (0..n-1)
+            self._table = db.tables[pred]
 
     @classmethod
     def of_list(cls, rows: list) -> "Rows":
@@ -199,15 +201,19 @@ class Rows:
             return
         yield from self._record_batches(n)
 
-    def _record_batches(self, n: int):
-        order = " ORDER BY rowid" if self._table is not None else ""
+    def _record_batches(self, n: int, start: int = 0, stop: int | None = None):
+        """Decoded batches in the order of `__getitem__` (rowid), from row `start` to `stop`."""
+        table = self._ordered()
+        where = f" WHERE rowid >= {int(start)}" + (f" AND rowid < {int(stop)}" if stop is not None else "")
         cur = self._db.con.cursor()     # its own cursor: other queries may run meanwhile
         try:
-            reader = cur.sql(f"SELECT * FROM {self._source()}{order}").to_arrow_reader(n)
+            cur.execute(f"SELECT * FROM {table}{where} ORDER BY rowid")
             decode = self._db.encoder.decode_rows
-            for rb in reader:
-                if rb.num_rows:
-                    yield decode([rb.column(k).to_numpy() for k in range(rb.num_columns)])
+            while True:
+                batch = cur.fetchmany(n)
+                if not batch:
+                    break
+                yield decode(batch)
         finally:
             cur.close()
 
@@ -215,18 +221,26 @@ class Rows:
         if self._list is not None:
             return self._list[i]
         if isinstance(i, slice):
-            return [self[k] for k in range(*i.indices(len(self)))]
+            start, stop, step = i.indices(len(self))
+            if step != 1:
+                return [self[k] for k in range(start, stop, step)]
+            return [t for batch in self._record_batches(BATCH, start, stop) for t in batch] if stop > start else []
         n = len(self)
         if i < 0:
             i += n
         if not 0 <= i < n:
             raise IndexError(i)
+        row = self._db.sql(f"SELECT * FROM {self._ordered()} WHERE rowid = {int(i)}").fetchone()
+        return tuple(self._db.encoder.value(c) for c in row)
+
+    def _ordered(self) -> str:
+        """A table holding the selection with rowids 0..n-1: the relation's own table, or the
+        selection materialised once, so that iteration and indexing agree on the order."""
         if self._table is None:
             name = self._db.fresh("sel")
             self._db.sql(f"CREATE TABLE {name} AS SELECT * FROM {self._from}")
             self._table = name
-        row = self._db.sql(f"SELECT * FROM {self._table} WHERE rowid = {int(i)}").fetchone()
-        return tuple(self._db.encoder.value(c) for c in row)
+        return self._table
 
     def columns(self) -> list:
         """The decoded columns (lists of values)."""

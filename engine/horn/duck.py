@@ -16,7 +16,6 @@ import tempfile
 import weakref
 
 import duckdb
-import pyarrow as pa
 
 from .encoding import Encoder
 
@@ -95,16 +94,24 @@ class Database:
         return name
 
     def insert(self, name: str, arity: int, tuples) -> None:
+        """Insert the tuples, coded, through a CSV file in the private temp directory (DuckDB
+        reads it in bulk; the core installs without pyarrow or numpy)."""
         cols = self.encoder.encode_columns(tuples, arity)
         if not cols or not cols[0]:
             return
-        batch = pa.table({f"c{k}": pa.array(col, type=pa.int32()) for k, col in enumerate(cols)})
-        view = self.fresh("load")
-        self.con.register(view, batch)
+        path = os.path.join(self.tmp, self.fresh("load") + ".csv")
+        with open(path, "w") as f:
+            if arity == 1:
+                f.write("\n".join(map(str, cols[0])))
+            else:
+                f.write("\n".join(map(",".join, zip(*[map(str, c) for c in cols]))))
+            f.write("\n")
+        kinds = ", ".join(f"'c{k}': 'INTEGER'" for k in range(arity))
         try:
-            self.sql(f"INSERT INTO {name} SELECT DISTINCT * FROM {view}")
+            self.sql(f"INSERT INTO {name} SELECT DISTINCT * FROM read_csv('{path}', header = false, "
+                     f"delim = ',', columns = {{{kinds}}})")
         finally:
-            self.con.unregister(view)
+            os.remove(path)
 
     def count(self, pred: str) -> int:
         n = self._counts.get(pred)
@@ -120,9 +127,7 @@ class Database:
     def export(self, pred: str) -> set:
         """The relation's tuples, decoded, as a Python set."""
         name = self.tables[pred]
-        arrays = self.sql(f"SELECT * FROM {name}").fetchnumpy()
-        columns = [arrays[f"c{k}"] for k in range(self.arity[pred])]
-        return set(self.encoder.decode_rows(columns))
+        return set(self.encoder.decode_rows(self.sql(f"SELECT * FROM {name}").fetchall()))
 
 
 def _close(con, tmp) -> None:

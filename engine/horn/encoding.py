@@ -16,8 +16,6 @@ from __future__ import annotations
 
 from fractions import Fraction
 
-import numpy as np
-
 LOW, HIGH = -(1 << 30), (1 << 30) - 1    # the ints coded as 2n (2n fits in INTEGER)
 
 
@@ -40,7 +38,6 @@ class Encoder:
         self.codes: dict = {}       # value (not a small int) -> odd code
         self.names: list = []       # k -> value of code 2k + 1
         self.exotic = False         # a number that is not a small int has been coded
-        self._array = None          # `names` as a numpy object array, for decoding (rebuilt as it grows)
 
     def code(self, v) -> int:
         if small_int(v):
@@ -83,22 +80,13 @@ class Encoder:
                     col.append(code(v))
         return cols
 
-    def decode_column(self, arr) -> list:
-        """A numpy array of codes -> list of values (vectorized; Python ints, not numpy ints)."""
-        arr = np.asarray(arr, dtype=np.int64)
-        half = arr >> 1
-        odd = (arr & 1).astype(bool)
-        if not odd.any():
-            return half.tolist()
-        out = half.astype(object)
-        if self._array is None or len(self._array) != len(self.names):
-            self._array = np.empty(len(self.names), dtype=object)
-            self._array[:] = self.names
-        out[odd] = self._array[half[odd]]
-        return out.tolist()
-
-    def decode_rows(self, columns: list) -> list:
-        """Columns of codes -> list of value tuples."""
-        if not columns:
+    def decode_rows(self, rows) -> list:
+        """Rows of codes (tuples, as DuckDB fetches them) -> list of value tuples. Plain Python:
+        the reasoning core installs without numpy or pyarrow."""
+        names = self.names
+        if not rows:
             return []
-        return list(zip(*[self.decode_column(c) for c in columns]))
+        if len(rows[0]) == 2:
+            return [(a >> 1 if not a & 1 else names[a >> 1], b >> 1 if not b & 1 else names[b >> 1])
+                    for a, b in rows]
+        return [tuple(c >> 1 if not c & 1 else names[c >> 1] for c in row) for row in rows]

@@ -416,7 +416,12 @@ def _horn_candidates(theory, query, names) -> Found:
         if isinstance(a, S.Var) and a.name != "_":
             columns.setdefault(a.name, []).append(k)
     found = theory.factored(query.pred, pattern)
-    model = theory.point_model(query.pred, pattern) if found is None else None
+    if found is not None:
+        model = None
+    elif all(v is None for v in pattern):    # the whole relation: the whole least model, columnar when large
+        model = theory.model
+    else:
+        model = theory.point_model(query.pred, pattern)
     select = getattr(model, "select", None)      # the columnar backend's lazy rows
     repeated = [ks for ks in columns.values() if len(ks) > 1]
     if select is not None and not repeated:
