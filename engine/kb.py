@@ -677,8 +677,14 @@ class KnowledgeBase:
         """The pipeline of a closed query, after parsing: check, route, solve and prove, kernel."""
         typed, _, sig = check_query(formula, version.signature, version.sources)
         plan = route(theory, typed)
-        with theory.solver_timeout(timeout_ms):
-            answer, proof = decide(theory, sig, typed, text, plan)
+        try:
+            with theory.solver_timeout(timeout_ms):
+                answer, proof = decide(theory, sig, typed, text, plan)
+        except (KeyboardInterrupt, SystemExit, ScientiaError):
+            raise
+        except Exception as e:       # the search found an answer it cannot prove: not given
+            return Answer(text, Verdict.UNKNOWN, reason=f"E050: the search could not build a proof "
+                          f"({type(e).__name__}: {e})")
         if proof is None:
             return answer
         claim = typed if answer.verdict is Verdict.TRUE else S.Not(typed)

@@ -40,6 +40,7 @@ def test_past_the_limit_answers_are_checked_when_read():
     assert answers.verify() is answers and answers.checked
 
 
+@pytest.mark.usefixtures("in_memory")
 def test_a_made_up_row_turns_unknown_when_read_and_verify_names_it(monkeypatch):
     real = horn._round
 
@@ -92,3 +93,37 @@ def test_an_answer_read_lazily_has_the_whole_answer_interface():
     assert a.to_json()["verdict"] == "true" and a.to_json()["proof"]
     assert a.rests_on["premises"] and not a.solver_gave_up
     assert repr(a).startswith("Answer('path(a, Y)', true, Y=")
+
+
+def test_a_row_the_columnar_backend_made_up_is_caught_by_the_kernel(monkeypatch):
+    """The same lie from DuckDB's side: rows of the columnar backend carry no derivation order,
+    so each is checked by a proof re-derived for its cone, which the made-up row does not have."""
+    from engine.horn.columnar_model import ColumnarModel, Rows
+    real = ColumnarModel.select
+
+    def lying_select(self, pred, pattern=None):
+        rows = list(real(self, pred, pattern))
+        return Rows.of_list(rows + [("d", "a")] if pred == "path" else rows)
+    monkeypatch.setattr(ColumnarModel, "select", lying_select)
+    checked = kb_of(CHAIN, columnar_threshold=0).ask_all("path(X, Y)")
+    assert reported_pairs(checked) == TRUE_PATHS and "E050" in checked.incomplete
+    lazy = kb_of(CHAIN, columnar_threshold=0, check_limit=2).ask_all("path(X, Y)")
+    lie = next(a for a in lazy if (a.bindings["X"], a.bindings["Y"]) == ("d", "a"))
+    assert lie.proof is None and lie.verdict is Verdict.UNKNOWN
+    with pytest.raises(ProofError):
+        lazy.verify()
+
+
+def test_a_point_answer_the_columnar_backend_made_up_is_not_true(monkeypatch):
+    from engine.horn.columnar_model import ColumnarModel
+    real = ColumnarModel.contains
+    monkeypatch.setattr(ColumnarModel, "contains",
+                        lambda self, pred, tup: tuple(tup) == ("d", "a") or real(self, pred, tup))
+    kb = kb_of(CHAIN + "closed path.\nclosed edge.\n", columnar_threshold=0)
+    kb.ask_all("path(X, Y)")                  # the whole model is computed (in DuckDB) and kept
+    answer = kb.ask("path(d, a)")
+    assert answer.verdict is Verdict.UNKNOWN and answer.reason.startswith("E050")
+
+
+def reported_pairs(answers) -> set:
+    return {(a.bindings["X"], a.bindings["Y"]) for a in answers if a.verdict is Verdict.TRUE}

@@ -38,6 +38,7 @@ def test_normal_answers_are_unchanged_and_checked():
     assert {a.bindings["X"] for a in kb.ask_all("path(X, d)")} == {"a", "b", "c"}
 
 
+@pytest.mark.usefixtures("in_memory")
 def test_a_spurious_tuple_of_the_fixpoint_is_not_reported(monkeypatch):
     real = horn._round
 
@@ -75,6 +76,7 @@ def test_a_swapped_rule_is_caught(monkeypatch):
     assert "E050" in answers.incomplete
 
 
+@pytest.mark.usefixtures("in_memory")
 @pytest.mark.parametrize("mutation", ["reverse", "drop"])
 def test_a_misordered_certificate_is_not_accepted_in_bulk(monkeypatch, mutation):
     """Rounds listed backwards (a premise after its conclusion) or a round left out: the kernel

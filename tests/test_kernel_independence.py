@@ -58,6 +58,7 @@ def one_round(comp, clauses, rels, clock):
         rels[p].add(s, clock[0])
 
 
+@pytest.mark.usefixtures("in_memory")
 def test_the_fault_in_the_chainer_is_real(monkeypatch):
     monkeypatch.setattr(horn, "_fixpoint", one_round)
     without_kernel(monkeypatch)
@@ -66,6 +67,7 @@ def test_the_fault_in_the_chainer_is_real(monkeypatch):
     assert kb.ask("path(a, c)").verdict is Verdict.FALSE         # wrong: path(a, c) is entailed
 
 
+@pytest.mark.usefixtures("in_memory")
 def test_a_chainer_that_stops_early_cannot_make_a_false_answer(monkeypatch):
     monkeypatch.setattr(horn, "_fixpoint", one_round)
     kb = KnowledgeBase()

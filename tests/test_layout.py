@@ -137,9 +137,20 @@ def test_the_engine_is_laid_out_by_job():
     """Subpackages, one job each; at the top only the API, its files, and the data every part shares."""
     engine = ROOT / "engine"
     packages = {p.name for p in engine.iterdir() if (p / "__init__.py").exists()}
-    assert packages == {"language", "horn", "smt", "kernel", "reason", "perception", "shell", "causal", "laws"}
+    assert packages == {"language", "horn", "smt", "kernel", "reason", "perception", "shell", "causal", "laws",
+                        "distributed"}
     top = {p.stem for p in engine.glob("*.py")}
     assert top == {"__init__", "__main__", "kb", "files", "answer", "proof", "errors"}
+
+
+def test_duckdb_and_ray_stay_behind_their_modules():
+    """DuckDB behind the columnar backend's connection module (and the shard workers, which run
+    their own CTE); Ray only in the distributed package, imported inside its functions."""
+    users = {name: {module for module, path in module_names(ROOT / "engine").items()
+                    if any(t == name or t.startswith(name + ".") for t in imported_names(path, module))}
+             for name in ("duckdb", "ray")}
+    assert users["duckdb"] == {"engine.horn.duck", "engine.distributed.shard"}, users
+    assert users["ray"] and all(m.startswith("engine.distributed.") for m in users["ray"]), users
 
 
 def test_only_the_smt_package_and_the_kernel_import_z3():

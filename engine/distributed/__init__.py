@@ -13,8 +13,8 @@ already started it: no global state outlives a call.
 """
 from __future__ import annotations
 
-from .batch import Problem, ProblemResult, QueryResult, print_result, problem_from_file, ray_session, run_batch
+from .batch import Problem, ProblemResult, QueryResult, problem_from_file, ray_session, run_batch
 from .shard import ShardedClosure, restricted_program, sharded_closure, source_partitionable
 
-__all__ = ["Problem", "ProblemResult", "QueryResult", "run_batch", "problem_from_file", "print_result",
+__all__ = ["Problem", "ProblemResult", "QueryResult", "run_batch", "problem_from_file",
            "ray_session", "source_partitionable", "restricted_program", "sharded_closure", "ShardedClosure"]

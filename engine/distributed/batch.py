@@ -33,7 +33,6 @@ from __future__ import annotations
 import contextlib
 import logging
 import os
-import sys
 import time
 from dataclasses import dataclass, field
 
@@ -344,53 +343,3 @@ def _failure(e: Exception) -> str:
         return f"{type(cause).__name__}: {cause}".splitlines()[0]
     lines = [ln for ln in str(e).splitlines() if ln.strip()]
     return f"{type(e).__name__}: {lines[0] if lines else ''}"
-
-
-def print_result(result: ProblemResult, out=None, as_json: bool = False) -> None:
-    """Print a result as `scientia run FILE` prints that file: warnings to stderr, then each
-    query's answers with their proofs; an error to stderr, naming the file."""
-    from ..shell.cli import print_answers, warn
-    out = sys.stdout if out is None else out
-    if not result.ok:
-        text = result.error
-        print(text if result.name in text else f"{result.name}: {text}", file=sys.stderr)
-        return
-    shown: set = set()
-    sources = dict(result.sources)
-    warn(result.warnings, sources, shown)
-    for q in result.queries:
-        print_answers(q.query, q.checked, out, as_json, sources, shown)
-
-
-def cmd_run_distributed(args) -> int:
-    """`scientia run --workers N FILE...`: each file an independent problem, one Ray task each
-    (see the module docstring), printed in file order as results come in; a file that cannot
-    be read is reported in its place and the others still run; exit 1 when any problem failed."""
-    problems, unreadable = [], {}
-    for k, f in enumerate(args.files):
-        try:
-            problems.append(problem_from_file(f))
-        except ScientiaError as e:
-            unreadable[k] = ProblemResult(str(f), error=e.render())
-    failed, pos = [], [0]
-
-    def emit(r: ProblemResult) -> None:
-        print_result(r, sys.stdout, args.json)
-        sys.stdout.flush()
-        failed.extend([r] if not r.ok else [])
-        pos[0] += 1
-
-    def flush() -> None:
-        while pos[0] in unreadable:
-            emit(unreadable[pos[0]])
-
-    def on_result(r: ProblemResult) -> None:
-        flush()
-        emit(r)
-        flush()
-
-    flush()
-    if problems:
-        run_batch(problems, workers=args.workers, timeout_ms=args.timeout_ms, on_result=on_result)
-    flush()
-    return 1 if failed else 0

@@ -148,10 +148,59 @@ def cmd_run(args) -> int:
     if workers is not None and workers < 1:
         raise UsageError([Diagnostic("E020", f"--workers takes a positive number, got {workers}")])
     if workers is not None and (workers > 1 or os.environ.get("RAY_ADDRESS")):
-        from ..distributed.batch import cmd_run_distributed
-        return cmd_run_distributed(args)
+        return _run_distributed(args)
     _loaded(args, sys.stdout)
     return 0
+
+
+def _print_result(result, out=None, as_json: bool = False) -> None:
+    """Print a result as `scientia run FILE` prints that file: warnings to stderr, then each
+    query's answers with their proofs; an error to stderr, naming the file."""
+    out = sys.stdout if out is None else out
+    if not result.ok:
+        text = result.error
+        print(text if result.name in text else f"{result.name}: {text}", file=sys.stderr)
+        return
+    shown: set = set()
+    sources = dict(result.sources)
+    warn(result.warnings, sources, shown)
+    for q in result.queries:
+        print_answers(q.query, q.checked, out, as_json, sources, shown)
+
+
+def _run_distributed(args) -> int:
+    """`scientia run --workers N FILE...`: each file an independent problem, one Ray task each
+    (see the module docstring), printed in file order as results come in; a file that cannot
+    be read is reported in its place and the others still run; exit 1 when any problem failed."""
+    from ..distributed.batch import ProblemResult, problem_from_file, run_batch
+    problems, unreadable = [], {}
+    for k, f in enumerate(args.files):
+        try:
+            problems.append(problem_from_file(f))
+        except ScientiaError as e:
+            unreadable[k] = ProblemResult(str(f), error=e.render())
+    failed, pos = [], [0]
+
+    def emit(r: ProblemResult) -> None:
+        _print_result(r, sys.stdout, args.json)
+        sys.stdout.flush()
+        failed.extend([r] if not r.ok else [])
+        pos[0] += 1
+
+    def flush() -> None:
+        while pos[0] in unreadable:
+            emit(unreadable[pos[0]])
+
+    def on_result(r: ProblemResult) -> None:
+        flush()
+        emit(r)
+        flush()
+
+    flush()
+    if problems:
+        run_batch(problems, workers=args.workers, timeout_ms=args.timeout_ms, on_result=on_result)
+    flush()
+    return 1 if failed else 0
 
 
 def cmd_ask(args) -> int:
