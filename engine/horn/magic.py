@@ -23,6 +23,7 @@ from collections import defaultdict
 
 from .core import Derivation, Model, Program, evaluate_components
 from .compile import Clause, Lit, lit_vars, plan, strata
+from .reach import point
 from ..language.graph import reachable
 from ..language.syntax import Var
 
@@ -30,8 +31,14 @@ from ..language.syntax import Var
 def solve(rules, facts: dict, pred: str, pattern: tuple):
     """A model holding every tuple of pred matching pattern (value or None per column),
     computing only what that query needs (magic sets). Derivations are in terms of the
-    original rules."""
-    return solve_goal(Program(rules), facts, pred, tuple(pattern))
+    original rules. A ground atom of a transitive-closure predicate is decided by a graph
+    search instead (engine/horn/reach.py: magic sets are quadratic there)."""
+    pattern = tuple(pattern)
+    if None not in pattern:
+        found = point(rules, facts, pred, pattern)
+        if found is not None:
+            return found
+    return solve_goal(Program(rules), facts, pred, pattern)
 
 
 def solve_goal(program, facts: dict, pred: str, pattern: tuple):
