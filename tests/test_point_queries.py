@@ -212,3 +212,11 @@ def test_shapes_recognised():
     defined = rule(2, ("edge", "X", "Y"), ("road", "X", "Y"))     # a step relation with rules
     assert closure_shape([exit_rule, steps["right"], defined], "path") is None
     assert point([exit_rule, steps["right"]], {}, "path", ("a", None)) is None
+
+
+def test_numbers_and_names_as_nodes():
+    exit_rule = rule(0, ("path", "X", "Y"), ("edge", "X", "Y"))
+    right = rule(1, ("path", "X", "Z"), ("edge", "X", "Y"), ("path", "Y", "Z"))
+    facts = {"edge": {(1, "a"), ("a", 2), (2, 1)}}
+    assert point([exit_rule, right], facts, "path", (1, 1)).contains("path", (1, 1))
+    assert not point([exit_rule, right], facts, "path", ("a", 3)).contains("path", ("a", 3))

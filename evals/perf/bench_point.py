@@ -161,6 +161,7 @@ def main():
     ap.add_argument("--only", default=None, help="one shape")
     ap.add_argument("--forms", default="right,left,nonlinear")
     ap.add_argument("--no-false", action="store_true")
+    ap.add_argument("--no-swi", action="store_true")
     ap.add_argument("--case", nargs=3)
     args = ap.parse_args()
     if args.case:
@@ -172,7 +173,7 @@ def main():
         for form in args.forms.split(","):
             t = run_engine(shape, form, "true", args.quick, args.timeout)
             f = {"false_verdict": "-"} if args.no_false else run_engine(shape, form, "false", args.quick, args.timeout)
-            p = run_swipl(shape, form, args.quick, args.timeout)
+            p = {"error": "skipped"} if args.no_swi else run_swipl(shape, form, args.quick, args.timeout)
             print(f"{shape:8} {form:10} {cell(t, 'tell'):>8} {cell(t, 'ask'):>8} {t.get('ask_verdict', '-'):>7} "
                   f"{t.get('ask_steps', '-'):>6} {cell(t, 'ask2'):>8} {cell(f, 'false'):>8} "
                   f"{f.get('false_verdict', '-'):>7} {cell(p, 'wall'):>9} {cell(p, 'query'):>9}", flush=True)
