@@ -220,3 +220,21 @@ def test_numbers_and_names_as_nodes():
     facts = {"edge": {(1, "a"), ("a", 2), (2, 1)}}
     assert point([exit_rule, right], facts, "path", (1, 1)).contains("path", (1, 1))
     assert not point([exit_rule, right], facts, "path", ("a", 3)).contains("path", ("a", 3))
+
+
+def test_a_wrong_witness_is_rejected_by_the_kernel(monkeypatch):
+    """The search is not trusted: a witness that claims path(n0, n0) with the derivation of
+    path(n0, n2) gives a proof the kernel refuses (E050), never a `true`."""
+    import engine.horn.magic as magic
+    from engine.errors import ProofError
+    kb = kb_of("right", {(0, 1), (1, 2)})
+
+    def forged(rules, facts, pred, values):
+        found = point(rules, facts, pred, ("n0", "n2"))
+        found._derived[(pred, values)] = found._derived[(pred, ("n0", "n2"))]
+        found._held[pred].add(values)
+        return found
+    monkeypatch.setattr(magic, "point", forged)
+    with pytest.raises(ProofError) as info:
+        kb.ask("path(n0, n0)")
+    assert info.value.codes == ["E050"]
