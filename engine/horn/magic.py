@@ -16,6 +16,15 @@ rewritten: they are evaluated in full first, so the rewritten program stays
 stratified. The model answers in terms of the original program: a fact holds
 if any adorned version of it holds, and its derivation is that of the version
 derived earliest, with the magic premise dropped and the names restored.
+
+Known cost (why `solve` hands ground closure queries to engine/horn/reach.py): for
+`path(n1, n2)` over `path(X, Z) :- edge(X, Y), path(Y, Z).` the magic relation `path@bb?`
+holds (y, n2) for every y reachable from n1, and in the round on the delta of `path@bb(Y, Z)`
+the join planner (compile.py `plan`: most bound arguments, then the smaller relation) looks
+`path@bb?(X, Z)` up by Z before `edge(X, Y)` by Y -- Z is n2 in every magic tuple, so each new
+fact scans the whole magic set: quadratic in the reachable set (cubic for the non-linear
+form). A planner that weighed an index by its selectivity (relation size / distinct keys)
+rather than the relation's size would take `edge` first.
 """
 from __future__ import annotations
 
