@@ -238,3 +238,25 @@ def test_a_wrong_witness_is_rejected_by_the_kernel(monkeypatch):
     with pytest.raises(ProofError) as info:
         kb.ask("path(n0, n0)")
     assert info.value.codes == ["E050"]
+
+
+def kernel_rule(head, *body):
+    from engine.language import syntax as S
+    atom = lambda a: S.Atom(a[0], tuple(S.Var(n) for n in a[1:]))
+    return S.Rule(atom(head), tuple(atom(b) for b in body))
+
+
+@settings(max_examples=60, deadline=None, derandomize=True, suppress_health_check=list(HealthCheck))
+@given(st.sampled_from(sorted(FORMS)),
+       st.sets(st.tuples(st.integers(0, 6), st.integers(0, 6)), max_size=12),
+       st.integers(0, 6), st.integers(0, 6))
+def test_kernel_closure_goal_matches_reachability(form, edges, a, b):
+    """The kernel's own search (engine/kernel/closure.py `closure_goal`), which checks
+    closed-world `not path(a, b)` steps, agrees with reachability."""
+    from engine.kernel.closure import closure_goal
+    steps = {"right": kernel_rule(("path", "X", "Z"), ("edge", "X", "Y"), ("path", "Y", "Z")),
+             "left": kernel_rule(("path", "X", "Z"), ("path", "X", "Y"), ("edge", "Y", "Z")),
+             "nonlinear": kernel_rule(("path", "X", "Z"), ("path", "X", "Y"), ("path", "Y", "Z"))}
+    by_head = {"path": [kernel_rule(("path", "X", "Y"), ("edge", "X", "Y")), steps[form]]}
+    found = closure_goal(by_head, {"edge": set(edges)}, "path", (a, b))
+    assert found == ({(a, b)} if reachable(edges, a, b) else set())
