@@ -11,6 +11,26 @@ the kernel's check of it), a second `ask` on the same KB, and the closed-world `
 with `:- table path/2.` run as a subprocess: the whole process's wall time (load + query)
 and the query's own time. Each engine case runs in a subprocess with a time limit, so the
 same script measures an older engine (PYTHONPATH=/path/to/old/checkout) without hanging.
+
+Measured 2026-12-05 (2-core CPU box, seconds; `ask` = first query on the KB, which also pays
+~0.8 s of the theory's routing index; before = magic sets, limit 60 s):
+
+    shape   form       before ask   after ask  ask2   false*  SWI wall/query
+    chain   right         >60         1.18     0.67   0.72    0.32/0.17
+    chain   left          >60         1.10     0.58   0.71    0.16/0.02
+    chain   nonlinear     >60         1.39     1.10   0.76    >30
+    random  right         >60         0.98     0.11   1.85    0.63/0.29
+    random  left          2.00        0.94     0.10   1.54    0.35/0.05
+    random  nonlinear     >60         0.93     0.11   1.55    >30
+    grid    right         >60         0.95     0.13   1.25    0.28/0.01
+    grid    left          4.95        0.92     0.12   1.22    0.29/0.03
+    grid    nonlinear     >60         0.93     0.11   1.24    >30
+    tree    right         0.89        0.50     0.05   0.71    0.17/0.02
+    tree    left          0.96        0.47     0.05   0.71    0.16/0.02
+    tree    nonlinear     2.73        0.47     0.05   0.72    0.61/0.47
+
+  * false: with --proposed (theory.is_closed_false reading the goal-directed model); without
+    it the whole least model is built: >60 s on chain, random and grid, 1-1.7 s on the tree.
 """
 from __future__ import annotations
 
