@@ -16,6 +16,15 @@ rewritten: they are evaluated in full first, so the rewritten program stays
 stratified. The model answers in terms of the original program: a fact holds
 if any adorned version of it holds, and its derivation is that of the version
 derived earliest, with the magic premise dropped and the names restored.
+
+Known cost (why `solve` hands ground closure queries to engine/horn/reach.py): for
+`path(n1, n2)` over `path(X, Z) :- edge(X, Y), path(Y, Z).` the magic relation `path@bb?`
+holds (y, n2) for every y reachable from n1, and in the round on the delta of `path@bb(Y, Z)`
+the join planner (compile.py `plan`: most bound arguments, then the smaller relation) looks
+`path@bb?(X, Z)` up by Z before `edge(X, Y)` by Y -- Z is n2 in every magic tuple, so each new
+fact scans the whole magic set: quadratic in the reachable set (cubic for the non-linear
+form). A planner that weighed an index by its selectivity (relation size / distinct keys)
+rather than the relation's size would take `edge` first.
 """
 from __future__ import annotations
 
@@ -23,6 +32,7 @@ from collections import defaultdict
 
 from .core import Derivation, Model, Program, evaluate_components
 from .compile import Clause, Lit, lit_vars, plan, strata
+from .reach import point
 from ..language.graph import reachable
 from ..language.syntax import Var
 
@@ -30,8 +40,14 @@ from ..language.syntax import Var
 def solve(rules, facts: dict, pred: str, pattern: tuple):
     """A model holding every tuple of pred matching pattern (value or None per column),
     computing only what that query needs (magic sets). Derivations are in terms of the
-    original rules."""
-    return solve_goal(Program(rules), facts, pred, tuple(pattern))
+    original rules. A ground atom of a transitive-closure predicate is decided by a graph
+    search instead (engine/horn/reach.py: magic sets are quadratic there)."""
+    pattern = tuple(pattern)
+    if None not in pattern:
+        found = point(rules, facts, pred, pattern)
+        if found is not None:
+            return found
+    return solve_goal(Program(rules), facts, pred, pattern)
 
 
 def solve_goal(program, facts: dict, pred: str, pattern: tuple):
