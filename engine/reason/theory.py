@@ -274,8 +274,9 @@ class Theory:
         """Closed-world: the atom is false when the KB does not entail it."""
         if pred not in self.sig.closed:
             return False
-        if pred in self.settled:
-            return not self.model.contains(pred, values)
+        if pred in self.settled:    # the goal-directed model decides a ground atom exactly
+            model = self._model if self._model is not None else self.point_model(pred, values)
+            return not model.contains(pred, values)
         if any(isinstance(v, str) and v not in self.sig.consts for v in values):
             return False    # a constant only the query names (open sort): its atom is left unclosed
         extension = self.extensions.get(pred, set())
