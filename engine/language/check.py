@@ -673,6 +673,12 @@ _DIGITS = re.compile(r"[0-9]+")
 
 def _occurrences(node, out: list) -> None:
     """(kind, name, span) of every predicate, function and constant a statement names."""
+    if S.plain_fact(node):       # most of a large KB: the same, without the match
+        atom = node.formula
+        if not modal.is_modal(atom.pred):
+            out.append(("predicate", atom.pred, atom.span))
+        out.extend(("constant", a.name, a.span) for a in atom.args if type(a) is S.Const)
+        return
     match node:
         case S.Atom(name, args):
             if not modal.is_modal(name):      # a belief literal: no name of its own to lint

@@ -576,12 +576,27 @@ EVERYWHERE = ("*",)     # the key of statements every component reaches (see `_c
 
 def _open_sorts_of(sentence, sig: Signature) -> set:
     """The open sorts a sentence quantifies over or names a constant of."""
+    if _plain_atom(sentence):    # most of a large KB: no walk
+        found = {sig.consts.get(a.name) for a in sentence.args if type(a) is S.Const and a.name in sig.consts}
+        return {s for s in found if s in sig.sorts and sig.sorts[s].kind == "open"}
     found = {s for q in quantifiers(sentence) for _, s in q.vars}
     found |= {sig.consts.get(c, "thing") for c in names(sentence) if c in sig.consts}
     return {s for s in found if s in sig.sorts and sig.sorts[s].kind == "open"}
 
 
+def _plain_atom(node) -> bool:
+    return type(node) is S.Atom and all(type(a) in (S.Const, S.Num) for a in node.args)
+
+
 def _keys(node, sig: Signature) -> set:
+    if _plain_atom(node):        # what _collect_keys gives a ground atom, without the walk
+        out = {("a", node.pred, tuple(a.name if type(a) is S.Const else a.value for a in node.args))}
+        for a in node.args:
+            if type(a) is S.Const:
+                info = sig.sorts.get(sig.consts.get(a.name, "thing"))
+                if info is not None and info.kind == "open":
+                    out.add(("c", a.name))
+        return out
     out: set = set()
     _collect_keys(node, sig, out, {})
     return out
