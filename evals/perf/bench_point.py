@@ -1,7 +1,7 @@
 """Ground point queries `path(a, b)` through the public API, each paired with SWI-Prolog tabling.
 
     PYTHONPATH=. .venv/bin/python evals/perf/bench_point.py [--quick] [--timeout S] [--only SHAPE]
-        [--no-false] [--no-swi] [--proposed]
+        [--no-false] [--no-swi]
 
 Shapes: a chain, a seeded random graph (20,000 nodes, 48,000 edges), a grid, a binary tree;
 forms: right-recursive, left-recursive, non-linear (each with `path(X, Y) :- edge(X, Y).`).
@@ -107,26 +107,8 @@ def queries(shape: str, edges, n) -> tuple:
 
 
 # ---------------------------------------------------------------- one engine case (a subprocess)
-def proposed_closed_fix() -> None:
-    """The change proposed for engine/reason/theory.py `is_closed_false` (not made here: another
-    engineer's file), put in place for measuring: a settled predicate's atom is read in the
-    goal-directed model of that atom rather than in the whole least model (which, for a
-    closure, holds every reachable pair)."""
-    from engine.reason import theory
-    original = theory.Theory.is_closed_false
-
-    def is_closed_false(self, pred, values):
-        if pred in self.sig.closed and pred in self.settled:
-            model = self._model if self._model is not None else self.point_model(pred, values)
-            return not model.contains(pred, values)
-        return original(self, pred, values)
-    theory.Theory.is_closed_false = is_closed_false
-
-
 def engine_case(shape: str, form: str, kind: str, quick: bool) -> dict:
     from engine.kb import KnowledgeBase
-    if kind == "false-proposed":
-        proposed_closed_fix()
     edges, n = shapes(quick)[shape]
     true1, true2, false = queries(shape, edges, n)
     text = " ".join([EXIT, FORMS[form][0]] + [f"edge(n{u}, n{v})." for u, v in edges]
@@ -201,8 +183,6 @@ def main():
     ap.add_argument("--forms", default="right,left,nonlinear")
     ap.add_argument("--no-false", action="store_true")
     ap.add_argument("--no-swi", action="store_true")
-    ap.add_argument("--proposed", action="store_true",
-                    help="the false case with the change proposed for theory.py (see proposed_closed_fix)")
     ap.add_argument("--case", nargs=3)
     args = ap.parse_args()
     if args.case:
@@ -213,8 +193,7 @@ def main():
     for shape in [args.only] if args.only else ["chain", "random", "grid", "tree"]:
         for form in args.forms.split(","):
             t = run_engine(shape, form, "true", args.quick, args.timeout)
-            kind = "false-proposed" if args.proposed else "false"
-            f = {"false_verdict": "-"} if args.no_false else run_engine(shape, form, kind, args.quick, args.timeout)
+            f = {"false_verdict": "-"} if args.no_false else run_engine(shape, form, "false", args.quick, args.timeout)
             p = {"error": "skipped"} if args.no_swi else run_swipl(shape, form, args.quick, args.timeout)
             print(f"{shape:8} {form:10} {cell(t, 'tell'):>8} {cell(t, 'ask'):>8} {t.get('ask_verdict', '-'):>7} "
                   f"{t.get('ask_steps', '-'):>6} {cell(t, 'ask2'):>8} {cell(f, 'false'):>8} "
