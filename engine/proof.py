@@ -24,6 +24,9 @@ CAUSAL_KINDS = ("worlds", "intervene", "predict", "verdict", "compute", "project
 LAW_KINDS = ("law", "evaluate", "solve")
 
 
+MAX_INDENT = 40      # proof trees print indented up to this depth
+
+
 @dataclass(slots=True)
 class Step:
     """One step of a proof (not frozen: steps are built by the thousand, and a frozen
@@ -180,21 +183,21 @@ class Proof:
         }
 
     def render(self) -> str:
-        """An indented derivation tree, conclusion first; shared subproofs are shown once."""
+        """An indented derivation tree, conclusion first; shared subproofs are shown once.
+        Iterative (a chain's proof is thousands of steps deep); past depth MAX_INDENT the
+        indentation stops growing and the depth is written out instead."""
         steps, lines, shown = self.by_id(), [], set()
-
-        def walk(sid, depth):
+        stack = [(self.conclusion.id, 0)]
+        while stack:
+            sid, depth = stack.pop()
             s = steps[sid]
-            pad = "  " * depth
+            pad = "  " * depth if depth <= MAX_INDENT else "  " * MAX_INDENT + f"[depth {depth}] "
             if sid in shown:
                 lines.append(f"{pad}{s.text}    (see above)")
-                return
+                continue
             shown.add(sid)
             lines.append(f"{pad}{s.text}    [{_why(s)}]")
-            for p in s.premises:
-                walk(p, depth + 1)
-
-        walk(self.conclusion.id, 0)
+            stack.extend((p, depth + 1) for p in reversed(s.premises))
         return "\n".join(lines)
 
     def __str__(self) -> str:

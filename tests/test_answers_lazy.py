@@ -118,3 +118,12 @@ def test_a_point_answer_the_columnar_backend_made_up_is_not_true(monkeypatch):
 
 def reported_pairs(answers) -> set:
     return {(a.bindings["X"], a.bindings["Y"]) for a in answers if a.verdict is Verdict.TRUE}
+
+
+def test_a_proof_thousands_of_steps_deep_prints():
+    kb = kb_of("".join(f"edge(n{i}, n{i + 1}).\n" for i in range(3000)) +
+               "path(X, Y) :- edge(X, Y).\npath(X, Z) :- edge(X, Y), path(Y, Z).\n")
+    text = str(kb.ask("path(n0, n3000)").proof)
+    lines = text.splitlines()
+    assert len(lines) == 6000 and lines[0].startswith("path(n0, n3000)")
+    assert max(len(line) for line in lines) < 200 and "[depth 2999]" in text
