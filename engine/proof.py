@@ -200,6 +200,13 @@ class Proof:
             stack.extend((p, depth + 1) for p in reversed(s.premises))
         return "\n".join(lines)
 
+    def depth(self) -> int:
+        """The length of the longest chain of steps from the conclusion down to a leaf."""
+        steps, depth = self.by_id(), {}
+        for s in sorted(steps.values(), key=lambda s: s.id):     # premises come before their step
+            depth[s.id] = 1 + max((depth.get(p, 0) for p in s.premises), default=0)
+        return depth.get(self.conclusion.id, 0)
+
     def __str__(self) -> str:
         return self.render()
 

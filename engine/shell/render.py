@@ -6,20 +6,20 @@ from ..proof import Proof
 
 
 TOO_DEEP_TO_DRAW = "a derivation too deep to draw as a tree, listed step by step"
+LIST_DEPTH = 500    # deeper proofs print as a list of steps: a tree that deep is not read
 
 
 def render_proof(proof: Proof) -> str:
-    """The proof as a tree (Proof.render); a derivation too deep to draw recursively is
-    listed step by step instead, conclusion first, each step with the ids it follows from."""
-    try:
+    """The proof as a tree (Proof.render); a derivation deeper than LIST_DEPTH is listed step
+    by step instead, conclusion first, each step with the ids it follows from."""
+    from ..proof import _why
+    if proof.depth() <= LIST_DEPTH:
         return proof.render()
-    except RecursionError:
-        from ..proof import _why
-        lines = [f"{TOO_DEEP_TO_DRAW} ({len(proof.steps)} steps; --json gives it whole)"]
-        for s in reversed(proof.steps):
-            since = f" from {', '.join(map(str, s.premises))}" if s.premises else ""
-            lines.append(f"{s.id}. {s.text}    [{_why(s)}]{since}")
-        return "\n".join(lines)
+    lines = [f"{TOO_DEEP_TO_DRAW} ({len(proof.steps)} steps; --json gives it whole)"]
+    for s in reversed(proof.steps):
+        since = f" from {', '.join(map(str, s.premises))}" if s.premises else ""
+        lines.append(f"{s.id}. {s.text}    [{_why(s)}]{since}")
+    return "\n".join(lines)
 
 
 def describe(a: Answer) -> str:
