@@ -325,3 +325,21 @@ def test_rows_iterate_and_index_in_one_order():
         assert listed == rows[:] == [rows[i] for i in range(len(rows))] == rows[0:len(rows)]
         assert rows[2:5] == listed[2:5] and rows[-1] == listed[-1]
         assert sorted(listed) == sorted(model.match(pred, pattern or (None, None)))
+
+
+def test_a_value_the_backend_never_coded_matches_nothing():
+    """A query-only constant (never among the facts) has no code: selections and lookups on it
+    are empty, whether it is a name or a number, and it is never mistaken for a coded value."""
+    from engine.horn import columnar
+    from engine.kb import KnowledgeBase
+    kb = KnowledgeBase(columnar_threshold=0)
+    kb.tell("".join(f"edge(n{i}, n{i + 1}).\n" for i in range(30)) +
+            "path(X, Y) :- edge(X, Y).\npath(X, Z) :- edge(X, Y), path(Y, Z).\n")
+    model = kb._theory.model
+    assert isinstance(model, columnar.ColumnarModel)
+    for value in ("zz", 7, "7", 2 ** 40):
+        assert len(model.select("path", (value, None))) == 0 and list(model.select("path", (None, value))) == []
+        assert not model.contains("path", ("n0", value))
+    from engine.errors import TypeCheckError
+    with pytest.raises(TypeCheckError):      # through the API a name the KB never met is E015
+        kb.ask_all("path(zz, Y)")

@@ -251,9 +251,9 @@ def kernel_rule(head, *body):
        st.sets(st.tuples(st.integers(0, 6), st.integers(0, 6)), max_size=12),
        st.integers(0, 6), st.integers(0, 6))
 def test_kernel_closure_goal_matches_reachability(form, edges, a, b):
-    """The kernel's own search (engine/kernel/closure.py `closure_goal`), which checks
+    """The kernel's own search (engine/kernel/reach.py `closure_goal`), which checks
     closed-world `not path(a, b)` steps, agrees with reachability."""
-    from engine.kernel.closure import closure_goal
+    from engine.kernel.reach import closure_goal
     steps = {"right": kernel_rule(("path", "X", "Z"), ("edge", "X", "Y"), ("path", "Y", "Z")),
              "left": kernel_rule(("path", "X", "Z"), ("path", "X", "Y"), ("edge", "Y", "Z")),
              "nonlinear": kernel_rule(("path", "X", "Z"), ("path", "X", "Y"), ("path", "Y", "Z"))}
